@@ -1,0 +1,66 @@
+"""One error family for the whole application, mapped to HTTP once at the edge (api/errors.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details if details is not None else []
+
+
+class InvalidInput(AppError):
+    code = "invalid_input"
+    status = 400
+
+
+class Unauthorized(AppError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(AppError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(AppError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(AppError):
+    code = "conflict"
+    status = 409
+
+
+class PayloadTooLarge(AppError):
+    code = "payload_too_large"
+    status = 413
+
+
+class UnsupportedMediaType(AppError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class SourceUnavailable(AppError):
+    """A platform or feed could not be read; the collector logs it and carries on."""
+
+    code = "source_unavailable"
+    status = 502
+
+
+class DeliveryFailed(AppError):
+    """A notification was not accepted; the outbox keeps it and retries."""
+
+    code = "delivery_failed"
+    status = 502

@@ -1,0 +1,223 @@
+"""Pure domain models. No I/O, no AWS imports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BUCKET_SECONDS = 300
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def bucket_start(moment: datetime) -> datetime:
+    """The start of the 5-minute bucket a moment falls into (UTC)."""
+    moment = moment.astimezone(UTC)
+    epoch = int(moment.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % BUCKET_SECONDS, UTC)
+
+
+class Severity(enum.IntEnum):
+    """SEV1 is the worst."""
+
+    SEV1 = 1
+    SEV2 = 2
+    SEV3 = 3
+    SEV4 = 4
+
+    @property
+    def label(self) -> str:
+        return f"SEV{self.value}"
+
+    @classmethod
+    def parse(cls, label: str) -> Severity:
+        return cls[label.upper()]
+
+
+class Role(enum.IntEnum):
+    """Roles are ordered: each one includes the rights of those below it."""
+
+    VIEWER = 1
+    RESPONDER = 2
+    APPROVER = 3
+    ADMIN = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class IncidentStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Author(Frozen):
+    """Only what the team needs to answer and to weigh reach (data minimisation, DSGVO)."""
+
+    handle: str | None = None
+    followers: int = Field(default=0, ge=0)
+    is_media: bool = False
+
+
+class RawMention(Frozen):
+    """A mention as a source adapter returns it, before enrichment."""
+
+    platform: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
+    native_id: str = Field(min_length=1, max_length=512)
+    brand: str = Field(min_length=1, max_length=80)
+    text: str = Field(max_length=20_000)
+    published_at: datetime
+    url: str | None = Field(default=None, max_length=2048)
+    author: Author = Author()
+    reach: int = Field(default=0, ge=0)
+
+
+class Mention(Frozen):
+    """An enriched mention, as stored."""
+
+    platform: str
+    native_id: str
+    brand: str
+    text: str
+    published_at: datetime
+    collected_at: datetime
+    url: str | None = None
+    author: Author = Author()
+    reach: int = 0
+    lang: Literal["de", "en", "other"]
+    sentiment: Literal["negative", "neutral", "positive"]
+    sentiment_score: float
+    negativity: float = 0.0
+    arousal: float = 0.0
+    first_person_singular: int = 0
+    risk_terms: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    expires_at: datetime
+
+    @property
+    def mention_id(self) -> str:
+        return f"{self.platform}#{self.native_id}"
+
+    @property
+    def is_negative(self) -> bool:
+        return self.sentiment == "negative"
+
+
+class Bucket(Frozen):
+    """Aggregates of one brand over one 5-minute bucket, kept as atomic counters at ingestion."""
+
+    brand: str
+    start: datetime
+    total: int = 0
+    negative: int = 0
+    reach: int = 0
+    risk: int = 0
+    high_reach: int = 0
+    arousal: float = 0.0
+    first_person: int = 0
+    topics: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(seconds=BUCKET_SECONDS)
+
+
+class TimelineEvent(Frozen):
+    at: datetime
+    kind: str
+    message: str
+    actor: str | None = None
+    severity: str | None = None
+
+
+class Incident(Frozen):
+    incident_id: str
+    brand: str
+    topic: str
+    title: str
+    status: IncidentStatus
+    severity: Severity
+    reasons: tuple[str, ...] = ()
+    opened_at: datetime
+    updated_at: datetime
+    detected_at: datetime
+    first_signal_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    timeline: tuple[TimelineEvent, ...] = ()
+    version: int = 0
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+
+
+class Delivery(Frozen):
+    """One planned notification to one recipient over one channel (an outbox row)."""
+
+    alert_id: str
+    incident_id: str
+    brand: str
+    event_type: str
+    severity: Severity
+    channel: Literal["sms", "email", "integration"]
+    recipient: str
+    subject: str
+    body: str
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None
+    message_id: str | None = None
+
+
+class AlertMessage(Frozen):
+    """What one alert says, per channel, before it is fanned out to recipients."""
+
+    alert_id: str
+    incident_id: str
+    brand: str
+    event_type: str
+    severity: Severity
+    subject: str
+    sms: str
+    email: str
+
+
+class ApiKey(Frozen):
+    key_id: str
+    name: str
+    role: Role
+    secret_hash: str
+    created_at: datetime
+    created_by: str | None = None
+    disabled: bool = False
+
+
+class Principal(Frozen):
+    key_id: str
+    name: str
+    role: Role
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_token: str | None = None

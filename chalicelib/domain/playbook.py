@@ -1,0 +1,175 @@
+"""The schema of the files in `playbooks/`: brands, sources, crisis team, rules, risk terms.
+
+The team edits and reviews these files; tests validate them against these models, and the
+functions load them at cold start (adapters/playbooks.py), so a broken playbook fails loudly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.domain.models import Role, Severity
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Brand(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str = Field(min_length=1)
+    keywords: tuple[str, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = ()
+    owned_handles: tuple[str, ...] = ()
+    languages: tuple[Literal["de", "en"], ...] = ("de", "en")
+
+
+class SourceConfig(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    type: str = Field(pattern=r"^[a-z0-9_-]+$")
+    brand: str
+    enabled: bool = True
+    url: str | None = None
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class TeamMember(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str
+    role: str = Field(description="function in the crisis team, e.g. Krisenleitung, Pressesprecherin")
+    phone: str | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    escalation_level: int = Field(ge=1, le=5)
+    sms_min_severity: Literal["SEV1", "SEV2", "SEV3", "SEV4"] = "SEV2"
+    api_role: Literal["viewer", "responder", "approver", "admin"] = "responder"
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is not None and not _E164.match(value):
+            raise ValueError("phone must be in E.164 format, e.g. +4915112345678")
+        return value
+
+    @property
+    def sms_severity(self) -> Severity:
+        return Severity.parse(self.sms_min_severity)
+
+    @property
+    def role_level(self) -> Role:
+        return Role[self.api_role.upper()]
+
+
+class EscalationStep(Strict):
+    level: int = Field(ge=1, le=5)
+    after_minutes: int = Field(ge=0, le=24 * 60)
+
+
+class Team(Strict):
+    members: tuple[TeamMember, ...] = Field(min_length=1)
+    escalation: tuple[EscalationStep, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_and_reachable(self) -> Team:
+        ids = [m.id for m in self.members]
+        if len(ids) != len(set(ids)):
+            raise ValueError("team member ids must be unique")
+        if not any(m.escalation_level == 1 for m in self.members):
+            raise ValueError("at least one member must be on escalation level 1")
+        return self
+
+
+class VolumeRule(Strict):
+    enabled: bool = True
+    min_mentions: int = Field(default=5, ge=1, description="no volume alarm below this many mentions")
+
+
+class NegativeShareRule(Strict):
+    enabled: bool = True
+    min_mentions: int = Field(default=8, ge=1)
+    prior_negative_rate: float = Field(default=0.2, gt=0, lt=1)
+    prior_weight: float = Field(default=50.0, gt=0)
+    p_value: float = Field(default=1e-4, gt=0, lt=1)
+    min_share: float = Field(default=0.5, gt=0, le=1)
+
+
+class RiskTermRule(Strict):
+    enabled: bool = True
+    min_mentions: int = Field(default=3, ge=1)
+
+
+class HighReachRule(Strict):
+    enabled: bool = True
+    min_followers: int = Field(default=50_000, ge=1)
+    min_mentions: int = Field(default=1, ge=1)
+
+
+class SeverityPolicy(Strict):
+    """Points per signal; the sum maps to a severity (SEV1 worst)."""
+
+    points: dict[str, int] = Field(
+        default_factory=lambda: {"volume": 2, "negative_share": 2, "risk_terms": 1, "high_reach": 2}
+    )
+    sev1_at: int = 6
+    sev2_at: int = 4
+    sev3_at: int = 2
+
+    def severity_for(self, score: int) -> Severity:
+        if score >= self.sev1_at:
+            return Severity.SEV1
+        if score >= self.sev2_at:
+            return Severity.SEV2
+        if score >= self.sev3_at:
+            return Severity.SEV3
+        return Severity.SEV4
+
+
+class Rules(Strict):
+    window_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    baseline_days: int = Field(default=7, ge=1, le=28)
+    resolve_quiet_minutes: int = Field(default=120, ge=5)
+    volume: VolumeRule = VolumeRule()
+    negative_share: NegativeShareRule = NegativeShareRule()
+    risk_terms: RiskTermRule = RiskTermRule()
+    high_reach: HighReachRule = HighReachRule()
+    severity: SeverityPolicy = SeverityPolicy()
+
+
+class RiskTerm(Strict):
+    term: str = Field(min_length=2)
+    category: str = Field(pattern=r"^[a-z0-9_-]+$")
+    weight: int = Field(default=1, ge=1, le=5)
+    match: Literal["stem", "exact"] = "stem"
+    forms: tuple[str, ...] = ()
+
+
+class RiskTerms(Strict):
+    de: tuple[RiskTerm, ...] = ()
+    en: tuple[RiskTerm, ...] = ()
+
+
+class Playbook(Strict):
+    """Everything in `playbooks/`, validated together."""
+
+    brands: tuple[Brand, ...] = Field(min_length=1)
+    sources: tuple[SourceConfig, ...] = ()
+    team: Team
+    rules: Rules = Rules()
+    risk_terms: RiskTerms = RiskTerms()
+
+    @model_validator(mode="after")
+    def _references(self) -> Playbook:
+        brand_ids = {b.id for b in self.brands}
+        if len(brand_ids) != len(self.brands):
+            raise ValueError("brand ids must be unique")
+        for source in self.sources:
+            if source.brand not in brand_ids:
+                raise ValueError(f"source {source.id} names unknown brand {source.brand}")
+        return self
+
+    def brand(self, brand_id: str) -> Brand | None:
+        return next((b for b in self.brands if b.id == brand_id), None)
