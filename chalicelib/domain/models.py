@@ -103,6 +103,7 @@ class Mention(Frozen):
     first_person_singular: int = 0
     risk_terms: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    high_reach: bool = False
     expires_at: datetime
 
     @property

@@ -1,0 +1,17 @@
+"""Krisenradar: the Chalice app. Registers middleware and blueprints, and nothing else."""
+
+from chalice import Chalice, ConvertToMiddleware
+
+from chalicelib.api import admin, incidents, meta
+from chalicelib.jobs import schedules
+from chalicelib.observability import logger, metrics, tracer
+
+app = Chalice(app_name="krisenradar")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+
+app.register_blueprint(meta.bp)
+app.register_blueprint(incidents.bp)
+app.register_blueprint(admin.bp)
+app.register_blueprint(schedules.bp)

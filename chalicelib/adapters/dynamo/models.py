@@ -1,0 +1,300 @@
+"""PynamoDB models: the only place that knows DynamoDB item shapes.
+
+Access patterns (each is one Query or GetItem; no Scan on a request path):
+
+| # | pattern                                               | table / index                        | key condition                         |
+|---|-------------------------------------------------------|--------------------------------------|---------------------------------------|
+| 1 | store a mention once (platform + native id)           | mentions                             | PK mention_id, conditional put        |
+| 2 | mentions of a brand in a time range, newest first     | mentions / by_brand                  | brand = :b AND published_key BETWEEN  |
+| 3 | count a mention into its brand's 5-minute bucket       | buckets                              | PK brand, SK slot, atomic ADD         |
+| 4 | a brand's buckets (and topic counters) in a range      | buckets                              | brand = :b AND slot BETWEEN           |
+| 5 | get an incident                                       | incidents                            | PK pk = incident id                   |
+| 6 | the one active incident of a brand + topic            | incidents (marker item)              | PK pk = "active#brand#topic"          |
+| 7 | active incidents of a brand                           | incidents / by_active                | active_brand = :b                     |
+| 8 | list incidents newest first, by status or brand       | incidents / by_status, by_brand, all | status = :s / brand = :b / kind = inc |
+| 9 | deliveries of one alert                               | outbox                               | PK alert_id                           |
+|10 | undelivered outbox rows, oldest first                 | outbox / by_pending                  | pending = "pending" (sparse)          |
+|11 | list deliveries newest first / per incident           | outbox / by_created, by_incident     | kind = "delivery" / incident_id = :i  |
+|12 | API key by id                                         | apikeys                              | PK key_id                             |
+|13 | source cursor / detector state                        | state                                | PK key                                |
+
+Mentions and buckets carry a TTL (DSGVO retention); incidents carry a version for optimistic locking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class _Meta:
+    billing_mode = "PAY_PER_REQUEST"
+    region = "eu-central-1"
+    host: str | None = None
+    table_name = ""
+
+
+class _Index(GlobalSecondaryIndex[Any]):
+    pass
+
+
+# --- mentions ---------------------------------------------------------------------------------------
+
+
+class MentionsByBrand(_Index):
+    class Meta:
+        index_name = "by_brand"
+        projection = AllProjection()
+
+    brand = UnicodeAttribute(hash_key=True)
+    published_key = UnicodeAttribute(range_key=True)
+
+
+class MentionItem(Model):
+    class Meta(_Meta):
+        table_name = "mentions"
+
+    mention_id = UnicodeAttribute(hash_key=True)
+    brand = UnicodeAttribute()
+    published_key = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    native_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    url = UnicodeAttribute(null=True)
+    author_handle = UnicodeAttribute(null=True)
+    author_followers = NumberAttribute(default=0)
+    author_is_media = BooleanAttribute(default=False)
+    reach = NumberAttribute(default=0)
+    published_at = UTCDateTimeAttribute()
+    collected_at = UTCDateTimeAttribute()
+    lang = UnicodeAttribute()
+    sentiment = UnicodeAttribute()
+    sentiment_score = NumberAttribute()
+    negativity = NumberAttribute(default=0)
+    arousal = NumberAttribute(default=0)
+    first_person_singular = NumberAttribute(default=0)
+    risk_terms = ListAttribute(of=UnicodeAttribute, default=list)
+    topics = ListAttribute(of=UnicodeAttribute, default=list)
+    high_reach = BooleanAttribute(default=False)
+    expires_at = TTLAttribute()
+
+    by_brand = MentionsByBrand()
+
+
+# --- buckets ----------------------------------------------------------------------------------------
+
+
+class BucketItem(Model):
+    """slot = ISO start of the bucket (totals) or ISO start + "#" + topic (per-topic counters)."""
+
+    class Meta(_Meta):
+        table_name = "buckets"
+
+    brand = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)
+    total = NumberAttribute(default=0)
+    negative = NumberAttribute(default=0)
+    reach = NumberAttribute(default=0)
+    risk = NumberAttribute(default=0)
+    high_reach = NumberAttribute(default=0)
+    arousal = NumberAttribute(default=0)
+    first_person = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
+# --- incidents --------------------------------------------------------------------------------------
+
+
+class IncidentsByStatus(_Index):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    opened_key = UnicodeAttribute(range_key=True)
+
+
+class IncidentsByBrand(_Index):
+    class Meta:
+        index_name = "by_brand"
+        projection = AllProjection()
+
+    brand = UnicodeAttribute(hash_key=True)
+    opened_key = UnicodeAttribute(range_key=True)
+
+
+class IncidentsAll(_Index):
+    class Meta:
+        index_name = "by_kind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    opened_key = UnicodeAttribute(range_key=True)
+
+
+class IncidentsActive(_Index):
+    class Meta:
+        index_name = "by_active"
+        projection = AllProjection()
+
+    active_brand = UnicodeAttribute(hash_key=True)
+    opened_key = UnicodeAttribute(range_key=True)
+
+
+class TimelineEntry(MapAttribute[str, Any]):
+    at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()
+    message = UnicodeAttribute()
+    actor = UnicodeAttribute(null=True)
+    severity = UnicodeAttribute(null=True)
+
+
+class IncidentItem(Model):
+    """Two kinds of item: incidents (kind="incident") and active markers (kind="marker")."""
+
+    class Meta(_Meta):
+        table_name = "incidents"
+
+    pk = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)
+    incident_id = UnicodeAttribute(null=True)
+    brand = UnicodeAttribute(null=True)
+    topic = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    severity = NumberAttribute(null=True)
+    reasons = ListAttribute(of=UnicodeAttribute, null=True)
+    opened_key = UnicodeAttribute(null=True)
+    active_brand = UnicodeAttribute(null=True)
+    opened_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    detected_at = UTCDateTimeAttribute(null=True)
+    first_signal_at = UTCDateTimeAttribute(null=True)
+    acknowledged_at = UTCDateTimeAttribute(null=True)
+    acknowledged_by = UnicodeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    timeline = ListAttribute(of=TimelineEntry, null=True)
+    version = VersionAttribute()
+
+    by_status = IncidentsByStatus()
+    by_brand = IncidentsByBrand()
+    by_kind = IncidentsAll()
+    by_active = IncidentsActive()
+
+
+# --- outbox -----------------------------------------------------------------------------------------
+
+
+class OutboxByPending(_Index):
+    class Meta:
+        index_name = "by_pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OutboxByCreated(_Index):
+    class Meta:
+        index_name = "by_created"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class OutboxByIncident(_Index):
+    class Meta:
+        index_name = "by_incident"
+        projection = AllProjection()
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class DeliveryItem(Model):
+    class Meta(_Meta):
+        table_name = "outbox"
+
+    alert_id = UnicodeAttribute(hash_key=True)
+    target = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute(default="delivery")
+    incident_id = UnicodeAttribute()
+    brand = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    severity = NumberAttribute()
+    channel = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()
+    pending = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    created_key = UnicodeAttribute()
+    delivered_at = UTCDateTimeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+
+    by_pending = OutboxByPending()
+    by_created = OutboxByCreated()
+    by_incident = OutboxByIncident()
+
+
+# --- API keys and state -----------------------------------------------------------------------------
+
+
+class ApiKeyItem(Model):
+    class Meta(_Meta):
+        table_name = "apikeys"
+
+    key_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    disabled = BooleanAttribute(default=False)
+
+
+class StateItem(Model):
+    class Meta(_Meta):
+        table_name = "state"
+
+    key = UnicodeAttribute(hash_key=True)
+    value = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+MODELS: dict[str, type[Model]] = {
+    "mentions": MentionItem,
+    "buckets": BucketItem,
+    "incidents": IncidentItem,
+    "outbox": DeliveryItem,
+    "apikeys": ApiKeyItem,
+    "state": StateItem,
+}
+
+TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at"}
+
+
+def bind(table_names: dict[str, str], region: str, host: str | None) -> None:
+    """Point every model at its table and endpoint (settings decide; tests point at moto server)."""
+    for key, model in MODELS.items():
+        model.Meta.table_name = table_names[key]
+        model.Meta.region = region
+        model.Meta.host = host
+        model._connection = None

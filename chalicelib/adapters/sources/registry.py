@@ -1,0 +1,33 @@
+"""The explicit registry of source adapters, keyed by their slug."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from chalicelib.adapters.sources.replay import ReplaySource
+from chalicelib.adapters.sources.rss import RssSource
+from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
+from chalicelib.ports import Source
+
+SourceFactory = Callable[[SourceConfig, Brand, httpx.Client], Source]
+
+REGISTRY: dict[str, SourceFactory] = {
+    RssSource.slug: lambda config, brand, client: RssSource(config, brand, client),
+    ReplaySource.slug: lambda config, brand, client: ReplaySource(config, brand),
+}
+
+
+def build_sources(playbook: Playbook, *, demo: bool, client: httpx.Client) -> list[Source]:
+    sources: list[Source] = []
+    for config in playbook.sources:
+        if not config.enabled or (config.type == ReplaySource.slug and not demo):
+            continue
+        factory = REGISTRY.get(config.type)
+        if factory is None:
+            raise ValueError(f"source {config.id}: unknown type {config.type!r}; known: {sorted(REGISTRY)}")
+        brand = playbook.brand(config.brand)
+        assert brand is not None  # the playbook schema checks the reference
+        sources.append(factory(config, brand, client))
+    return sources

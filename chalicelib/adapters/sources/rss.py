@@ -1,0 +1,125 @@
+"""RSS/Atom feeds (news sites, Google Alerts feeds, review-site feeds) via httpx + feedparser.
+
+Conditional GET (ETag / Last-Modified) keeps polling cheap; the cursor remembers the newest entry
+seen so that only new entries are enriched. Rate limits (429) and server errors surface as
+SourceUnavailable, so the collector logs them and keeps the cursor where it was.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+import httpx
+
+from chalicelib.analysis.risk_terms import fold
+from chalicelib.domain.errors import SourceUnavailable
+from chalicelib.domain.models import Author, RawMention
+from chalicelib.domain.playbook import Brand, SourceConfig
+from chalicelib.ports import FetchResult
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_SEEN_LIMIT = 300
+_TEXT_LIMIT = 5000
+
+
+def _plain(markup: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+
+
+def _published(entry: Any, now: datetime) -> datetime:
+    for key in ("published_parsed", "updated_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    return now
+
+
+def _entry_id(entry: Any) -> str:
+    native = entry.get("id") or entry.get("link")
+    if native:
+        return str(native)[:500]
+    return hashlib.sha256(f"{entry.get('title', '')}|{entry.get('summary', '')}".encode()).hexdigest()
+
+
+class RssSource:
+    slug = "rss"
+
+    def __init__(self, config: SourceConfig, brand: Brand, client: httpx.Client) -> None:
+        if not config.url:
+            raise ValueError(f"source {config.id}: an rss source needs a url")
+        self.source_id = config.id
+        self.poll_seconds = int(config.options.get("poll_seconds", 300))
+        self._url = config.url
+        self._brand = brand
+        self._client = client
+        self._media = bool(config.options.get("media", True))
+        self._reach = int(config.options.get("reach", 0))
+        self._match_keywords = bool(config.options.get("match_keywords", False))
+
+    def _request(self, cursor: dict[str, Any]) -> httpx.Response:
+        headers = {"User-Agent": "Krisenradar/0.1 (+https://github.com/krisenradar)"}
+        if cursor.get("etag"):
+            headers["If-None-Match"] = cursor["etag"]
+        if cursor.get("modified"):
+            headers["If-Modified-Since"] = cursor["modified"]
+        try:
+            response = self._client.get(self._url, headers=headers, timeout=10.0, follow_redirects=True)
+        except httpx.HTTPError as error:
+            raise SourceUnavailable(f"{self.source_id}: feed unreachable", [{"error": type(error).__name__}]) from error
+        if response.status_code == 429 or response.status_code >= 500:
+            raise SourceUnavailable(
+                f"{self.source_id}: feed answered {response.status_code}",
+                [{"status": response.status_code, "retry_after": response.headers.get("Retry-After")}],
+            )
+        if response.status_code >= 400:
+            raise SourceUnavailable(f"{self.source_id}: feed answered {response.status_code}", [])
+        return response
+
+    def _relevant(self, text: str) -> bool:
+        if not self._match_keywords:
+            return True
+        folded = fold(text)
+        return any(fold(keyword) in folded for keyword in self._brand.keywords)
+
+    def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult:
+        cursor = dict(cursor or {})
+        response = self._request(cursor)
+        if response.status_code == 304:
+            return FetchResult([], cursor)
+        feed = feedparser.parse(response.content)
+        if feed.get("bozo") and not feed.get("entries"):
+            raise SourceUnavailable(f"{self.source_id}: not a readable RSS/Atom feed", [])
+        seen = set(cursor.get("seen", []))
+        outlet = _plain(str(feed.get("feed", {}).get("title", ""))) or self.source_id
+        mentions: list[RawMention] = []
+        for entry in feed.get("entries", []):
+            native_id = _entry_id(entry)
+            text = _plain(f"{entry.get('title', '')}. {entry.get('summary', '')}")[:_TEXT_LIMIT]
+            if native_id in seen or not text or not self._relevant(text):
+                continue
+            mentions.append(
+                RawMention(
+                    platform="rss",
+                    native_id=native_id,
+                    brand=self._brand.id,
+                    text=text,
+                    published_at=_published(entry, now),
+                    url=entry.get("link"),
+                    author=Author(handle=outlet[:100], followers=self._reach, is_media=self._media),
+                    reach=self._reach,
+                )
+            )
+        ids = [_entry_id(e) for e in feed.get("entries", [])]
+        cursor.update(
+            etag=response.headers.get("ETag"),
+            modified=response.headers.get("Last-Modified"),
+            seen=(ids + [i for i in cursor.get("seen", []) if i not in ids])[:_SEEN_LIMIT],
+        )
+        return FetchResult(mentions, cursor)

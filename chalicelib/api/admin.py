@@ -1,0 +1,72 @@
+"""Routes for administration: API keys, and the signed push endpoint for sources that push."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import deps
+from chalicelib.api import schemas
+from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body
+from chalicelib.domain.models import Author, Principal, RawMention, Role
+from chalicelib.observability import metrics
+from chalicelib.services.auth import create_key
+from chalicelib.services.ingest import ingest
+from chalicelib.services.push import SIGNATURE_HEADER, check_brands, verify_signature
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/api-keys", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.ADMIN)
+def create_api_key(principal: Principal) -> Response:
+    body = parse_json_body(bp, schemas.ApiKeyCreate)
+    container = deps.container()
+    record, plaintext = create_key(
+        name=body.name,
+        role=Role[body.role.upper()],
+        keys=container.api_keys,
+        now=container.clock(),
+        created_by=principal.name,
+    )
+    metrics.add_metric(name="ApiKeyCreated", unit="Count", value=1)
+    return json_response(
+        {
+            "key_id": record.key_id,
+            "name": record.name,
+            "role": record.role.label,
+            "created_at": record.created_at.isoformat(),
+            "api_key": plaintext,
+            "note": "Store this key now; Krisenradar keeps only its hash.",
+        },
+        status=201,
+    )
+
+
+@bp.route("/ingest", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.RESPONDER)
+def push_mentions(principal: Principal) -> Response:
+    container = deps.container()
+    raw_body = bp.current_request.raw_body or b""
+    if len(raw_body) <= container.settings.max_body_bytes:
+        verify_signature(raw_body, bp.current_request.headers.get(SIGNATURE_HEADER), container.secrets.ingest_secret())
+    body = parse_json_body(bp, schemas.IngestBody)
+    raws = [
+        RawMention(
+            platform=m.platform,
+            native_id=m.native_id,
+            brand=m.brand,
+            text=m.text,
+            published_at=m.published_at,
+            url=m.url,
+            author=Author(handle=m.author.handle, followers=m.author.followers, is_media=m.author.is_media),
+            reach=m.reach,
+        )
+        for m in body.mentions
+    ]
+    check_brands(raws, container.playbook)
+    result = ingest(raws, enricher=container.enricher, mentions=container.mentions)
+    metrics.add_metric(name="MentionsCollected", unit="Count", value=result.stored)
+    return json_response(
+        {"accepted": len(raws), "stored": result.stored, "duplicates": result.duplicates, "skipped": result.skipped},
+        status=202,
+    )

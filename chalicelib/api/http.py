@@ -1,0 +1,119 @@
+"""The HTTP edge: authentication, input parsing, error mapping. One place, used by every route.
+
+Every error leaves as `{"error": {"code", "message", "details"}}` with a 4xx status; an unexpected
+exception is logged with its trace and answered with a 500 of the same shape (never a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib import deps
+from chalicelib.domain.errors import AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.domain.models import Principal, Role
+from chalicelib.observability import logger
+from chalicelib.services.auth import authenticate, require
+
+M = TypeVar("M", bound=BaseModel)
+
+# Chalice answers content types it was not told about with its own error shape; we accept these and
+# check ourselves, so that a wrong content type gets our JSON error.
+ACCEPTED_CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/xml",
+    "text/xml",
+]
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, default=str),
+        status_code=status,
+        headers={**JSON_HEADERS, **(headers or {})},
+    )
+
+
+def error_response(error: AppError) -> Response:
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    headers = {"WWW-Authenticate": 'Bearer realm="krisenradar"'} if error.status == 401 else None
+    return json_response(body, error.status, headers)
+
+
+def validation_details(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    return [
+        {
+            "field": prefix + ".".join(str(part) for part in item["loc"]) if item["loc"] else prefix.rstrip("."),
+            "message": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> M:
+    request = bp.current_request
+    raw = request.raw_body or b""
+    limit = deps.container().settings.max_body_bytes
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes", [{"limit": limit, "size": len(raw)}])
+    if not raw.strip():
+        if required:
+            raise InvalidInput("a JSON body is required", [{"field": "body", "message": "missing"}])
+        return model()
+    content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("send the body as application/json", [{"content_type": content_type}])
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput("the body is not valid JSON", [{"field": "body", "message": str(exc)}]) from exc
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise InvalidInput("the body is invalid", validation_details(exc, "body.")) from exc
+
+
+def parse_query(bp: Blueprint, model: type[M]) -> M:
+    params = dict(bp.current_request.query_params or {})
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise InvalidInput("the query is invalid", validation_details(exc, "query.")) from exc
+
+
+def endpoint(bp: Blueprint, role: Role | None) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Authenticate (unless role is None), authorise, run the view, and map errors to responses."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(**path: str) -> Response:
+            try:
+                if role is None:
+                    return view(**path)
+                principal: Principal = authenticate(
+                    bp.current_request.headers.get("authorization"), keys=deps.container().api_keys
+                )
+                require(principal, role)
+                return view(principal=principal, **path)
+            except AppError as error:
+                if error.status >= 500:
+                    logger.exception("request failed", code=error.code)
+                return error_response(error)
+            except Exception:
+                logger.exception("unexpected error", path=bp.current_request.path)
+                return error_response(AppError("internal error; the request was logged", []))
+
+        return wrapper
+
+    return decorate

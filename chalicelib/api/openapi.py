@@ -1,0 +1,128 @@
+"""The OpenAPI 3 document, built from the API's own request models and a table of its routes.
+
+A test checks that this table and the Chalice route table list the same paths and methods.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.api import schemas
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+_PAGE = {
+    "type": "object",
+    "required": ["items", "next_token"],
+    "properties": {"items": {"type": "array", "items": {"type": "object"}}, "next_token": {"type": ["string", "null"]}},
+}
+
+# (method, path, summary, minimum role or None for public, query model, body model, success status)
+ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseModel] | None, int]] = [
+    ("GET", "/health", "Liveness check", None, None, None, 200),
+    ("GET", "/openapi.json", "This document", "viewer", None, None, 200),
+    ("GET", "/", "The web frontend", None, None, None, 200),
+    ("GET", "/ui/{asset}", "Static assets of the web frontend", None, None, None, 200),
+    ("GET", "/incidents", "List incidents, newest first", "viewer", schemas.IncidentQuery, None, 200),
+    ("GET", "/incidents/{incident_id}", "An incident with its timeline and top mentions", "viewer", None, None, 200),
+    ("POST", "/incidents/{incident_id}/acknowledge", "Acknowledge an incident", "responder", None, schemas.NoteBody, 200),
+    ("POST", "/incidents/{incident_id}/resolve", "Resolve an incident", "responder", None, schemas.NoteBody, 200),
+    ("GET", "/mentions", "Mentions of a brand in a time range", "viewer", schemas.MentionQuery, None, 200),
+    ("GET", "/alerts", "Alert deliveries (SMS, email), newest first", "viewer", schemas.AlertQuery, None, 200),
+    ("POST", "/api-keys", "Create an API key with a role", "admin", None, schemas.ApiKeyCreate, 201),
+    ("POST", "/ingest", "Push mentions (HMAC-SHA256 signed body)", "responder", None, schemas.IngestBody, 202),
+]
+
+
+def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": segment[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+        for segment in path.split("/")
+        if segment.startswith("{")
+    ]
+    if query is not None:
+        schema = query.model_json_schema()
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+    return params
+
+
+def _operation(
+    method: str,
+    path: str,
+    summary: str,
+    role: str | None,
+    query: type[BaseModel] | None,
+    body: type[BaseModel] | None,
+    status: int,
+) -> dict[str, Any]:
+    error = {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
+    success_schema = _PAGE if method == "GET" and query is not None else {"type": "object"}
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '') or 'root'}",
+        "parameters": _parameters(path, query),
+        "responses": {
+            str(status): {"description": "success", "content": {"application/json": {"schema": success_schema}}},
+            "400": error,
+            "401": error,
+            "403": error,
+            "404": error,
+        },
+    }
+    if role is None:
+        operation["security"] = []
+    else:
+        operation["x-required-role"] = role
+    if body is not None:
+        operation["requestBody"] = {
+            "required": path in ("/api-keys", "/ingest"),
+            "content": {"application/json": {"schema": body.model_json_schema(ref_template="#/components/schemas/{model}")}},
+        }
+    if path == "/ingest":
+        operation["parameters"].append(
+            {"name": "X-Krisenradar-Signature", "in": "header", "required": True, "schema": {"type": "string"}}
+        )
+    return operation
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    components: dict[str, Any] = {}
+    for method, path, summary, role, query, body, status in ROUTES:
+        paths.setdefault(path, {})[method.lower()] = _operation(method, path, summary, role, query, body, status)
+        if body is not None:
+            components.update(body.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}))
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Krisenradar API",
+            "version": "0.1.0",
+            "description": "Crisis radar and response desk. Every route except /health and the frontend needs "
+            "`Authorization: Bearer <api key>`. Errors: {\"error\": {\"code\", \"message\", \"details\"}}.",
+        },
+        "components": {
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": _ERROR, **components},
+        },
+        "security": [{"apiKey": []}],
+        "paths": paths,
+    }

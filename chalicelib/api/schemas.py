@@ -1,0 +1,171 @@
+"""Request and response models of the REST API (also the source of the OpenAPI schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.domain.models import Delivery, Incident, IncidentStatus, Mention, utcnow
+
+SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+RoleLabel = Literal["viewer", "responder", "approver", "admin"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PageQuery(Request):
+    limit: int = Field(default=25, ge=1, le=100)
+    next_token: str | None = Field(default=None, max_length=2048)
+
+
+class IncidentQuery(PageQuery):
+    status: IncidentStatus | None = None
+    severity: SeverityLabel | None = None
+    brand: str | None = Field(default=None, max_length=40)
+
+
+class MentionQuery(PageQuery):
+    brand: str = Field(min_length=1, max_length=40)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MentionQuery:
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError("since must be before until")
+        return self
+
+    def window(self) -> tuple[datetime, datetime]:
+        until = self.until or utcnow()
+        return self.since or until - timedelta(days=1), until
+
+
+class AlertQuery(PageQuery):
+    incident_id: str | None = Field(default=None, max_length=40)
+
+
+class NoteBody(Request):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ApiKeyCreate(Request):
+    name: str = Field(min_length=1, max_length=80)
+    role: RoleLabel
+
+
+class IngestAuthor(Request):
+    handle: str | None = Field(default=None, max_length=200)
+    followers: int = Field(default=0, ge=0, le=10**10)
+    is_media: bool = False
+
+
+class IngestMention(Request):
+    platform: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
+    native_id: str = Field(min_length=1, max_length=512)
+    brand: str = Field(min_length=1, max_length=40)
+    text: str = Field(min_length=1, max_length=20_000)
+    published_at: AwareDatetime
+    url: str | None = Field(default=None, max_length=2048)
+    author: IngestAuthor = IngestAuthor()
+    reach: int = Field(default=0, ge=0, le=10**10)
+
+
+class IngestBody(Request):
+    mentions: list[IngestMention] = Field(min_length=1, max_length=500)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds(), 1) if start and end else None
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "incident_id": incident.incident_id,
+        "brand": incident.brand,
+        "topic": incident.topic,
+        "title": incident.title,
+        "status": incident.status.value,
+        "severity": incident.severity.label,
+        "reasons": list(incident.reasons),
+        "opened_at": _iso(incident.opened_at),
+        "updated_at": _iso(incident.updated_at),
+        "detected_at": _iso(incident.detected_at),
+        "first_signal_at": _iso(incident.first_signal_at),
+        "acknowledged_at": _iso(incident.acknowledged_at),
+        "acknowledged_by": incident.acknowledged_by,
+        "resolved_at": _iso(incident.resolved_at),
+        "resolved_by": incident.resolved_by,
+        "version": incident.version,
+        "timers": {
+            "time_to_detect_s": _seconds(incident.first_signal_at, incident.detected_at),
+            "time_to_acknowledge_s": _seconds(incident.detected_at, incident.acknowledged_at),
+            "time_to_resolve_s": _seconds(incident.detected_at, incident.resolved_at),
+        },
+    }
+
+
+def incident_detail(incident: Incident, top_mentions: list[Mention]) -> dict[str, Any]:
+    return {
+        **incident_summary(incident),
+        "timeline": [
+            {
+                "at": _iso(event.at),
+                "kind": event.kind,
+                "message": event.message,
+                "actor": event.actor,
+                "severity": event.severity,
+            }
+            for event in incident.timeline
+        ],
+        "top_mentions": [mention_view(m) for m in top_mentions],
+    }
+
+
+def mention_view(mention: Mention) -> dict[str, Any]:
+    return {
+        "mention_id": mention.mention_id,
+        "platform": mention.platform,
+        "native_id": mention.native_id,
+        "brand": mention.brand,
+        "text": mention.text,
+        "url": mention.url,
+        "published_at": _iso(mention.published_at),
+        "author": {
+            "handle": mention.author.handle,
+            "followers": mention.author.followers,
+            "is_media": mention.author.is_media,
+        },
+        "reach": mention.reach,
+        "lang": mention.lang,
+        "sentiment": mention.sentiment,
+        "sentiment_score": mention.sentiment_score,
+        "risk_terms": list(mention.risk_terms),
+        "topics": list(mention.topics),
+    }
+
+
+def delivery_view(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "alert_id": delivery.alert_id,
+        "incident_id": delivery.incident_id,
+        "brand": delivery.brand,
+        "event_type": delivery.event_type,
+        "severity": delivery.severity.label,
+        "channel": delivery.channel,
+        "recipient": delivery.recipient,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "subject": delivery.subject,
+        "body": delivery.body,
+        "created_at": _iso(delivery.created_at),
+        "delivered_at": _iso(delivery.delivered_at),
+    }

@@ -1,0 +1,64 @@
+"""The one settings model. Validated at cold start: a missing or malformed setting fails loudly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state")
+
+
+class Settings(BaseSettings):
+    """Environment variables prefixed KRISENRADAR_ (AWS_REGION and AWS_ENDPOINT_URL are AWS's own)."""
+
+    model_config = SettingsConfigDict(env_prefix="KRISENRADAR_", extra="ignore", frozen=True)
+
+    stage: Literal["local", "test", "dev", "prod"] = "local"
+    region: str = Field(default="eu-central-1", validation_alias="AWS_REGION")
+    endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    table_prefix: str = Field(default="krisenradar-local-", pattern=r"^[A-Za-z0-9_.-]{1,200}$")
+    alert_topic_arn: str = ""
+    ingest_secret_name: str = ""
+    playbooks_dir: Path = PROJECT_ROOT / "playbooks"
+    public_url: str = "http://localhost:8000"
+    mention_retention_days: int = Field(default=90, ge=1, le=3650)
+    bucket_retention_days: int = Field(default=400, ge=7, le=3650)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    demo: bool = False
+    page_size_max: int = Field(default=100, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _deployed_needs_wiring(self) -> Settings:
+        if self.stage in ("dev", "prod"):
+            missing = [
+                name
+                for name, value in (
+                    ("KRISENRADAR_ALERT_TOPIC_ARN", self.alert_topic_arn),
+                    ("KRISENRADAR_INGEST_SECRET_NAME", self.ingest_secret_name),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"missing settings for a deployed stage: {', '.join(missing)}")
+        return self
+
+    def table_name(self, table: str) -> str:
+        if table not in TABLES:
+            raise KeyError(table)
+        return f"{self.table_prefix}{table}"
+
+    @property
+    def ingest_secret_id(self) -> str:
+        """The Secrets Manager secret that signs pushed mentions (HMAC-SHA256)."""
+        return self.ingest_secret_name or f"krisenradar/{self.stage}/ingest-hmac"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,134 @@
+"""Builds the concrete adapters once per cold start (cached). Tests reset or override it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from chalicelib.adapters.dynamo import models
+from chalicelib.adapters.dynamo.repositories import (
+    DynamoApiKeyRepository,
+    DynamoBucketRepository,
+    DynamoIncidentRepository,
+    DynamoMentionRepository,
+    DynamoOutboxRepository,
+    DynamoStateRepository,
+)
+from chalicelib.adapters.playbooks import load_playbook
+from chalicelib.config import TABLES, Settings, get_settings
+from chalicelib.domain.playbook import Playbook
+from chalicelib.ports import Notifier, SecretProvider, Source, TextAnalyzer
+from chalicelib.services.evaluate import Ports
+from chalicelib.services.ingest import Enricher
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=_now)
+
+    def __post_init__(self) -> None:
+        models.bind(
+            {table: self.settings.table_name(table) for table in TABLES},
+            self.settings.region,
+            self.settings.endpoint_url,
+        )
+
+    @cached_property
+    def playbook(self) -> Playbook:
+        return load_playbook(self.settings.playbooks_dir)
+
+    @cached_property
+    def mentions(self) -> DynamoMentionRepository:
+        return DynamoMentionRepository(self.settings.bucket_retention_days)
+
+    @cached_property
+    def buckets(self) -> DynamoBucketRepository:
+        return DynamoBucketRepository()
+
+    @cached_property
+    def incidents(self) -> DynamoIncidentRepository:
+        return DynamoIncidentRepository()
+
+    @cached_property
+    def outbox(self) -> DynamoOutboxRepository:
+        return DynamoOutboxRepository()
+
+    @cached_property
+    def api_keys(self) -> DynamoApiKeyRepository:
+        return DynamoApiKeyRepository()
+
+    @cached_property
+    def state(self) -> DynamoStateRepository:
+        return DynamoStateRepository()
+
+    @cached_property
+    def ports(self) -> Ports:
+        return Ports(buckets=self.buckets, incidents=self.incidents, state=self.state, outbox=self.outbox)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        import boto3
+
+        from chalicelib.adapters.sns import SnsNotifier
+
+        client = boto3.client("sns", region_name=self.settings.region)
+        return SnsNotifier(client, self.settings.alert_topic_arn)
+
+    @cached_property
+    def secrets(self) -> SecretProvider:
+        from chalicelib.adapters.secrets import ManagedSecrets
+
+        return ManagedSecrets(self.settings.ingest_secret_id)
+
+    @cached_property
+    def analyzer(self) -> TextAnalyzer:
+        from chalicelib.analysis.analyzer import get_analyzer
+
+        return get_analyzer()
+
+    @cached_property
+    def enricher(self) -> Enricher:
+        return Enricher(
+            analyzer=self.analyzer,
+            playbook=self.playbook,
+            retention=timedelta(days=self.settings.mention_retention_days),
+            clock=self.clock,
+        )
+
+    @cached_property
+    def detector_config(self) -> Any:
+        from chalicelib.detection.volume import load_shipped_config
+
+        return load_shipped_config()
+
+    @cached_property
+    def sources(self) -> list[Source]:
+        import httpx
+
+        from chalicelib.adapters.sources.registry import build_sources
+
+        return build_sources(self.playbook, demo=self.settings.demo, client=httpx.Client())
+
+
+_container: Container | None = None
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        _container = Container(get_settings())
+    return _container
+
+
+def override(new: Container | None) -> None:
+    """Tests and the local stack install their own container (or None to rebuild from settings)."""
+    global _container
+    _container = new

@@ -1,0 +1,170 @@
+"""The crisis rules: pure functions from a brand's buckets and its volume verdict to an assessment.
+
+Signals (each configured in playbooks/rules.yaml):
+- volume:         the streaming detector flags the brand's mention count as anomalous;
+- negative_share: a one-sided binomial test of the window's negative mentions against the brand's
+                  own baseline negative rate (with a prior), not a fixed threshold;
+- risk_terms:     mentions with risk terms ("Rückruf", "Brand", "Betrug" ...);
+- high_reach:     media outlets or authors with many followers.
+Points per signal add up to a severity (SEV1 worst). Every signal carries its reason in German.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.domain.models import Bucket, Severity
+from chalicelib.domain.playbook import Rules
+
+GENERAL_TOPIC = "allgemein"
+_TOPIC_MIN_SHARE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    points: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSignalInput:
+    flagged: bool
+    observed: float
+    expected: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    signals: tuple[Signal, ...]
+    score: int
+    severity: Severity | None
+    topics: tuple[str, ...]
+    window_total: int
+    window_negative: int
+    first_signal_at: datetime | None
+    figures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(signal.reason for signal in self.signals)
+
+    @property
+    def topic(self) -> str:
+        return self.topics[0] if self.topics else GENERAL_TOPIC
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), computed in log space (n up to tens of thousands)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    log_terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        for i in range(k, n + 1)
+    ]
+    peak = max(log_terms)
+    return min(1.0, math.exp(peak) * sum(math.exp(t - peak) for t in log_terms))
+
+
+def baseline_negative_rate(baseline: Sequence[Bucket], rules: Rules) -> float:
+    prior = rules.negative_share
+    negative = sum(b.negative for b in baseline)
+    total = sum(b.total for b in baseline)
+    return (negative + prior.prior_negative_rate * prior.prior_weight) / (total + prior.prior_weight)
+
+
+def dominant_topics(window: Sequence[Bucket]) -> tuple[str, ...]:
+    """Topics carried by at least a quarter of the window's mentions, most frequent first."""
+    counts: Counter[str] = Counter()
+    for bucket in window:
+        counts.update(bucket.topics)
+    total = sum(b.total for b in window)
+    threshold = max(2.0, _TOPIC_MIN_SHARE * total)
+    return tuple(topic for topic, count in counts.most_common() if count >= threshold)
+
+
+def _negative_share_signal(window: Sequence[Bucket], base_rate: float, rules: Rules) -> Signal | None:
+    rule = rules.negative_share
+    total = sum(b.total for b in window)
+    negative = sum(b.negative for b in window)
+    if not rule.enabled or total < rule.min_mentions:
+        return None
+    share = negative / total
+    p_value = binomial_tail(negative, total, base_rate)
+    if p_value >= rule.p_value or share < rule.min_share:
+        return None
+    return Signal(
+        "negative_share",
+        rules.severity.points.get("negative_share", 0),
+        f"{share:.0%} negativ ({negative} von {total}) statt üblich {base_rate:.0%} (p={p_value:.1e})",
+    )
+
+
+def _count_signals(window: Sequence[Bucket], rules: Rules) -> list[Signal]:
+    signals: list[Signal] = []
+    risky = sum(b.risk for b in window)
+    if rules.risk_terms.enabled and risky >= rules.risk_terms.min_mentions:
+        signals.append(
+            Signal("risk_terms", rules.severity.points.get("risk_terms", 0), f"{risky} Erwähnungen mit Risikobegriffen")
+        )
+    loud = sum(b.high_reach for b in window)
+    if rules.high_reach.enabled and loud >= rules.high_reach.min_mentions:
+        reach = sum(b.reach for b in window)
+        signals.append(
+            Signal(
+                "high_reach",
+                rules.severity.points.get("high_reach", 0),
+                f"{loud} Erwähnung(en) durch Medien oder reichweitenstarke Accounts (Reichweite {reach:,})".replace(
+                    ",", "."
+                ),
+            )
+        )
+    return signals
+
+
+def assess(
+    window: Sequence[Bucket],
+    baseline: Sequence[Bucket],
+    volume: VolumeSignalInput,
+    rules: Rules,
+) -> Assessment:
+    """Combine the signals of one brand's recent window into an assessment."""
+    total = sum(b.total for b in window)
+    negative = sum(b.negative for b in window)
+    base_rate = baseline_negative_rate(baseline, rules)
+    signals: list[Signal] = []
+    if rules.volume.enabled and volume.flagged and total >= rules.volume.min_mentions:
+        signals.append(Signal("volume", rules.severity.points.get("volume", 0), volume.reason))
+    share_signal = _negative_share_signal(window, base_rate, rules)
+    if share_signal is not None:
+        signals.append(share_signal)
+    signals.extend(_count_signals(window, rules))
+    score = sum(s.points for s in signals)
+    severity = rules.severity.severity_for(score) if signals else None
+    active = [b.start for b in window if b.total > 0]
+    return Assessment(
+        signals=tuple(signals),
+        score=score,
+        severity=severity,
+        topics=dominant_topics(window),
+        window_total=total,
+        window_negative=negative,
+        first_signal_at=min(active) if active else None,
+        figures={
+            "baseline_negative_rate": round(base_rate, 4),
+            "volume_observed": volume.observed,
+            "volume_expected": round(volume.expected, 3),
+        },
+    )

@@ -1,0 +1,124 @@
+"""Creates what the functions expect in AWS, from the same definitions the code uses:
+tables (PynamoDB models), the alert topic with the team's filtered subscriptions (routing.py),
+the ingest secret (Secrets Manager) and the first admin API key."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from chalicelib.adapters.dynamo.models import MODELS
+from chalicelib.adapters.dynamo.repositories import create_tables
+from chalicelib.config import Settings
+from chalicelib.domain.models import utcnow
+from chalicelib.domain.playbook import Team
+from chalicelib.domain.routing import subscriptions
+from chalicelib.ports import ApiKeyRepository
+from chalicelib.services.auth import create_key
+
+TOPIC_NAME = "krisenradar-local-alerts"
+INTEGRATION_QUEUE = "krisenradar-local-integrations"
+
+
+@dataclass(frozen=True)
+class GatewayQueue:
+    """A local stand-in for an SMS or email gateway: an SQS queue with the member's filter policy."""
+
+    channel: str
+    recipient: str
+    member: str
+    url: str
+
+
+def ensure_tables() -> None:
+    create_tables(MODELS.values())
+
+
+def ensure_topic(settings: Settings, team: Team) -> tuple[str, list[GatewayQueue]]:
+    sns = boto3.client("sns", region_name=settings.region)
+    sqs = boto3.client("sqs", region_name=settings.region)
+    topic_arn = str(sns.create_topic(Name=TOPIC_NAME)["TopicArn"])
+    existing = {
+        (s["Protocol"], s["Endpoint"])
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])
+    }
+    gateways: list[GatewayQueue] = []
+    names = {m.email: m.name for m in team.members} | {m.phone: m.name for m in team.members}
+    for index, (channel, endpoint, policy) in enumerate(subscriptions(team)):
+        if (channel, endpoint) not in existing:
+            # The real subscription, as in AWS (moto accepts it but sends nothing).
+            _subscribe(sns, topic_arn, channel, endpoint, policy)
+        url = sqs.create_queue(QueueName=f"krisenradar-local-{channel}-{index}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        if ("sqs", arn) not in existing:
+            _subscribe(sns, topic_arn, "sqs", arn, policy)
+        gateways.append(GatewayQueue(channel, endpoint, names.get(endpoint, endpoint), url))
+    integration_url = sqs.create_queue(QueueName=INTEGRATION_QUEUE)["QueueUrl"]
+    integration_arn = sqs.get_queue_attributes(QueueUrl=integration_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    if ("sqs", integration_arn) not in existing:
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=integration_arn)
+    return topic_arn, gateways
+
+
+def _subscribe(sns: Any, topic_arn: str, protocol: str, endpoint: str, policy: dict[str, Any]) -> None:
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol=protocol,
+        Endpoint=endpoint,
+        Attributes={"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"},
+    )
+
+
+def ensure_ingest_secret(settings: Settings, secret_file: Path) -> None:
+    if secret_file.is_file():
+        value = secret_file.read_text().strip()
+    else:
+        value = secrets.token_urlsafe(32)
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(value)
+        secret_file.chmod(0o600)
+    client = boto3.client("secretsmanager", region_name=settings.region)
+    try:
+        client.create_secret(Name=settings.ingest_secret_id, SecretString=value)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=settings.ingest_secret_id, SecretString=value)
+
+
+def ensure_admin_key(keys: ApiKeyRepository, key_file: Path, preset: str | None) -> str | None:
+    """Create the first admin key (or the preset one); returns the plaintext when it is known."""
+    if preset:
+        key_id = preset.split("_")[1] if preset.count("_") >= 2 else ""
+        if keys.get(key_id) is None:
+            create_key(name="local admin", role=_admin(), keys=keys, now=utcnow(), created_by="make run", plaintext=preset)
+        return preset
+    if key_file.is_file():
+        stored = key_file.read_text().strip()
+        if keys.get(stored.split("_")[1]) is not None:
+            return stored
+    _, plaintext = create_key(name="local admin", role=_admin(), keys=keys, now=utcnow(), created_by="make run")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(plaintext)
+    key_file.chmod(0o600)
+    return plaintext
+
+
+def _admin() -> Any:
+    from chalicelib.domain.models import Role
+
+    return Role.ADMIN
+
+
+def ensure_tables_for(settings: Settings) -> None:
+    """Bind the models to this settings' tables and endpoint, then create what is missing."""
+    from chalicelib.adapters.dynamo import models
+    from chalicelib.config import TABLES
+
+    models.bind({t: settings.table_name(t) for t in TABLES}, settings.region, settings.endpoint_url)
+    ensure_tables()

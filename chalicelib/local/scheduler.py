@@ -1,0 +1,110 @@
+"""A local EventBridge: invokes the very same scheduled handlers as in AWS, at their rates."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Chalice, Rate
+from chalice.app import ScheduledEventConfig
+
+_UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
+
+
+@dataclass
+class LambdaContext:
+    """What a Lambda handler may read from its context."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = ""
+    invoked_function_arn: str = ""
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@dataclass
+class Job:
+    name: str
+    handler: Callable[[dict[str, Any], Any], Any]
+    interval: float
+    next_run: float = 0.0
+
+
+def scheduled_event(name: str, region: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:123456789012:rule/{name}"],
+        "detail": {},
+    }
+
+
+def jobs_of(app: Chalice) -> list[Job]:
+    jobs: list[Job] = []
+    for source in app.event_sources:
+        if not isinstance(source, ScheduledEventConfig):
+            continue
+        expression = source.schedule_expression
+        if not isinstance(expression, Rate):
+            raise ValueError(f"{source.name}: only Rate schedules run locally")
+        module_name, _, attribute = source.handler_string.rpartition(".")
+        handler = getattr(importlib.import_module(module_name), attribute)
+        jobs.append(Job(source.name, handler, float(expression.value * _UNIT_SECONDS[expression.unit])))
+    return jobs
+
+
+class Scheduler:
+    def __init__(self, app: Chalice, region: str, on_error: Callable[[str, BaseException], None]) -> None:
+        self.jobs = jobs_of(app)
+        self._region = region
+        self._on_error = on_error
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+
+    def invoke(self, name: str) -> Any:
+        job = next(j for j in self.jobs if j.name == name)
+        context = LambdaContext(
+            function_name=f"krisenradar-local-{name}",
+            aws_request_id=str(uuid.uuid4()),
+            invoked_function_arn=f"arn:aws:lambda:{self._region}:123456789012:function:krisenradar-local-{name}",
+        )
+        with self._lock:  # one job at a time, in registration order: collect, rules, deliver, escalate
+            return job.handler(scheduled_event(name, self._region), context)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for job in self.jobs:
+                if self._stop.is_set():
+                    return
+                if now >= job.next_run:
+                    job.next_run = now + job.interval
+                    try:
+                        self.invoke(job.name)
+                    except Exception as error:  # a failed run is reported; the next one is scheduled
+                        self._on_error(job.name, error)
+            self._stop.wait(1.0)

@@ -1,0 +1,124 @@
+"""The Protocols the services depend on. Adapters implement them; tests use fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.analysis.types import TextAnalysis
+from chalicelib.domain.models import (
+    AlertMessage,
+    ApiKey,
+    Bucket,
+    Delivery,
+    Incident,
+    IncidentStatus,
+    Mention,
+    Page,
+    RawMention,
+    Severity,
+)
+
+
+class MentionRepository(Protocol):
+    def store_new(self, mention: Mention) -> bool:
+        """Store a mention and count it into its bucket, atomically. False if it was already stored."""
+
+    def list_by_brand(
+        self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
+    ) -> Page[Mention]: ...
+
+    def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]: ...
+
+
+class BucketRepository(Protocol):
+    def range(self, brand: str, since: datetime, until: datetime) -> list[Bucket]:
+        """Buckets whose start lies in [since, until), oldest first; empty buckets are absent."""
+
+
+class IncidentRepository(Protocol):
+    def create(self, incident: Incident) -> Incident:
+        """Create an incident as the one active incident of its brand and topic (Conflict if one exists)."""
+
+    def save(self, incident: Incident) -> Incident:
+        """Save with optimistic locking (Conflict if someone else saved first)."""
+
+    def get(self, incident_id: str) -> Incident: ...
+
+    def active_for_brand(self, brand: str) -> list[Incident]: ...
+
+    def list(
+        self,
+        *,
+        status: IncidentStatus | None,
+        severity: Severity | None,
+        brand: str | None,
+        limit: int,
+        next_token: str | None,
+    ) -> Page[Incident]: ...
+
+
+class StateRepository(Protocol):
+    """Small JSON documents: source cursors and detector states."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, deliveries: Sequence[Delivery]) -> int:
+        """Write deliveries that are not there yet (idempotent); returns how many were new."""
+
+    def pending(self, limit: int) -> list[Delivery]: ...
+
+    def for_alert(self, alert_id: str) -> list[Delivery]: ...
+
+    def mark_delivered(self, delivery: Delivery, message_id: str, at: datetime) -> None: ...
+
+    def mark_failed(self, delivery: Delivery, error: str) -> None: ...
+
+    def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]: ...
+
+
+class ApiKeyRepository(Protocol):
+    def put(self, key: ApiKey) -> None: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def any_admin(self) -> bool: ...
+
+
+class Notifier(Protocol):
+    def publish(self, message: AlertMessage, escalation_level: int) -> str:
+        """Hand one alert to the notification service; returns its message id (DeliveryFailed on error)."""
+
+
+class TextAnalyzer(Protocol):
+    def analyze(self, text: str) -> TextAnalysis: ...
+
+
+class SecretProvider(Protocol):
+    def ingest_secret(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What a source returns: new mentions and the cursor to store once they are stored."""
+
+    mentions: list[RawMention]
+    cursor: dict[str, Any]
+    exhausted: bool = True
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    """A pull source. `slug` names the adapter type; `source_id` this configured instance."""
+
+    slug: str
+    source_id: str
+    poll_seconds: int
+
+    def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult: ...

@@ -1,0 +1,137 @@
+"""Shared fixtures: moto server on loopback (one per test worker), isolated tables per test,
+the real Chalice app through chalice.test.Client, and API keys for each role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Tests never talk to real AWS and never emit metrics or traces.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "eu-central-1",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "POWERTOOLS_METRICS_NAMESPACE": "Krisenradar",
+        "KRISENRADAR_STAGE": "test",
+    }
+)
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Any]:
+    from chalicelib.local.emulator import Emulator, free_port
+
+    server = Emulator(free_port(), "eu-central-1")
+    server.start()
+    os.environ["AWS_ENDPOINT_URL"] = server.endpoint
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 20, 14, 2, 30, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def aws_env(emulator: Any) -> Any:
+    """Tables and the alert topic, created once per test module (they cost about 1.5 s in moto).
+
+    Tests in one module share the tables, so each test creates its own data and asserts on it.
+    """
+    from chalicelib.adapters.dynamo import models
+    from chalicelib.config import TABLES, Settings
+    from chalicelib.domain.playbook import Team
+    from chalicelib.local import bootstrap
+
+    settings = Settings(
+        stage="test",
+        table_prefix=f"t{uuid.uuid4().hex[:10]}-",
+        endpoint_url=emulator.endpoint,
+        public_url="https://krisenradar.example",
+        playbooks_dir=ROOT / "playbooks",
+    )
+    models.bind({t: settings.table_name(t) for t in TABLES}, settings.region, settings.endpoint_url)
+    bootstrap.ensure_tables()
+    from chalicelib.adapters.playbooks import load_playbook
+
+    team: Team = load_playbook(settings.playbooks_dir).team
+    topic_arn, gateways = bootstrap.ensure_topic(settings, team)
+    return settings.model_copy(update={"alert_topic_arn": topic_arn}), gateways
+
+
+@pytest.fixture
+def settings(aws_env: Any) -> Any:
+    return aws_env[0]
+
+
+@pytest.fixture
+def container(aws_env: Any, clock: FakeClock) -> Iterator[Any]:
+    """The application's real container, pointed at this module's tables in moto server."""
+    from chalicelib import deps
+    from chalicelib.services.auth import clear_cache
+
+    settings, gateways = aws_env
+    built = deps.Container(settings, clock=clock)
+    built.gateways = gateways  # type: ignore[attr-defined]
+    deps.override(built)
+    clear_cache()
+    yield built
+    deps.override(None)
+    clear_cache()
+
+
+@pytest.fixture
+def api(container: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    import app as chalice_app
+
+    with Client(chalice_app.app) as client:
+        yield client
+
+
+@pytest.fixture
+def keys(container: Any, clock: FakeClock) -> dict[str, str]:
+    """A plaintext API key per role."""
+    from chalicelib.domain.models import Role
+    from chalicelib.services.auth import create_key
+
+    return {
+        role.label: create_key(
+            name=f"{role.label} tester", role=role, keys=container.api_keys, now=clock(), created_by="tests"
+        )[1]
+        for role in Role
+    }
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
