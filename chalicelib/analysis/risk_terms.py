@@ -91,9 +91,10 @@ def hashtags(text: str) -> list[str]:
 
 
 def topics_for(text: str, hits: Iterable[RiskHit]) -> tuple[str, ...]:
-    """The topics a mention counts towards: its hashtags and the categories of its risk terms."""
+    """The topics a mention counts towards: its hashtags and the categories of its risk terms
+    (a category already present as a hashtag, "#rueckruf", is not counted twice)."""
     topics = hashtags(text)
     for hit in hits:
-        if hit.category not in topics:
+        if hit.category not in topics and f"#{hit.category}" not in topics:
             topics.append(hit.category)
     return tuple(topics)

@@ -73,8 +73,9 @@ def resolve_incident(principal: Principal, incident_id: str) -> Response:
 @endpoint(bp, Role.VIEWER)
 def list_mentions(principal: Principal) -> Response:
     query = parse_query(bp, schemas.MentionQuery)
-    since, until = query.window()
-    page = deps.container().mentions.list_by_brand(query.brand, since, until, query.limit, query.next_token)
+    container = deps.container()
+    since, until = query.window(container.clock())
+    page = container.mentions.list_by_brand(query.brand, since, until, query.limit, query.next_token)
     return json_response({"items": [schemas.mention_view(m) for m in page.items], "next_token": page.next_token})
 
 

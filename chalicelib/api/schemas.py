@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.domain.models import Delivery, Incident, IncidentStatus, Mention, utcnow
+from chalicelib.domain.models import Delivery, Incident, IncidentStatus, Mention
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
@@ -39,8 +39,8 @@ class MentionQuery(PageQuery):
             raise ValueError("since must be before until")
         return self
 
-    def window(self) -> tuple[datetime, datetime]:
-        until = self.until or utcnow()
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        until = self.until or now
         return self.since or until - timedelta(days=1), until
 
 

@@ -43,7 +43,11 @@ class Emulator:
     def start(self) -> None:
         for key, value in FAKE_CREDENTIALS.items():
             os.environ.setdefault(key, value)
+        import logging
+
         from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,7 +55,13 @@ def _iso(moment: datetime) -> str:
 
 
 def _connection(model: type[Model]) -> Connection:
-    return Connection(region=model.Meta.region, host=model.Meta.host)
+    return _shared_connection(model.Meta.region, model.Meta.host)
+
+
+@lru_cache(maxsize=8)
+def _shared_connection(region: str, host: str | None) -> Connection:
+    """One connection (and so one botocore client, which costs ~0.2 s to build) per endpoint."""
+    return Connection(region=region, host=host)
 
 
 def _cancelled_by_condition(error: TransactWriteError) -> bool:
@@ -358,7 +365,8 @@ def _incident_item(incident: Incident) -> IncidentItem:
             for e in incident.timeline
         ],
     )
-    item.version = incident.version or None
+    if incident.version:
+        item.version = incident.version
     return item
 
 

@@ -1,7 +1,8 @@
 """RSS/Atom feeds (news sites, Google Alerts feeds, review-site feeds) via httpx + feedparser.
 
-Conditional GET (ETag / Last-Modified) keeps polling cheap; the cursor remembers the newest entry
-seen so that only new entries are enriched. Rate limits (429) and server errors surface as
+Conditional GET (ETag / Last-Modified) keeps polling cheap; the cursor remembers the entries
+seen so that only new entries are enriched. Paged feeds (RFC 5005, `<link rel="next">`) are
+followed to older pages until a page holds an entry already seen (at most five pages a run). Rate limits (429) and server errors surface as
 SourceUnavailable, so the collector logs them and keeps the cursor where it was.
 """
 
@@ -27,6 +28,7 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _SEEN_LIMIT = 300
 _TEXT_LIMIT = 5000
+_MAX_ARCHIVE_PAGES = 5
 
 
 def _plain(markup: str) -> str:
@@ -63,14 +65,14 @@ class RssSource:
         self._reach = int(config.options.get("reach", 0))
         self._match_keywords = bool(config.options.get("match_keywords", False))
 
-    def _request(self, cursor: dict[str, Any]) -> httpx.Response:
+    def _request(self, url: str, cursor: dict[str, Any]) -> httpx.Response:
         headers = {"User-Agent": "Krisenradar/0.1 (+https://github.com/krisenradar)"}
-        if cursor.get("etag"):
+        if url == self._url and cursor.get("etag"):
             headers["If-None-Match"] = cursor["etag"]
-        if cursor.get("modified"):
+        if url == self._url and cursor.get("modified"):
             headers["If-Modified-Since"] = cursor["modified"]
         try:
-            response = self._client.get(self._url, headers=headers, timeout=10.0, follow_redirects=True)
+            response = self._client.get(url, headers=headers, timeout=10.0, follow_redirects=True)
         except httpx.HTTPError as error:
             raise SourceUnavailable(f"{self.source_id}: feed unreachable", [{"error": type(error).__name__}]) from error
         if response.status_code == 429 or response.status_code >= 500:
@@ -88,35 +90,52 @@ class RssSource:
         folded = fold(text)
         return any(fold(keyword) in folded for keyword in self._brand.keywords)
 
-    def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult:
-        cursor = dict(cursor or {})
-        response = self._request(cursor)
-        if response.status_code == 304:
-            return FetchResult([], cursor)
+    def _parse(self, response: httpx.Response) -> Any:
         feed = feedparser.parse(response.content)
         if feed.get("bozo") and not feed.get("entries"):
             raise SourceUnavailable(f"{self.source_id}: not a readable RSS/Atom feed", [])
+        return feed
+
+    def _mention(self, entry: Any, outlet: str, now: datetime) -> RawMention | None:
+        text = _plain(f"{entry.get('title', '')}. {entry.get('summary', '')}")[:_TEXT_LIMIT]
+        if not text.strip(". ") or not self._relevant(text):
+            return None
+        return RawMention(
+            platform="rss",
+            native_id=_entry_id(entry),
+            brand=self._brand.id,
+            text=text,
+            published_at=_published(entry, now),
+            url=entry.get("link"),
+            author=Author(handle=outlet[:100], followers=self._reach, is_media=self._media),
+            reach=self._reach,
+        )
+
+    def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult:
+        cursor = dict(cursor or {})
+        response = self._request(self._url, cursor)
+        if response.status_code == 304:
+            return FetchResult([], cursor)
+        first = self._parse(response)
         seen = set(cursor.get("seen", []))
-        outlet = _plain(str(feed.get("feed", {}).get("title", ""))) or self.source_id
+        outlet = _plain(str(first.get("feed", {}).get("title", ""))) or self.source_id
         mentions: list[RawMention] = []
-        for entry in feed.get("entries", []):
-            native_id = _entry_id(entry)
-            text = _plain(f"{entry.get('title', '')}. {entry.get('summary', '')}")[:_TEXT_LIMIT]
-            if native_id in seen or not text or not self._relevant(text):
-                continue
-            mentions.append(
-                RawMention(
-                    platform="rss",
-                    native_id=native_id,
-                    brand=self._brand.id,
-                    text=text,
-                    published_at=_published(entry, now),
-                    url=entry.get("link"),
-                    author=Author(handle=outlet[:100], followers=self._reach, is_media=self._media),
-                    reach=self._reach,
-                )
+        ids: list[str] = []
+        feed = first
+        for _ in range(_MAX_ARCHIVE_PAGES):
+            page_ids = [_entry_id(e) for e in feed.get("entries", [])]
+            ids.extend(page_ids)
+            for entry in feed.get("entries", []):
+                mention = None if _entry_id(entry) in seen else self._mention(entry, outlet, now)
+                if mention is not None:
+                    mentions.append(mention)
+            next_url = next(
+                (link.get("href") for link in feed.get("feed", {}).get("links", []) if link.get("rel") == "next"),
+                None,
             )
-        ids = [_entry_id(e) for e in feed.get("entries", [])]
+            if not next_url or any(i in seen for i in page_ids):
+                break
+            feed = self._parse(self._request(str(next_url), cursor))
         cursor.update(
             etag=response.headers.get("ETag"),
             modified=response.headers.get("Last-Modified"),

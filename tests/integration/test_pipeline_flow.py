@@ -1,0 +1,218 @@
+"""The whole flow in-process against moto server: store -> detect -> incident -> outbox -> SNS ->
+filtered subscriptions, through the real Chalice handlers and routes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.domain.models import DeliveryStatus, bucket_start
+from chalicelib.services.ingest import ingest
+from chalicelib.services.push import SIGNATURE_HEADER, sign
+from tests.conftest import bearer
+from tests.factories import raw_mention
+
+pytestmark = pytest.mark.integration
+
+STORM = [
+    "Mein Spülmeister 3000 von Müller hat gebrannt! Die Küche ist voller Rauch. #Rückruf",
+    "Kurzschluss im Müller Geschirrspüler, total kaputt und gefährlich. #Rückruf",
+    "Nie wieder Müller Haushaltsgeräte, das Gerät qualmt. #Rückruf",
+    "Warum gibt es keinen #Rückruf? Mein Geschirrspüler ist defekt und riecht verbrannt.",
+]
+
+
+def _calm_baseline(container: Any, days: int = 2) -> None:
+    start = container.clock() - timedelta(days=days)
+    raws = [
+        raw_mention("Der Spülmeister 3000 läuft gut, sehr zufrieden.", at=start + timedelta(minutes=37 * i))
+        for i in range(int(days * 24 * 60 / 37))
+    ]
+    ingest(raws, enricher=container.enricher, mentions=container.mentions)
+
+
+def _storm(container: Any, count: int, native_prefix: str = "storm") -> list:
+    now = container.clock()
+    return [
+        raw_mention(STORM[i % len(STORM)], at=now - timedelta(seconds=5 * i), native_id=f"{native_prefix}-{i}")
+        for i in range(count)
+    ]
+
+
+def _invoke(api: Any, job: str) -> dict:
+    response = api.lambda_.invoke(job, api.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    assert response.payload is not None
+    return response.payload
+
+
+def _drain(queue_url: str) -> list[dict]:
+    sqs = boto3.client("sqs")
+    messages = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            messages.append(json.loads(json.loads(message["Body"])["Message"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_the_same_mention_is_stored_and_counted_once(container: Any) -> None:
+    raw = raw_mention("Einmal kaputt, bitte nur einmal zählen", at=container.clock(), native_id="dup-1")
+    first = ingest([raw, raw], enricher=container.enricher, mentions=container.mentions)
+    again = ingest([raw], enricher=container.enricher, mentions=container.mentions)
+    assert (first.stored, first.duplicates, again.stored, again.duplicates) == (1, 1, 0, 1)
+    start = bucket_start(container.clock())
+    buckets = container.buckets.range("mueller", start, start + timedelta(minutes=5))
+    assert buckets[0].total == 1
+
+
+def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(container: Any, api: Any, keys: dict) -> None:
+    _calm_baseline(container)
+    for gateway in container.gateways:
+        _drain(gateway.url)
+    assert _invoke(api, "evaluate_rules")["opened"] == []
+
+    container.clock.advance(minutes=3)
+    ingest(_storm(container, 24), enricher=container.enricher, mentions=container.mentions)
+    result = _invoke(api, "evaluate_rules")
+    assert len(result["opened"]) == 1
+    incident_id = result["opened"][0]
+
+    incidents = json.loads(api.http.get("/incidents?status=open", headers=bearer(keys["viewer"])).body)["items"]
+    incident = next(i for i in incidents if i["incident_id"] == incident_id)
+    assert incident["severity"] in ("SEV1", "SEV2")
+    assert incident["topic"] == "#rueckruf"
+    assert any("negativ" in reason for reason in incident["reasons"])
+
+    detail = json.loads(api.http.get(f"/incidents/{incident_id}", headers=bearer(keys["viewer"])).body)
+    assert detail["timeline"][0]["kind"] == "detected"
+    assert 0 < len(detail["top_mentions"]) <= 10
+
+    alerts = json.loads(api.http.get(f"/alerts?incident_id={incident_id}", headers=bearer(keys["viewer"])).body)["items"]
+    channels = {(a["channel"], a["recipient"]) for a in alerts}
+    level_one_phones = {m.phone for m in container.playbook.team.members if m.escalation_level == 1}
+    assert {r for c, r in channels if c == "sms"} == level_one_phones
+    assert {r for c, r in channels if c == "email"} == {m.email for m in container.playbook.team.members}
+    assert all(a["status"] == "delivered" and a["delivered_at"] for a in alerts)
+
+    # SNS routed by the filter policies: level-1 SMS gateways and every email gateway got it.
+    received = {(g.channel, g.recipient): _drain(g.url) for g in container.gateways}
+    for (channel, recipient), messages in received.items():
+        expected = (channel, recipient) in channels
+        assert bool(messages) == expected, (channel, recipient)
+    sms_text = next(m for (c, _), ms in received.items() if c == "sms" for m in ms)["sms"]
+    assert incident_id in sms_text and len(sms_text) <= 160
+
+    # The next run updates the same incident instead of opening a duplicate.
+    container.clock.advance(minutes=1)
+    ingest(_storm(container, 10, "storm-b"), enricher=container.enricher, mentions=container.mentions)
+    again = _invoke(api, "evaluate_rules")
+    assert again["opened"] == []
+    listed = json.loads(api.http.get("/incidents?brand=mueller", headers=bearer(keys["viewer"])).body)["items"]
+    assert [i["incident_id"] for i in listed if i["status"] != "resolved"] == [incident_id]
+
+
+def test_acknowledge_stops_escalation_and_resolve_closes(container: Any, api: Any, keys: dict) -> None:
+    container.clock.advance(hours=6)
+    ingest(_storm(container, 30, "storm-c"), enricher=container.enricher, mentions=container.mentions)
+    opened = _invoke(api, "evaluate_rules")["opened"]
+    active = [i for i in container.incidents.active_for_brand("mueller")]
+    incident_id = opened[0] if opened else active[0].incident_id
+
+    container.clock.advance(minutes=20)
+    escalated = _invoke(api, "escalate_incidents")["escalated"]
+    assert incident_id in escalated
+    deliveries = container.outbox.list(incident_id=incident_id, limit=100, next_token=None).items
+    assert any(d.event_type == "escalation" for d in deliveries)
+    assert "escalated" in [event.kind for event in container.incidents.get(incident_id).timeline]
+
+    response = api.http.post(
+        f"/incidents/{incident_id}/acknowledge",
+        headers={**bearer(keys["responder"]), "Content-Type": "application/json"},
+        body=json.dumps({"note": "Wir prüfen das"}),
+    )
+    assert response.status_code == 200
+    body = json.loads(response.body)
+    assert body["status"] == "acknowledged"
+    assert body["acknowledged_by"] == "responder tester"
+    assert body["timers"]["time_to_acknowledge_s"] > 0
+
+    container.clock.advance(minutes=60)
+    assert incident_id not in _invoke(api, "escalate_incidents")["escalated"]
+
+    resolved = api.http.post(f"/incidents/{incident_id}/resolve", headers=bearer(keys["responder"]))
+    assert json.loads(resolved.body)["status"] == "resolved"
+    conflict = api.http.post(f"/incidents/{incident_id}/acknowledge", headers=bearer(keys["responder"]))
+    assert conflict.status_code == 409
+    assert incident_id not in [i.incident_id for i in container.incidents.active_for_brand("mueller")]
+
+
+def test_a_failed_publish_stays_pending_and_is_delivered_by_the_retry_job(container: Any, api: Any) -> None:
+    from chalicelib import deps
+
+    container.clock.advance(days=1)
+    good_arn = container.settings.alert_topic_arn
+    broken = deps.Container(
+        container.settings.model_copy(update={"alert_topic_arn": good_arn + "-missing"}), clock=container.clock
+    )
+    deps.override(broken)
+    ingest(_storm(container, 30, "storm-d"), enricher=broken.enricher, mentions=broken.mentions)
+    result = _invoke(api, "evaluate_rules")
+    pending = broken.outbox.pending(100)
+    assert result["delivered"] == 0 and pending
+    assert all(d.status is DeliveryStatus.PENDING and d.attempts == 1 and d.last_error for d in pending)
+
+    deps.override(container)
+    retried = _invoke(api, "deliver_alerts")
+    assert retried["delivered"] >= len(pending)
+    assert container.outbox.pending(100) == []
+
+
+def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:
+    secret = "push-secret-for-tests"
+    client = boto3.client("secretsmanager")
+    try:
+        client.create_secret(Name=container.settings.ingest_secret_id, SecretString=secret)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=container.settings.ingest_secret_id, SecretString=secret)
+    body = json.dumps(
+        {
+            "mentions": [
+                {
+                    "platform": "crm",
+                    "native_id": "ticket-4711",
+                    "brand": "mueller",
+                    "text": "Kunde meldet: Geschirrspüler defekt, Rauchentwicklung.",
+                    "published_at": container.clock().isoformat(),
+                    "author": {"handle": "Ticket 4711", "followers": 0},
+                }
+            ]
+        }
+    ).encode()
+    headers = {**bearer(keys["responder"]), "Content-Type": "application/json"}
+    ok = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body)
+    assert ok.status_code == 202, ok.body
+    assert json.loads(ok.body) == {"accepted": 1, "stored": 1, "duplicates": 0, "skipped": 0}
+    again = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body)
+    assert json.loads(again.body)["duplicates"] == 1
+
+    forged = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, b"wrong")}, body=body)
+    assert forged.status_code == 401
+    unsigned = api.http.post("/ingest", headers=headers, body=body)
+    assert unsigned.status_code == 401
+
+    bad = json.dumps({"mentions": [{"platform": "crm", "native_id": "1", "brand": "nobody", "text": "x",
+                                    "published_at": "2026-11-20T10:00:00Z"}]}).encode()
+    rejected = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(bad, secret.encode())}, body=bad)
+    assert rejected.status_code == 400
+    assert json.loads(rejected.body)["error"]["details"][0]["field"] == "body.mentions.0.brand"
+
+    mentions = json.loads(
+        api.http.get("/mentions?brand=mueller&limit=5", headers=bearer(keys["viewer"])).body
+    )
+    assert any(m["native_id"] == "ticket-4711" and m["platform"] == "crm" for m in mentions["items"])

@@ -1,0 +1,97 @@
+"""Small pure pieces at the edges: page tokens, signatures, risk terms, the demo scenario."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.dynamo.paging import decode_token, encode_token
+from chalicelib.adapters.playbooks import load_playbook
+from chalicelib.adapters.sns import ascii_subject
+from chalicelib.adapters.sources.replay import ReplaySource, load_scenario
+from chalicelib.analysis.risk_terms import RiskMatcher, hashtags, topics_for
+from chalicelib.domain.errors import InvalidInput, Unauthorized
+from chalicelib.services.push import sign, verify_signature
+
+PLAYBOOK = load_playbook(Path(__file__).resolve().parents[2] / "playbooks")
+
+
+def test_page_tokens_round_trip_and_reject_tampering() -> None:
+    key = {"pk": {"S": "INC-1"}, "opened_key": {"S": "2026#INC-1"}, "status": {"S": "open"}}
+    token = encode_token(key)
+    assert token is not None
+    assert decode_token(token, set(key)) == key
+    with pytest.raises(InvalidInput):
+        decode_token(token, {"pk", "opened_key", "brand"})
+    with pytest.raises(InvalidInput):
+        decode_token("!!!", set(key))
+    with pytest.raises(InvalidInput):
+        decode_token(encode_token({"pk": {"S": 5}, "opened_key": {"S": "x"}, "status": {"S": "o"}}), set(key))
+
+
+def test_signature_must_match_the_exact_body() -> None:
+    secret = b"s3cret"
+    body = b'{"mentions": []}'
+    verify_signature(body, sign(body, secret), secret)
+    with pytest.raises(Unauthorized):
+        verify_signature(body + b" ", sign(body, secret), secret)
+    with pytest.raises(Unauthorized):
+        verify_signature(body, None, secret)
+    with pytest.raises(Unauthorized):
+        verify_signature(body, sign(body, b"other"), secret)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Rückrufaktion für den Spülmeister läuft", "de", {"rückruf"}),
+        ("Geschirrspüler wurde zurückgerufen", "de", {"rückruf"}),
+        ("Produktrückruf jetzt! #Rueckruf", "de", {"rückruf"}),
+        ("Das Gerät ist KAPUTT und qualmt", "de", {"kaputt", "rauch"}),
+        ("Great brand, love it", "en", set()),
+        ("Der Brand in der Küche", "de", {"brand"}),
+        ("my dishwasher caught fire, recall now", "en", {"fire", "recall"}),
+        ("Alles super, danke", "de", set()),
+    ],
+)
+def test_risk_terms_match_inflections_compounds_and_respect_language(text: str, lang: str, expected: set) -> None:
+    hits = RiskMatcher(PLAYBOOK.risk_terms).find(text, lang)
+    assert {h.term for h in hits} == expected
+
+
+def test_topics_are_hashtags_and_risk_categories() -> None:
+    hits = RiskMatcher(PLAYBOOK.risk_terms).find("#Rückruf! Brandgefahr beim #Spülmeister", "de")
+    assert hashtags("#Rückruf und #rückruf") == ["#rueckruf"]
+    assert topics_for("#Rückruf! Brandgefahr beim #Spülmeister", hits) == ("#rueckruf", "#spuelmeister", "sicherheit")
+
+
+def test_sns_subject_is_ascii_and_short() -> None:
+    subject = ascii_subject("[Krisenradar] SEV1 Schweregrad erhöht: Müller Haushaltsgeräte GmbH – #rueckruf " * 3)
+    assert subject.isascii()
+    assert len(subject) < 100
+    assert "Mueller Haushaltsgeraete" in subject
+
+
+def test_replay_backfills_a_calm_baseline_then_plays_the_storm_in_accelerated_time() -> None:
+    config = next(s for s in PLAYBOOK.sources if s.type == "replay")
+    source = ReplaySource(config, PLAYBOOK.brands[0])
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    baseline, cursor = [], None
+    while True:
+        page = source.fetch(cursor, start)
+        cursor = page.cursor
+        baseline += page.mentions
+        if page.exhausted:
+            break
+    assert 200 < len(baseline) < 1000
+    assert all(m.published_at < start for m in baseline)
+    assert len({m.native_id for m in baseline}) == len(baseline)
+    scenario = load_scenario("mueller_rueckruf")
+    later = source.fetch(cursor, start + timedelta(seconds=60))
+    speed = float(config.options["speed"])
+    expected = [p for p in scenario.storm if p.story_minute / speed <= 1.0]
+    assert len(later.mentions) == len(expected) > 5
+    replay_again = source.fetch(later.cursor, start + timedelta(seconds=60))
+    assert replay_again.mentions == []

@@ -1,0 +1,113 @@
+"""Services against fakes: collection (cursor after store, isolation) and the alert outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chalicelib.adapters.playbooks import load_playbook
+from chalicelib.domain.models import DeliveryStatus, Incident, IncidentStatus, Severity
+from chalicelib.services.alerts import deliver_pending, enqueue_alert
+from chalicelib.services.collect import collect, cursor_key
+from chalicelib.services.ingest import IngestResult
+from tests.factories import raw_mention
+from tests.fakes import FlakyNotifier, MemoryOutbox, MemoryState, ScriptedSource, unavailable
+
+PLAYBOOK = load_playbook(Path(__file__).resolve().parents[2] / "playbooks")
+NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+class RecordingStore:
+    def __init__(self, fail_on_call: int | None = None) -> None:
+        self.batches: list[list] = []
+        self.fail_on_call = fail_on_call
+
+    def __call__(self, raws: list) -> IngestResult:
+        if self.fail_on_call is not None and len(self.batches) == self.fail_on_call:
+            raise RuntimeError("DynamoDB throttled")
+        self.batches.append(raws)
+        return IngestResult(stored=len(raws))
+
+
+def test_cursor_advances_only_after_the_page_is_stored() -> None:
+    source = ScriptedSource("s", [[raw_mention(at=NOW)], [raw_mention(at=NOW)]])
+    state = MemoryState()
+    report = collect([source], state=state, store=RecordingStore(fail_on_call=1), now=NOW)
+    assert report.failed == ["s"]
+    assert state.get(cursor_key("s"))["cursor"] == {"page": 1}  # first page stored, second not
+    store = RecordingStore()
+    collect([source], state=state, store=store, now=NOW.replace(hour=15))
+    assert len(store.batches) == 1  # the unstored page is fetched again
+    assert state.get(cursor_key("s"))["cursor"] == {"page": 2}
+
+
+def test_one_broken_source_does_not_stop_the_others() -> None:
+    broken = ScriptedSource("broken", [unavailable()])
+    crashing = ScriptedSource("crashing", [ValueError("bad json")])
+    healthy = ScriptedSource("healthy", [[raw_mention(at=NOW), raw_mention(at=NOW)]])
+    state = MemoryState()
+    report = collect([broken, crashing, healthy], state=state, store=RecordingStore(), now=NOW)
+    assert report.stored == 2
+    assert sorted(report.failed) == ["broken", "crashing"]
+    assert state.get(cursor_key("broken")) is None
+
+
+def test_sources_are_polled_at_their_own_interval() -> None:
+    state = MemoryState()
+    source = ScriptedSource("slow", [[raw_mention(at=NOW)]], poll_seconds=300)
+    collect([source], state=state, store=RecordingStore(), now=NOW)
+    collect([source], state=state, store=RecordingStore(), now=NOW.replace(minute=1))
+    assert len(source.calls) == 1
+    collect([source], state=state, store=RecordingStore(), now=NOW.replace(minute=5))
+    assert len(source.calls) == 2
+
+
+def _incident(severity: Severity = Severity.SEV2) -> Incident:
+    return Incident(
+        incident_id="INC-20261120-AAAAAA",
+        brand="mueller",
+        topic="#rueckruf",
+        title="t",
+        status=IncidentStatus.OPEN,
+        severity=severity,
+        opened_at=NOW,
+        updated_at=NOW,
+        detected_at=NOW,
+        first_signal_at=NOW,
+    )
+
+
+def test_enqueueing_the_same_alert_twice_writes_it_once() -> None:
+    outbox = MemoryOutbox()
+    _, first = enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
+    _, second = enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
+    assert first == len(outbox.rows) > 0
+    assert second == 0
+
+
+def test_a_failed_publish_is_retried_until_delivered_and_never_dropped() -> None:
+    outbox = MemoryOutbox()
+    enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
+    notifier = FlakyNotifier(failures=2)
+    for _ in range(2):
+        report = deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
+        assert report.delivered == 0
+        assert all(d.status is DeliveryStatus.PENDING for d in outbox.rows.values())
+    report = deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
+    assert report.published == 1  # one publish per alert; SNS fans it out
+    assert all(d.status is DeliveryStatus.DELIVERED for d in outbox.rows.values())
+    assert all(d.attempts == 3 and d.last_error == "SNS is down" for d in outbox.rows.values())
+    assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW).published == 0
+
+
+def test_the_published_message_carries_the_sms_text_and_level() -> None:
+    outbox = MemoryOutbox()
+    message, _ = enqueue_alert(
+        _incident(Severity.SEV1), "escalation", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW, escalation_level=2
+    )
+    notifier = FlakyNotifier()
+    deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
+    published, level = notifier.published[0]
+    assert level == 2
+    assert published.sms == message.sms
+    assert published.severity is Severity.SEV1
