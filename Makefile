@@ -14,6 +14,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# Browser tests use Debian's Chromium (never a browser download). Needs root, as on CI and dev machines.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -38,7 +43,7 @@ e2e: $(STAMP)
 infra-test: $(STAMP)
 	$(BIN)/pytest -q tests/infra
 
-test: lint typecheck
+test: lint typecheck $(CHROMIUM)
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
 bench: $(STAMP)

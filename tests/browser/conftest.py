@@ -24,10 +24,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives the web frontend in real Chromium")
-
-
 @dataclass
 class Console:
     """Console errors and uncaught exceptions of one page (CSP violations land here too)."""

@@ -1,0 +1,84 @@
+// The API client: same origin, Bearer key from sessionStorage, one error shape.
+
+const KEY_STORAGE = "krisenradar.apiKey";
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message || code);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = Array.isArray(details) ? details : details ? [details] : [];
+  }
+}
+
+let onUnauthorized = () => {};
+
+export function setUnauthorizedHandler(handler) {
+  onUnauthorized = handler;
+}
+
+export function getKey() {
+  return window.sessionStorage.getItem(KEY_STORAGE);
+}
+
+export function setKey(key) {
+  window.sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+export function clearKey() {
+  window.sessionStorage.removeItem(KEY_STORAGE);
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+async function readBody(response) {
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Call the API. Resolves with the parsed JSON; rejects with ApiError (status 0 for network errors)
+ * or with the AbortError of `signal`. A 401 also triggers the unauthorized handler.
+ */
+export async function api(path, { method = "GET", body, signal, key = getKey(), reportUnauthorized = true } = {}) {
+  const headers = { Accept: "application/json", Authorization: `Bearer ${key ?? ""}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, "network", "", []);
+  }
+  const data = await readBody(response);
+  if (response.ok) return data;
+  const problem = (data && data.error) || {};
+  const error = new ApiError(
+    response.status,
+    problem.code || `http_${response.status}`,
+    problem.message || response.statusText,
+    problem.details,
+  );
+  if (response.status === 401 && reportUnauthorized) onUnauthorized(error);
+  throw error;
+}

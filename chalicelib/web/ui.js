@@ -1,0 +1,192 @@
+// Shared building blocks: badges, error boxes, mention cards and alert rows.
+
+import { h, safeUrl } from "./dom.js";
+import { formatDateTime, formatNumber, formatScore, has, t } from "./i18n.js";
+
+const SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4"];
+
+export function severityBadge(severity) {
+  const known = SEVERITIES.includes(severity) ? severity.toLowerCase() : "unknown";
+  return h("span", { class: `badge badge--${known}`, text: severity || "?" });
+}
+
+export function statusChip(status) {
+  const label = has(`status.${status}`) ? t(`status.${status}`) : status;
+  return h("span", { class: `chip chip--${status}` }, h("span", { class: "chip__dot", "aria-hidden": "true" }), label);
+}
+
+export function sentimentBadge(sentiment, score) {
+  const known = ["negative", "neutral", "positive"].includes(sentiment) ? sentiment : "neutral";
+  const label = has(`sentiment.${sentiment}`) ? t(`sentiment.${sentiment}`) : sentiment || t("none");
+  return h("span", {
+    class: `badge badge--${known}`,
+    title: t("sentiment.label", { sentiment: label, score: formatScore(score) }),
+    text: label,
+  });
+}
+
+export function errorHeading(error) {
+  const code = error && error.code;
+  if (code === "network") return t("error.network");
+  if (code && has(`error.${code}`)) return t(`error.${code}`);
+  return t("error.generic", { status: (error && error.status) || "?" });
+}
+
+/** The error from the API (code, message, details) as a readable block. */
+export function errorBox(error) {
+  const heading = errorHeading(error);
+  const message = error && error.code !== "network" ? error.message : "";
+  const details = (error && error.details) || [];
+  return h(
+    "div",
+    { class: "error-box" },
+    h("p", { class: "error-box__title" }, h("strong", { text: heading })),
+    message ? h("p", { class: "error-box__message", text: message }) : null,
+    details.length
+      ? h("ul", { class: "error-box__details" }, details.map((item) => h("li", { text: describeDetail(item) })))
+      : null,
+  );
+}
+
+function describeDetail(item) {
+  if (item === null || typeof item !== "object") return String(item);
+  if (item.field && item.message) return `${item.field}: ${item.message}`;
+  return Object.entries(item)
+    .map(([name, value]) => `${name}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
+    .join(", ");
+}
+
+export function loadingLine() {
+  return h("p", { class: "muted loading", text: t("loading") });
+}
+
+export function emptyLine(key) {
+  return h("p", { class: "empty", text: t(key) });
+}
+
+function chips(labelKey, values, modifier) {
+  if (!values || !values.length) return null;
+  return h(
+    "div",
+    { class: "chips" },
+    h("span", { class: "chips__label", text: `${t(labelKey)}:` }),
+    h("ul", { class: "chips__list" }, values.map((value) => h("li", { class: `tag tag--${modifier}`, text: value }))),
+  );
+}
+
+export function mentionCard(mention) {
+  const author = mention.author || {};
+  const link = safeUrl(mention.url);
+  return h(
+    "article",
+    { class: `mention mention--${mention.sentiment || "neutral"}` },
+    h(
+      "header",
+      { class: "mention__head" },
+      sentimentBadge(mention.sentiment, mention.sentiment_score),
+      h("span", { class: "mention__platform", text: mention.platform }),
+      h("span", { class: "mention__author", text: author.handle || t("mentions.unknownAuthor") }),
+      author.is_media ? h("span", { class: "badge badge--media", text: t("mentions.media") }) : null,
+      h("span", { class: "muted", text: t("mentions.followers", { count: formatNumber(author.followers ?? 0) }) }),
+      h("time", { class: "mention__time muted", datetime: mention.published_at, text: formatDateTime(mention.published_at) }),
+    ),
+    h("p", { class: "mention__text", lang: mention.lang || null, text: mention.text }),
+    h(
+      "footer",
+      { class: "mention__meta" },
+      h("span", { class: "meta-item", text: t("mentions.reach", { reach: formatNumber(mention.reach ?? 0) }) }),
+      h("span", { class: "meta-item", text: t("mentions.lang", { lang: (mention.lang || "?").toUpperCase() }) }),
+      chips("mentions.risk", mention.risk_terms, "risk"),
+      chips("mentions.topics", mention.topics, "topic"),
+      link ? h("a", { class: "mention__link", href: link, rel: "noopener noreferrer", target: "_blank", text: t("mentions.open") }) : null,
+    ),
+  );
+}
+
+function channelLabel(channel) {
+  return has(`channel.${channel}`) ? t(`channel.${channel}`) : channel;
+}
+
+/** A table of alert deliveries; `compact` (inside an incident) drops severity, subject and incident. */
+export function alertsTable(items, { compact = false } = {}) {
+  const head = compact
+    ? ["alerts.created", "alerts.event", "alerts.channel", "alerts.recipient", "alerts.status", "alerts.attempts"]
+    : [
+        "alerts.created",
+        "alerts.severity",
+        "alerts.event",
+        "alerts.channel",
+        "alerts.recipient",
+        "alerts.status",
+        "alerts.attempts",
+        "alerts.subject",
+        "alerts.incident",
+      ];
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "table" },
+      h("thead", {}, h("tr", {}, head.map((key) => h("th", { scope: "col", text: t(key) })))),
+      h("tbody", {}, items.map((alert) => alertRow(alert, compact))),
+    ),
+  );
+}
+
+function alertRow(alert, compact) {
+  const cells = [
+    h("td", { "data-label": t("alerts.created") }, h("time", { datetime: alert.created_at, text: formatDateTime(alert.created_at) })),
+    compact ? null : h("td", { "data-label": t("alerts.severity") }, severityBadge(alert.severity)),
+    h("td", { "data-label": t("alerts.event"), text: has(`event.${alert.event_type}`) ? t(`event.${alert.event_type}`) : alert.event_type }),
+    h("td", { "data-label": t("alerts.channel"), text: channelLabel(alert.channel) }),
+    h("td", { "data-label": t("alerts.recipient"), class: "mono", text: alert.recipient }),
+    h(
+      "td",
+      { "data-label": t("alerts.status"), class: "status-cell" },
+      statusChip(alert.status),
+      alert.delivered_at ? h("div", { class: "muted small", text: t("alerts.deliveredAt", { time: formatDateTime(alert.delivered_at) }) }) : null,
+      alert.last_error ? h("div", { class: "error-text small", text: t("alerts.lastError", { error: alert.last_error }) }) : null,
+    ),
+    h("td", { "data-label": t("alerts.attempts"), class: "num", text: formatNumber(alert.attempts ?? 0) }),
+    compact
+      ? null
+      : h(
+      "td",
+      { "data-label": t("alerts.subject"), class: "subject" },
+      h("span", { text: alert.subject || t("none") }),
+      alert.body
+        ? h("details", { class: "alert-body" }, h("summary", { text: t("alerts.body") }), h("pre", { text: alert.body }))
+        : null,
+    ),
+  ];
+  if (!compact) {
+    cells.push(
+      h(
+        "td",
+        { "data-label": t("alerts.incident") },
+        alert.incident_id
+          ? h("a", { href: `#/incidents/${encodeURIComponent(alert.incident_id)}`, class: "mono", text: alert.incident_id })
+          : t("none"),
+      ),
+    );
+  }
+  return h("tr", { class: `alert-row alert-row--${alert.status}` }, cells);
+}
+
+/** A "Mehr laden" button that calls `load` and disables itself while loading. */
+export function moreButton(nextToken, load) {
+  if (!nextToken) return null;
+  const button = h("button", { type: "button", class: "btn btn--secondary more", text: t("more") });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      await load(nextToken);
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  });
+  return h("div", { class: "more-wrap" }, button);
+}
