@@ -47,7 +47,9 @@ class Container:
 
     @cached_property
     def mentions(self) -> DynamoMentionRepository:
-        return DynamoMentionRepository(self.settings.bucket_retention_days)
+        return DynamoMentionRepository(
+            self.settings.bucket_retention_days, self.playbook.rules.risk_terms.severe_weight
+        )
 
     @cached_property
     def buckets(self) -> DynamoBucketRepository:

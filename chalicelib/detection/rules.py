@@ -115,10 +115,14 @@ def _negative_share_signal(window: Sequence[Bucket], base_rate: float, rules: Ru
 def _count_signals(window: Sequence[Bucket], rules: Rules) -> list[Signal]:
     signals: list[Signal] = []
     risky = sum(b.risk for b in window)
+    severe = sum(b.severe for b in window)
     if rules.risk_terms.enabled and risky >= rules.risk_terms.min_mentions:
-        signals.append(
-            Signal("risk_terms", rules.severity.points.get("risk_terms", 0), f"{risky} Erwähnungen mit Risikobegriffen")
-        )
+        points = rules.severity.points.get("risk_terms", 0)
+        reason = f"{risky} Erwähnungen mit Risikobegriffen"
+        if severe >= rules.risk_terms.min_mentions:
+            points += rules.severity.points.get("severe_risk", 0)
+            reason += f", davon {severe} zu Sicherheit, Rückruf oder Gefahr"
+        signals.append(Signal("risk_terms", points, reason))
     loud = sum(b.high_reach for b in window)
     if rules.high_reach.enabled and loud >= rules.high_reach.min_mentions:
         reach = sum(b.reach for b in window)
@@ -126,12 +130,26 @@ def _count_signals(window: Sequence[Bucket], rules: Rules) -> list[Signal]:
             Signal(
                 "high_reach",
                 rules.severity.points.get("high_reach", 0),
-                f"{loud} Erwähnung(en) durch Medien oder reichweitenstarke Accounts (Reichweite {reach:,})".replace(
-                    ",", "."
-                ),
+                f"{loud} Erwähnung(en) durch Medien oder reichweitenstarke Accounts "
+                f"(Reichweite {reach:,})".replace(",", "."),
             )
         )
     return signals
+
+
+def _onset(window: Sequence[Bucket]) -> datetime | None:
+    """The start of the trailing run of consecutive non-empty buckets: when the current activity began."""
+    onset: datetime | None = None
+    previous: Bucket | None = None
+    for bucket in window:
+        if bucket.total == 0:
+            onset, previous = None, None
+            continue
+        contiguous = previous is not None and bucket.start - previous.start <= previous.end - previous.start
+        if onset is None or not contiguous:
+            onset = bucket.start
+        previous = bucket
+    return onset
 
 
 def assess(
@@ -153,7 +171,7 @@ def assess(
     signals.extend(_count_signals(window, rules))
     score = sum(s.points for s in signals)
     severity = rules.severity.severity_for(score) if signals else None
-    active = [b.start for b in window if b.total > 0]
+    onset = _onset(window)
     return Assessment(
         signals=tuple(signals),
         score=score,
@@ -161,7 +179,7 @@ def assess(
         topics=dominant_topics(window),
         window_total=total,
         window_negative=negative,
-        first_signal_at=min(active) if active else None,
+        first_signal_at=onset,
         figures={
             "baseline_negative_rate": round(base_rate, 4),
             "volume_observed": volume.observed,

@@ -66,16 +66,20 @@ def incident_link(public_url: str, incident_id: str) -> str:
 
 
 def compose_sms(incident: Incident, event_type: str, link: str, brand_name: str) -> str:
-    head = f"KRISENRADAR {incident.severity.label} {incident.incident_id}: "
-    tail = f" {link}"
+    """German, at most 160 GSM-7 characters: severity, incident id, what happened, the first reason
+    if it fits whole, and the link (dropped only if even the bare message would not fit)."""
+    head = to_gsm7(f"KRISENRADAR {incident.severity.label} {incident.incident_id}: ")
+    tail = to_gsm7(f" {link}")
     label = EVENT_LABELS_DE.get(event_type, event_type)
-    body = f"{label} - {brand_name}, Thema {incident.topic}."
+    body = to_gsm7(f"{label} - {brand_name}, Thema {incident.topic}.")
     if incident.reasons:
-        body += f" {incident.reasons[0]}."
-    budget = SMS_LIMIT - (gsm7_length(to_gsm7(head)) or 0) - (gsm7_length(to_gsm7(tail)) or 0)
+        with_reason = body + to_gsm7(f" {incident.reasons[0]}.")
+        if (gsm7_length(head + with_reason + tail) or SMS_LIMIT + 1) <= SMS_LIMIT:
+            body = with_reason
+    budget = SMS_LIMIT - (gsm7_length(head) or 0) - (gsm7_length(tail) or 0)
     if budget < 10:  # a very long link: keep the incident and severity, drop the link
         return _fit(head + body, SMS_LIMIT)
-    return to_gsm7(head) + _fit(body, budget) + to_gsm7(tail)
+    return head + _fit(body, budget) + tail
 
 
 def compose_email(incident: Incident, event_type: str, link: str, brand_name: str) -> tuple[str, str]:

@@ -104,6 +104,7 @@ class Mention(Frozen):
     risk_terms: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     high_reach: bool = False
+    risk_weight: int = 0
     expires_at: datetime
 
     @property
@@ -124,6 +125,7 @@ class Bucket(Frozen):
     negative: int = 0
     reach: int = 0
     risk: int = 0
+    severe: int = 0
     high_reach: int = 0
     arousal: float = 0.0
     first_person: int = 0

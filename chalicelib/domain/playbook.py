@@ -100,6 +100,7 @@ class NegativeShareRule(Strict):
 class RiskTermRule(Strict):
     enabled: bool = True
     min_mentions: int = Field(default=3, ge=1)
+    severe_weight: int = Field(default=4, ge=1, le=5, description="terms of this weight endanger people")
 
 
 class HighReachRule(Strict):
@@ -112,7 +113,13 @@ class SeverityPolicy(Strict):
     """Points per signal; the sum maps to a severity (SEV1 worst)."""
 
     points: dict[str, int] = Field(
-        default_factory=lambda: {"volume": 2, "negative_share": 2, "risk_terms": 1, "high_reach": 2}
+        default_factory=lambda: {
+            "volume": 2,
+            "negative_share": 2,
+            "risk_terms": 1,
+            "severe_risk": 1,
+            "high_reach": 2,
+        }
     )
     sev1_at: int = 6
     sev2_at: int = 4

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 from pathlib import Path
 from types import FrameType
 
@@ -40,6 +41,7 @@ def _configure_environment(emulator_endpoint: str, state_dir: Path, port: int) -
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Krisenradar")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     state_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -77,12 +79,19 @@ class LocalStack:
 
     def _start_api(self) -> None:
         from chalice.config import Config
-        from chalice.local import create_local_server
+        from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
         import app as chalice_app
 
+        class QuietHandler(ChaliceRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server API)
+                return
+
+        # What chalice.local.create_local_server does, with a handler that does not log every request.
+        CustomLocalChalice.__bases__ = (LocalChalice, chalice_app.app.__class__)
+        chalice_app.app.__class__ = CustomLocalChalice
         config = Config.create(chalice_stage="local", app_name="krisenradar", lambda_timeout=60)
-        self.server = create_local_server(chalice_app.app, config, self.host, self.port)
+        self.server = LocalDevServer(chalice_app.app, config, self.host, self.port, handler_cls=QuietHandler)
         self._api_thread = threading.Thread(target=self.server.server.serve_forever, name="api", daemon=True)
         self._api_thread.start()
 

@@ -88,6 +88,7 @@ class MentionItem(Model):
     risk_terms = ListAttribute(of=UnicodeAttribute, default=list)
     topics = ListAttribute(of=UnicodeAttribute, default=list)
     high_reach = BooleanAttribute(default=False)
+    risk_weight = NumberAttribute(default=0)
     expires_at = TTLAttribute()
 
     by_brand = MentionsByBrand()
@@ -108,6 +109,7 @@ class BucketItem(Model):
     negative = NumberAttribute(default=0)
     reach = NumberAttribute(default=0)
     risk = NumberAttribute(default=0)
+    severe = NumberAttribute(default=0)
     high_reach = NumberAttribute(default=0)
     arousal = NumberAttribute(default=0)
     first_person = NumberAttribute(default=0)

@@ -83,8 +83,9 @@ def _query_error(error: PynamoDBException) -> AppError:
 class DynamoMentionRepository:
     """Ingestion is one transaction: a conditional put of the mention plus atomic ADDs on its buckets."""
 
-    def __init__(self, bucket_retention_days: int) -> None:
+    def __init__(self, bucket_retention_days: int, severe_weight: int) -> None:
         self._bucket_retention = timedelta(days=bucket_retention_days)
+        self._severe_weight = severe_weight
 
     def store_new(self, mention: Mention) -> bool:
         from chalicelib.domain.models import bucket_start
@@ -92,6 +93,7 @@ class DynamoMentionRepository:
         slot = _iso(bucket_start(mention.published_at))
         negative = 1 if mention.is_negative else 0
         risk = 1 if mention.risk_terms else 0
+        severe = 1 if mention.risk_weight >= self._severe_weight else 0
         expires = bucket_start(mention.published_at) + self._bucket_retention
         try:
             with TransactWrite(connection=_connection(MentionItem)) as tx:
@@ -103,6 +105,7 @@ class DynamoMentionRepository:
                         BucketItem.negative.add(negative),
                         BucketItem.reach.add(mention.reach),
                         BucketItem.risk.add(risk),
+                        BucketItem.severe.add(severe),
                         BucketItem.high_reach.add(1 if mention.high_reach else 0),
                         BucketItem.arousal.add(round(mention.arousal, 4)),
                         BucketItem.first_person.add(mention.first_person_singular),
@@ -180,6 +183,7 @@ def _mention_item(mention: Mention) -> MentionItem:
         risk_terms=list(mention.risk_terms),
         topics=list(mention.topics),
         high_reach=mention.high_reach,
+        risk_weight=mention.risk_weight,
         expires_at=mention.expires_at,
     )
 
@@ -206,6 +210,7 @@ def _mention(item: MentionItem) -> Mention:
         risk_terms=tuple(item.risk_terms or ()),
         topics=tuple(item.topics or ()),
         high_reach=bool(item.high_reach),
+        risk_weight=int(item.risk_weight),
         expires_at=item.expires_at,
     )
 
@@ -228,6 +233,7 @@ class DynamoBucketRepository:
                 negative=int(item.negative),
                 reach=int(item.reach),
                 risk=int(item.risk),
+                severe=int(item.severe),
                 high_reach=int(item.high_reach),
                 arousal=float(item.arousal),
                 first_person=int(item.first_person),

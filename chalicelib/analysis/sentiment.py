@@ -1,0 +1,201 @@
+"""Three-class sentiment: a linear model over hashed word, bigram, character and lexicon features.
+
+The weights are int8, one array per class, stored zlib-compressed with a small JSON header
+(`model/sentiment.bin`). Inference sums the weights of the hashed features that a text contains,
+which `operator.itemgetter` does at C speed, then applies a softmax.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import zlib
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+
+from chalicelib.analysis.tokenize import Token
+
+MAGIC = b"KRSM1"
+CLASSES: tuple[str, str, str] = ("negative", "neutral", "positive")
+WORD_CACHE_SIZE = 50_000  # distinct words whose character n-grams stay hashed (a few MB at most)
+_GERMAN_SUFFIXES = ("en", "em", "er", "es", "e", "n", "s", "st", "ste", "sten", "ster", "t", "et")
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    """How texts become feature strings; stored in the model header so training and runtime agree."""
+
+    hash_bits: int = 20
+    char_min: int = 3
+    char_max: int = 5
+    bigrams: bool = True
+
+
+class Lexicon:
+    """Word polarities in [-1, 1] per language (VADER, the German Polarity Lexicon, our domain list)."""
+
+    def __init__(self, polarities: dict[str, dict[str, float]]) -> None:
+        self._polarities = polarities
+        self._german = polarities.get("de", {})
+        self._english = polarities.get("en", {})
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        polarities: dict[str, dict[str, float]] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3:
+                polarities.setdefault(parts[0], {})[parts[1]] = float(parts[2])
+        return cls(polarities)
+
+    def polarity(self, word: str, lang: str) -> float:
+        if lang == "en":
+            return self._english.get(word, 0.0)
+        found = self._german_polarity(word)
+        if found or lang == "de":
+            return found
+        return self._english.get(word, 0.0)
+
+    def _german_polarity(self, word: str) -> float:
+        found = self._german.get(word)
+        if found is not None:
+            return found
+        # Inflection: "schlechten" → "schlecht", "enttäuschende" → "enttäuschend".
+        for suffix in _GERMAN_SUFFIXES:
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                found = self._german.get(word[: -len(suffix)])
+                if found is not None:
+                    return found
+        return 0.0
+
+
+def _hash(feature: str, mask: int) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & mask
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def word_buckets(word: str, config: FeatureConfig) -> frozenset[int]:
+    """Hashed character n-grams of one word. Words repeat across posts, so this is cached."""
+    mask = (1 << config.hash_bits) - 1
+    padded = f"<{word}>"
+    return frozenset(
+        _hash("c" + padded[start : start + size], mask)
+        for size in range(config.char_min, config.char_max + 1)
+        for start in range(len(padded) - size + 1)
+    )
+
+
+def _lexicon_features(tokens: Sequence[Token], lexicon: Lexicon, lang: str) -> list[str]:
+    total = 0.0
+    positives = negatives = 0
+    last = 0.0
+    for token in tokens:
+        if token.kind not in ("word", "emoticon", "symbol"):
+            continue
+        polarity = lexicon.polarity(token.text, lang)
+        if not polarity:
+            continue
+        if token.negated:
+            polarity = -0.6 * polarity
+        total += polarity
+        last = polarity
+        if polarity > 0:
+            positives += 1
+        else:
+            negatives += 1
+    bucket = max(-4, min(4, round(total * 1.5)))
+    return [
+        f"Lsum{bucket}",
+        f"Lpos{min(positives, 3)}",
+        f"Lneg{min(negatives, 3)}",
+        f"Llast{'+' if last > 0 else '-' if last < 0 else '0'}",
+        f"Lmix{positives > 0}{negatives > 0}",
+    ]
+
+
+def _token_features(tokens: Sequence[Token], config: FeatureConfig, buckets: set[int]) -> list[str]:
+    """Word, symbol and bigram features as strings; the words' character n-grams go into `buckets`."""
+    feats: list[str] = []
+    previous = "<s>"
+    for token in tokens:
+        text = token.text
+        if token.kind == "word":
+            feats.append(("wN" if token.negated else "w") + text)
+            if token.shouted:
+                feats.append("caps")
+            if token.elongated:
+                feats.append("elong")
+            buckets.update(word_buckets(text, config))
+        elif token.kind in ("emoticon", "symbol", "punct"):
+            feats.append("s" + text)
+        else:
+            feats.append("k" + text)
+        if config.bigrams:
+            feats.append(f"b{previous} {text}")
+        previous = text
+    if config.bigrams:
+        feats.append(f"b{previous} </s>")
+    return feats
+
+
+def feature_buckets(tokens: Sequence[Token], lang: str, lexicon: Lexicon, config: FeatureConfig) -> list[int]:
+    """Distinct hashed feature ids of a text (binary features); the bias feature is always present.
+
+    Training calls this very function, so the shipped weights and the runtime features agree.
+    """
+    mask = (1 << config.hash_bits) - 1
+    buckets: set[int] = set()
+    strings = ["<bias>", *_token_features(tokens, config, buckets), *_lexicon_features(tokens, lexicon, lang)]
+    buckets.update(_hash(feature, mask) for feature in strings)
+    return list(buckets)
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentModel:
+    config: FeatureConfig
+    weights: tuple[array[int], ...]  # one int8 array per class, 2**hash_bits long
+    scales: tuple[float, ...]
+    intercepts: tuple[float, ...]
+    lexicon: Lexicon
+
+    @classmethod
+    def load(cls, weights_path: Path, lexicon_path: Path) -> SentimentModel:
+        raw = zlib.decompress(weights_path.read_bytes())
+        if not raw.startswith(MAGIC):
+            raise ValueError(f"{weights_path}: not a sentiment model")
+        (header_len,) = struct.unpack_from("<I", raw, len(MAGIC))
+        offset = len(MAGIC) + 4
+        header = json.loads(raw[offset : offset + header_len])
+        offset += header_len
+        config = FeatureConfig(**header["config"])
+        size = 1 << config.hash_bits
+        weights = []
+        for index in range(len(CLASSES)):
+            class_weights = array("b")
+            class_weights.frombytes(raw[offset + index * size : offset + (index + 1) * size])
+            weights.append(class_weights)
+        return cls(
+            config, tuple(weights), tuple(header["scales"]), tuple(header["intercepts"]), Lexicon.load(lexicon_path)
+        )
+
+    def probabilities(self, tokens: Sequence[Token], lang: str) -> tuple[float, float, float]:
+        """P(negative), P(neutral), P(positive)."""
+        buckets = feature_buckets(tokens, lang, self.lexicon, self.config)
+        norm = 1.0 / math.sqrt(len(buckets))
+        if len(buckets) == 1:
+            pick = lambda weights: (weights[buckets[0]],)  # noqa: E731 - itemgetter of one index is scalar
+        else:
+            pick = itemgetter(*buckets)
+        logits = [
+            bias + scale * norm * sum(pick(weights))
+            for weights, scale, bias in zip(self.weights, self.scales, self.intercepts, strict=True)
+        ]
+        top = max(logits)
+        exps = [math.exp(logit - top) for logit in logits]
+        total = sum(exps)
+        return exps[0] / total, exps[1] / total, exps[2] / total

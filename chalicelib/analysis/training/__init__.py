@@ -1,0 +1,8 @@
+"""Data preparation and training of the shipped language and sentiment models.
+
+    python -m chalicelib.analysis.training
+
+reads /work/shared/data (or $KRISENRADAR_SHARED) and rewrites chalicelib/analysis/model/*.
+Training needs numpy, scipy, scikit-learn, vaderSentiment, langdetect and textblob-de
+(see requirements-train.txt); the runtime needs none of them.
+"""

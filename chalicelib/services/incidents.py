@@ -1,0 +1,149 @@
+"""Incident use cases for the API: list, detail, acknowledge, resolve, and the escalation job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.models import (
+    Incident,
+    IncidentStatus,
+    Mention,
+    Page,
+    Principal,
+    Severity,
+    TimelineEvent,
+)
+from chalicelib.domain.playbook import Playbook
+from chalicelib.ports import IncidentRepository, MentionRepository, OutboxRepository
+from chalicelib.services.alerts import enqueue_alert
+
+TOP_MENTIONS = 10
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    incident: Incident
+    top_mentions: list[Mention]
+
+
+def list_incidents(
+    *,
+    incidents: IncidentRepository,
+    status: IncidentStatus | None,
+    severity: Severity | None,
+    brand: str | None,
+    limit: int,
+    next_token: str | None,
+) -> Page[Incident]:
+    return incidents.list(status=status, severity=severity, brand=brand, limit=limit, next_token=next_token)
+
+
+def incident_detail(
+    incident_id: str,
+    *,
+    incidents: IncidentRepository,
+    mentions: MentionRepository,
+    window_minutes: int,
+    now: datetime,
+) -> IncidentDetail:
+    incident = incidents.get(incident_id)
+    since = incident.first_signal_at - timedelta(minutes=window_minutes)
+    until = incident.resolved_at or now
+    top = mentions.top_for_incident(incident.brand, since, until, TOP_MENTIONS)
+    return IncidentDetail(incident, top)
+
+
+def _note_suffix(note: str | None) -> str:
+    return f": {note}" if note else ""
+
+
+def acknowledge(
+    incident_id: str, *, incidents: IncidentRepository, principal: Principal, note: str | None, now: datetime
+) -> Incident:
+    incident = incidents.get(incident_id)
+    if incident.status is IncidentStatus.RESOLVED:
+        raise Conflict("a resolved incident cannot be acknowledged", [{"status": incident.status.value}])
+    if incident.status is IncidentStatus.ACKNOWLEDGED:
+        return incident  # acknowledging twice is harmless: the first acknowledgement counts
+    event = TimelineEvent(
+        at=now, kind="acknowledged", message="Bestätigt" + _note_suffix(note), actor=principal.name
+    )
+    return incidents.save(
+        incident.model_copy(
+            update={
+                "status": IncidentStatus.ACKNOWLEDGED,
+                "acknowledged_at": now,
+                "acknowledged_by": principal.name,
+                "updated_at": now,
+                "timeline": (*incident.timeline, event),
+            }
+        )
+    )
+
+
+def resolve(
+    incident_id: str, *, incidents: IncidentRepository, principal: Principal, note: str | None, now: datetime
+) -> Incident:
+    incident = incidents.get(incident_id)
+    if incident.status is IncidentStatus.RESOLVED:
+        return incident
+    event = TimelineEvent(at=now, kind="resolved", message="Gelöst" + _note_suffix(note), actor=principal.name)
+    return incidents.save(
+        incident.model_copy(
+            update={
+                "status": IncidentStatus.RESOLVED,
+                "acknowledged_at": incident.acknowledged_at or now,
+                "acknowledged_by": incident.acknowledged_by or principal.name,
+                "resolved_at": now,
+                "resolved_by": principal.name,
+                "updated_at": now,
+                "timeline": (*incident.timeline, event),
+            }
+        )
+    )
+
+
+def escalate(
+    *,
+    now: datetime,
+    playbook: Playbook,
+    incidents: IncidentRepository,
+    outbox: OutboxRepository,
+    public_url: str,
+) -> list[tuple[str, int]]:
+    """Alert the next level of the escalation chain for incidents nobody has acknowledged in time."""
+    escalated: list[tuple[str, int]] = []
+    steps = sorted(playbook.team.escalation, key=lambda step: step.level)
+    for brand in playbook.brands:
+        for incident in incidents.active_for_brand(brand.id):
+            if incident.status is not IncidentStatus.OPEN:
+                continue
+            waited = now - incident.opened_at
+            due = [s for s in steps if s.level > 1 and waited >= timedelta(minutes=s.after_minutes)]
+            if not due:
+                continue
+            level = due[-1].level
+            _, new = enqueue_alert(
+                incident,
+                "escalation",
+                playbook=playbook,
+                outbox=outbox,
+                public_url=public_url,
+                now=now,
+                escalation_level=level,
+            )
+            if new:
+                event = TimelineEvent(
+                    at=now,
+                    kind="escalated",
+                    message=f"Nicht bestätigt nach {int(waited.total_seconds() // 60)} Min: Eskalationsstufe {level}",
+                    severity=incident.severity.label,
+                )
+                try:
+                    incidents.save(incident.model_copy(update={"timeline": (*incident.timeline, event)}))
+                except Conflict:
+                    pass  # someone acknowledged meanwhile; the alert already went out, which is harmless
+                escalated.append((incident.incident_id, level))
+    return escalated

@@ -1,0 +1,1 @@
+"""Krisenradar infrastructure: a CDK app, one construct per concern (data, alerts, service, monitoring)."""

@@ -1,0 +1,80 @@
+"""Alerts: the KMS-encrypted alert topic, the team's SMS and email subscriptions (filter policies from
+`chalicelib.domain.routing`, the same code that plans the outbox rows) and the integration queue."""
+
+from __future__ import annotations
+
+import hashlib
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from chalicelib.domain.playbook import Team
+from chalicelib.domain.routing import subscriptions as team_subscriptions
+
+
+class Alerts(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, team: Team) -> None:
+        super().__init__(scope, construct_id)
+        self.topic_key = kms.Key(
+            self,
+            "TopicKey",
+            alias=f"alias/krisenradar-{stage}-alerts",
+            description="Encrypts the Krisenradar alert topic",
+            enable_key_rotation=True,
+        )
+        # A key of their own: the queues' key policy names the topic, which already depends on its key.
+        self.queue_key = kms.Key(
+            self,
+            "QueueKey",
+            alias=f"alias/krisenradar-{stage}-integrations",
+            description="Encrypts the Krisenradar integration queues",
+            enable_key_rotation=True,
+        )
+        # No display name: SNS puts it in front of every SMS, and the texts are sized to 160 characters.
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=f"krisenradar-{stage}-alerts",
+            master_key=self.topic_key,
+            enforce_ssl=True,
+        )
+        for protocol, endpoint, filter_policy in team_subscriptions(team):
+            # The id hashes the endpoint: stable across deploys, and no phone number in the construct path.
+            digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
+            sns.CfnSubscription(
+                self,
+                f"{protocol.capitalize()}{digest}",
+                topic_arn=self.topic.topic_arn,
+                protocol=protocol,
+                endpoint=endpoint,
+                filter_policy=filter_policy,
+                filter_policy_scope="MessageAttributes",
+            )
+
+        self.integration_dead_letters = sqs.Queue(
+            self,
+            "IntegrationDeadLetters",
+            queue_name=f"krisenradar-{stage}-integrations-dlq",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.queue_key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.integration_queue = sqs.Queue(
+            self,
+            "IntegrationQueue",
+            queue_name=f"krisenradar-{stage}-integrations",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.queue_key,
+            enforce_ssl=True,
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.integration_dead_letters),
+        )
+        # Raw delivery: consumers (CRM) receive the structured `default` JSON document as the body.
+        self.topic.add_subscription(
+            subscriptions.SqsSubscription(self.integration_queue, raw_message_delivery=True)
+        )

@@ -1,0 +1,107 @@
+"""Data: the DynamoDB tables, derived from the PynamoDB models (one definition of keys and indexes),
+and the ingest HMAC secret."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from chalicelib.adapters.dynamo.models import MODELS, TTL_ATTRIBUTES
+
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+_PROJECTIONS = {
+    "ALL": dynamodb.ProjectionType.ALL,
+    "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
+}
+
+
+def _keys(
+    key_schema: list[dict[str, str]], types: dict[str, str]
+) -> tuple[dynamodb.Attribute, dynamodb.Attribute | None]:
+    """(partition key, sort key) from a boto3-style key schema; PynamoDB does not order HASH first."""
+    by_role = {key["KeyType"]: key["AttributeName"] for key in key_schema}
+
+    def attribute(name: str) -> dynamodb.Attribute:
+        return dynamodb.Attribute(name=name, type=_ATTRIBUTE_TYPES[types[name]])
+
+    sort_key = by_role.get("RANGE")
+    return attribute(by_role["HASH"]), attribute(sort_key) if sort_key else None
+
+
+def _projection(index: dict[str, Any]) -> dict[str, Any]:
+    projection = index.get("projection", {})
+    return {
+        "projection_type": _PROJECTIONS[projection.get("ProjectionType", "ALL")],
+        "non_key_attributes": projection.get("NonKeyAttributes"),
+    }
+
+
+class Data(Construct):
+    """Six tables named `{table_prefix}{name}`: on-demand, PITR, AWS-managed KMS encryption, retained."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, table_prefix: str) -> None:
+        super().__init__(scope, construct_id)
+        self.table_prefix = table_prefix
+        self.tables: dict[str, dynamodb.Table] = {
+            name: self._table(name, cast(dict[str, Any], model._get_schema()), protect=stage == "prod")
+            for name, model in MODELS.items()
+        }
+        self.ingest_secret_name = f"krisenradar/{stage}/ingest-hmac"
+        self.ingest_secret = secretsmanager.Secret(
+            self,
+            "IngestSecret",
+            secret_name=self.ingest_secret_name,
+            description="HMAC-SHA256 key that push sources use to sign mentions sent to the ingest webhook",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _table(self, name: str, schema: dict[str, Any], *, protect: bool) -> dynamodb.Table:
+        types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}
+        partition_key, sort_key = _keys(schema["key_schema"], types)
+        table = dynamodb.Table(
+            self,
+            name.capitalize(),
+            table_name=f"{self.table_prefix}{name}",
+            partition_key=partition_key,
+            sort_key=sort_key,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=TTL_ATTRIBUTES.get(name),
+            deletion_protection=protect,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in schema.get("global_secondary_indexes", []):
+            index_types = {
+                **types,
+                **{d["AttributeName"]: d["AttributeType"] for d in index.get("attribute_definitions", [])},
+            }
+            index_pk, index_sk = _keys(index["key_schema"], index_types)
+            table.add_global_secondary_index(
+                index_name=index["index_name"],
+                partition_key=index_pk,
+                sort_key=index_sk,
+                **_projection(index),
+            )
+        for index in schema.get("local_secondary_indexes", []):
+            _, index_sk = _keys(index["key_schema"], types)
+            if index_sk is None:
+                raise ValueError(f"local index {index['index_name']} of {name} has no sort key")
+            table.add_local_secondary_index(
+                index_name=index["index_name"], sort_key=index_sk, **_projection(index)
+            )
+        return table

@@ -1,0 +1,225 @@
+"""API and jobs: the Chalice app (REST API + scheduled functions) through `chalice.cdk.Chalice`, with
+one least-privilege role, log group and name per function, and an on-failure queue for the jobs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from chalicelib.config import TABLES
+from infra.alerts import Alerts
+from infra.chalice_project import (
+    PACKAGED_PLAYBOOKS_DIR,
+    check_layer_complete,
+    isolated_packaging,
+    stage_project,
+)
+from infra.data import Data
+
+API_HANDLER = "api_handler"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one function may touch (`write` implies read). Keep in step with the ports each entry uses."""
+
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    publish_alerts: bool = False
+    ingest_secret: bool = False
+
+
+FUNCTION_ACCESS: dict[str, Access] = {
+    API_HANDLER: Access(write=TABLES, ingest_secret=True),
+    "collect_mentions": Access(write=("mentions", "buckets", "state")),
+    "evaluate_rules": Access(read=("buckets",), write=("incidents", "state", "outbox"), publish_alerts=True),
+    "deliver_alerts": Access(write=("outbox",), publish_alerts=True),
+    "escalate_incidents": Access(write=("incidents", "outbox"), publish_alerts=True),
+}
+JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
+
+
+def logical_id(function: str) -> str:
+    """The logical id `chalice package` gives a function: APIHandler, or the CamelCased handler name."""
+    return "APIHandler" if function == API_HANDLER else "".join(part.title() for part in function.split("_"))
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    stage: str
+    region: str
+    project_root: Path
+    build_dir: Path
+    public_url: str | None
+    mention_retention_days: int
+    log_retention: logs.RetentionDays
+
+
+class ApiAndJobs(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: ServiceSettings, data: Data, alerts: Alerts
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function_names = {
+            name: f"krisenradar-{settings.stage}-{name.replace('_', '-')}" for name in FUNCTION_ACCESS
+        }
+        self.job_failures = sqs.Queue(
+            self,
+            "JobFailures",
+            queue_name=f"krisenradar-{settings.stage}-job-failures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.log_groups = {
+            name: logs.LogGroup(
+                self,
+                f"{logical_id(name)}Logs",
+                log_group_name=f"/aws/lambda/{function_name}",
+                retention=settings.log_retention,
+                removal_policy=RemovalPolicy.RETAIN if settings.stage == "prod" else RemovalPolicy.DESTROY,
+            )
+            for name, function_name in self.function_names.items()
+        }
+        self.roles = {
+            name: self._role(name, access, data, alerts) for name, access in FUNCTION_ACCESS.items()
+        }
+
+        self.chalice = self._package(settings, data, alerts)
+        self._wire_functions(settings)
+
+    def _role(self, name: str, access: Access, data: Data, alerts: Alerts) -> iam.Role:
+        role = iam.Role(
+            self,
+            f"{logical_id(name)}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Krisenradar {name}: least privilege",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_groups[name].log_group_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            )
+        )
+        for table in access.read:
+            data.tables[table].grant_read_data(role)
+        for table in access.write:
+            data.tables[table].grant_read_write_data(role)
+        if access.publish_alerts:
+            alerts.topic.grant_publish(role)
+        if access.ingest_secret:
+            data.ingest_secret.grant_read(role)
+        if name in JOBS:
+            self.job_failures.grant_send_messages(role)
+        findings = {
+            "Resource::*": "X-Ray trace submission has no resource-level permissions",
+            "Action::kms:GenerateDataKey*": "Publishing to the encrypted topic needs its key's data keys",
+        }
+        for table in (*access.read, *access.write):
+            table_id = Stack.of(self).get_logical_id(data.tables[table].node.default_child)  # type: ignore[arg-type]
+            findings[f"Resource::<{table_id}.Arn>/index/*"] = "Queries on this table's secondary indexes"
+        for finding, reason in findings.items():
+            Validations.of(role).acknowledge(
+                Acknowledgment(id=f"AwsSolutions-IAM5[{finding}]", reason=reason)
+            )
+        return role
+
+    def _package(self, settings: ServiceSettings, data: Data, alerts: Alerts) -> Chalice:
+        environment = {
+            "KRISENRADAR_STAGE": settings.stage,
+            "KRISENRADAR_TABLE_PREFIX": data.table_prefix,
+            "KRISENRADAR_ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+            "KRISENRADAR_INGEST_SECRET_NAME": data.ingest_secret_name,
+            "KRISENRADAR_PLAYBOOKS_DIR": PACKAGED_PLAYBOOKS_DIR,
+            "KRISENRADAR_MENTION_RETENTION_DAYS": str(settings.mention_retention_days),
+            "POWERTOOLS_SERVICE_NAME": "krisenradar",
+            "POWERTOOLS_METRICS_NAMESPACE": "Krisenradar",
+        }
+        if settings.public_url:
+            environment["KRISENRADAR_PUBLIC_URL"] = settings.public_url
+        stage_config = {
+            # Each function's own role replaces this default in _wire_functions.
+            "manage_iam_role": False,
+            "iam_role_arn": self.roles[API_HANDLER].role_arn,
+            "autogen_policy": False,
+            # Dependencies go to a layer cached by requirements.txt, so code changes package in seconds.
+            "automatic_layer": True,
+            "xray": True,
+            "api_gateway_endpoint_type": "REGIONAL",
+            "environment_variables": environment,
+        }
+        with isolated_packaging(settings.build_dir, settings.region):
+            # The construct names the Chalice stage after its scope's path (`krisenradar-dev/Service`).
+            project = stage_project(
+                settings.project_root,
+                settings.build_dir,
+                chalice_stage=self.node.path,
+                config_stage=settings.stage,
+            )
+            chalice = Chalice(self, "Chalice", source_dir=str(project), stage_config=stage_config)
+            _check_functions_known(settings.build_dir)
+            check_layer_complete(settings.build_dir)
+        return chalice
+
+    def _wire_functions(self, settings: ServiceSettings) -> None:
+        # Chalice derives the layer name from its stage (the construct path, with a slash): name it here.
+        layer = self.chalice.get_resource("ManagedLayer")
+        layer.add_property_override("LayerName", f"krisenradar-{settings.stage}-dependencies")
+        api = self.chalice.get_resource("RestAPI")
+        api.add_property_override("TracingEnabled", True)
+        # Links in alerts point at the API unless a public URL (custom domain) is configured. Only the jobs
+        # get the fallback: the API handler referencing its own API would be a circular dependency.
+        fallback_url = Fn.sub(
+            "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api", {"Api": api.ref}
+        )
+        for name, role in self.roles.items():
+            function = self.chalice.get_resource(logical_id(name))
+            function.add_property_override("FunctionName", self.function_names[name])
+            function.add_property_override("Role", role.role_arn)
+            function.add_property_override(
+                "LoggingConfig", {"LogGroup": self.log_groups[name].log_group_name}
+            )
+            default_policy = role.node.try_find_child("DefaultPolicy")
+            if default_policy is not None:
+                # Lambda checks the role may send to the failure destination when the function is created.
+                function.add_resource_dependency(default_policy.node.default_child)
+            if name not in JOBS:
+                continue
+            if not settings.public_url:
+                function.add_property_override("Environment.Variables.KRISENRADAR_PUBLIC_URL", fallback_url)
+            # A job runs every minute: the next run is the retry, and a failed run is recorded in the queue.
+            function.add_property_override(
+                "EventInvokeConfig",
+                {
+                    "MaximumRetryAttempts": 0,
+                    "DestinationConfig": {
+                        "OnFailure": {"Type": "SQS", "Destination": self.job_failures.queue_arn}
+                    },
+                },
+            )
+
+
+def _check_functions_known(build_dir: Path) -> None:
+    """Fail the synth loudly when the app gains a function that has no role here."""
+    packaged = next((build_dir / "chalice.out").glob("*.sam_with_assets.json"))
+    resources = json.loads(packaged.read_text(encoding="utf-8"))["Resources"]
+    functions = {key for key, value in resources.items() if value["Type"] == "AWS::Serverless::Function"}
+    known = {logical_id(name) for name in FUNCTION_ACCESS}
+    if functions != known:
+        raise ValueError(
+            "the Chalice app's functions differ from infra/service.py FUNCTION_ACCESS: "
+            f"unknown {sorted(functions - known)}, missing {sorted(known - functions)}"
+        )

@@ -1,0 +1,130 @@
+"""The Krisenradar stack (one per stage) and the app that synthesizes it under cdk-nag's AWS Solutions."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from chalicelib.adapters.playbooks import load_playbook
+from infra.alerts import Alerts
+from infra.data import Data
+from infra.monitoring import Monitoring
+from infra.service import ApiAndJobs, ServiceSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("dev", "prod")
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    """Read from CDK context (`cdk.json`, or `-c stage=prod`)."""
+
+    stage: str
+    region: str
+    public_url: str | None
+    ops_email: str | None
+    mention_retention_days: int
+
+    @classmethod
+    def from_context(cls, node: Any) -> DeploymentSettings:
+        stage = node.try_get_context("stage") or "dev"
+        if stage not in STAGES:
+            raise ValueError(f"context 'stage' must be one of {STAGES}, not {stage!r}")
+        return cls(
+            stage=stage,
+            region=node.try_get_context("region") or "eu-central-1",
+            public_url=node.try_get_context("public_url") or None,
+            ops_email=node.try_get_context("ops_email") or None,
+            mention_retention_days=int(node.try_get_context("mention_retention_days") or 90),
+        )
+
+    @property
+    def stack_name(self) -> str:
+        return f"krisenradar-{self.stage}"
+
+
+class KrisenradarStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploymentSettings,
+        build_dir: Path,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prod = settings.stage == "prod"
+        playbook = load_playbook(PROJECT_ROOT / "playbooks")
+
+        self.data = Data(self, "Data", stage=settings.stage, table_prefix=f"krisenradar-{settings.stage}-")
+        self.alerts = Alerts(self, "Alerts", stage=settings.stage, team=playbook.team)
+        self.service = ApiAndJobs(
+            self,
+            "Service",
+            settings=ServiceSettings(
+                stage=settings.stage,
+                region=settings.region,
+                project_root=PROJECT_ROOT,
+                build_dir=build_dir,
+                public_url=settings.public_url,
+                mention_retention_days=settings.mention_retention_days,
+                log_retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.ONE_MONTH,
+            ),
+            data=self.data,
+            alerts=self.alerts,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            stage=settings.stage,
+            function_names=self.service.function_names,
+            dead_letter_queues={
+                "JobFailures": self.service.job_failures,
+                "IntegrationDeadLetters": self.alerts.integration_dead_letters,
+            },
+            ops_email=settings.ops_email,
+        )
+        cdk.Validations.of(self.data.ingest_secret).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-SMG4",
+                reason="The HMAC key is shared with the push sources; rotating it needs a coordinated "
+                "rollover (accept old and new key) that the ingest webhook does not support yet",
+            )
+        )
+        cdk.Validations.of(self.service.job_failures).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason="This queue is itself the failure destination of the scheduled functions",
+            )
+        )
+        cdk.Tags.of(self).add("app", "krisenradar")
+        cdk.Tags.of(self).add("stage", settings.stage)
+
+
+def build_app(
+    outdir: str | None = None, context: dict[str, Any] | None = None, build_dir: Path | None = None
+) -> cdk.App:
+    """The CDK app with one stack for the stage in context, checked by cdk-nag when it synthesizes."""
+    # `python app.py` does not read cdk.json; the CDK CLI passes it and overrides these defaults.
+    defaults = json.loads((PROJECT_ROOT / "infra" / "cdk.json").read_text(encoding="utf-8"))["context"]
+    app = cdk.App(outdir=outdir, context={**defaults, **(context or {})})
+    settings = DeploymentSettings.from_context(app.node)
+    KrisenradarStack(
+        app,
+        settings.stack_name,
+        settings=settings,
+        build_dir=build_dir or PROJECT_ROOT / "infra" / "cdk.out" / ".chalice-build",
+        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=settings.region),
+        description=f"Krisenradar ({settings.stage}): social media crisis radar",
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    return app

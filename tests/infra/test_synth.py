@@ -1,0 +1,381 @@
+"""Synthesizes the CDK app once (Chalice packaging included) and checks the template, the shipped
+package, cfn-lint and cdk-nag's AWS Solutions checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from aws_cdk import App  # noqa: E402
+from aws_cdk.assertions import Match, Template  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
+
+from chalicelib.adapters.dynamo.models import MODELS  # noqa: E402
+from chalicelib.adapters.playbooks import load_playbook  # noqa: E402
+from chalicelib.domain.routing import subscriptions  # noqa: E402
+from infra.stack import PROJECT_ROOT, build_app  # noqa: E402
+
+pytestmark = pytest.mark.infra
+
+STACK = "krisenradar-dev"
+FUNCTIONS = {
+    "APIHandler": "krisenradar-dev-api-handler",
+    "CollectMentions": "krisenradar-dev-collect-mentions",
+    "EvaluateRules": "krisenradar-dev-evaluate-rules",
+    "DeliverAlerts": "krisenradar-dev-deliver-alerts",
+    "EscalateIncidents": "krisenradar-dev-escalate-incidents",
+}
+JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents")
+
+
+@dataclass
+class Synth:
+    app: App
+    outdir: Path
+    template_path: Path
+    template: Template
+    resources: dict[str, Any]
+
+    def of_type(self, resource_type: str) -> dict[str, Any]:
+        return {key: value for key, value in self.resources.items() if value["Type"] == resource_type}
+
+    def logical_id(self, resource_type: str, prefix: str) -> str:
+        (match,) = [key for key in self.of_type(resource_type) if key.startswith(prefix)]
+        return match
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = build_app(outdir=str(outdir))
+    assembly = app.synth()  # raises if cdk-nag reports an unacknowledged finding
+    stack = assembly.get_stack_by_name(STACK)
+    template_path = outdir / stack.template_file
+    return Synth(app, outdir, template_path, Template.from_json(stack.template), stack.template["Resources"])
+
+
+def _key_schema(pairs: list[dict[str, str]]) -> list[dict[str, str]]:
+    """HASH first, as CloudFormation writes it (PynamoDB does not order them)."""
+    return sorted(pairs, key=lambda key: key["KeyType"] != "HASH")
+
+
+def _attached_statements(synth: Synth, role_id: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return actions if isinstance(actions, list) else [actions]
+
+
+def _mentions(statement: dict[str, Any], logical_id: str) -> bool:
+    return f'"{logical_id}"' in json.dumps(statement["Resource"])
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def test_six_tables_keyed_like_the_models_with_pitr_sse_and_retention(synth: Synth) -> None:
+    tables = {
+        props["Properties"]["TableName"]: props for props in synth.of_type("AWS::DynamoDB::Table").values()
+    }
+    assert set(tables) == {f"krisenradar-dev-{name}" for name in MODELS}
+    for name, model in MODELS.items():
+        table = tables[f"krisenradar-dev-{name}"]
+        props = table["Properties"]
+        schema = model._get_schema()
+        assert props["KeySchema"] == _key_schema(schema["key_schema"])
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"] == {"SSEEnabled": True}
+        assert table["DeletionPolicy"] == "Retain"
+        indexes = {index["IndexName"]: index for index in props.get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {index["index_name"] for index in schema["global_secondary_indexes"]}
+        for index in schema["global_secondary_indexes"]:
+            assert indexes[index["index_name"]]["KeySchema"] == _key_schema(index["key_schema"])
+            assert indexes[index["index_name"]]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_access_patterns_have_their_keys(synth: Synth) -> None:
+    synth.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "TableName": "krisenradar-dev-outbox",
+            "KeySchema": [
+                {"AttributeName": "alert_id", "KeyType": "HASH"},
+                {"AttributeName": "target", "KeyType": "RANGE"},
+            ],
+            "GlobalSecondaryIndexes": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "IndexName": "by_pending",
+                            "KeySchema": [
+                                {"AttributeName": "pending", "KeyType": "HASH"},
+                                {"AttributeName": "created_key", "KeyType": "RANGE"},
+                            ],
+                        }
+                    )
+                ]
+            ),
+        },
+    )
+
+
+def test_mentions_and_buckets_expire_and_the_rest_do_not(synth: Synth) -> None:
+    ttl = {
+        table["Properties"]["TableName"]: table["Properties"].get("TimeToLiveSpecification")
+        for table in synth.of_type("AWS::DynamoDB::Table").values()
+    }
+    expiring = {"AttributeName": "expires_at", "Enabled": True}
+    assert ttl["krisenradar-dev-mentions"] == expiring
+    assert ttl["krisenradar-dev-buckets"] == expiring
+    assert ttl["krisenradar-dev-incidents"] is None
+    assert ttl["krisenradar-dev-apikeys"] is None
+
+
+def test_ingest_secret_is_generated_long_and_without_punctuation(synth: Synth) -> None:
+    (secret,) = synth.of_type("AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["Name"] == "krisenradar/dev/ingest-hmac"
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 48
+    assert generated["ExcludePunctuation"] is True
+    assert secret["DeletionPolicy"] == "Retain"
+
+
+# --- alerts ----------------------------------------------------------------------------------------
+
+
+def test_alert_topic_is_encrypted_with_a_rotating_key(synth: Synth) -> None:
+    topic = synth.resources[synth.logical_id("AWS::SNS::Topic", "AlertsTopic")]["Properties"]
+    assert topic["TopicName"] == "krisenradar-dev-alerts"
+    key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    assert synth.resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    assert "DisplayName" not in topic  # SNS would prefix every SMS with it
+
+
+def test_team_subscriptions_route_like_the_outbox_plans(synth: Synth) -> None:
+    team = load_playbook(PROJECT_ROOT / "playbooks").team
+    expected = sorted(
+        (protocol, endpoint, json.dumps(policy, sort_keys=True))
+        for protocol, endpoint, policy in subscriptions(team)
+    )
+    actual = sorted(
+        (
+            props["Protocol"],
+            props["Endpoint"],
+            json.dumps(props["FilterPolicy"], sort_keys=True),
+        )
+        for props in (sub["Properties"] for sub in synth.of_type("AWS::SNS::Subscription").values())
+        if props["Protocol"] in ("sms", "email")
+    )
+    assert actual == expected
+    assert any(protocol == "sms" for protocol, _, _ in actual)
+    for sub in synth.of_type("AWS::SNS::Subscription").values():
+        if sub["Properties"]["Protocol"] in ("sms", "email"):
+            assert sub["Properties"]["FilterPolicyScope"] == "MessageAttributes"
+
+
+def test_sev1_only_member_gets_sms_from_level_two(synth: Synth) -> None:
+    synth.template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {
+            "Protocol": "sms",
+            "Endpoint": "+4915100000003",
+            "FilterPolicy": {"severity": ["SEV1"], "escalation_level": [{"numeric": [">=", 2]}]},
+        },
+    )
+
+
+def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(synth: Synth) -> None:
+    queue_id = synth.logical_id("AWS::SQS::Queue", "AlertsIntegrationQueue")
+    dlq_id = synth.logical_id("AWS::SQS::Queue", "AlertsIntegrationDeadLetters")
+    queue = synth.resources[queue_id]["Properties"]
+    assert "KmsMasterKeyId" in queue
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq_id, "Arn"]}
+    assert "KmsMasterKeyId" in synth.resources[dlq_id]["Properties"]
+    synth.template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "sqs", "RawMessageDelivery": True, "Endpoint": {"Fn::GetAtt": [queue_id, "Arn"]}},
+    )
+
+
+# --- API and jobs ----------------------------------------------------------------------------------
+
+
+def test_app_functions_are_the_api_and_the_four_jobs(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Serverless::Function")
+    assert {key: fn["Properties"]["FunctionName"] for key, fn in functions.items()} == FUNCTIONS
+    for job in JOBS:
+        (event,) = functions[job]["Properties"]["Events"].values()
+        assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+
+
+def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth) -> None:
+    topic_id = synth.logical_id("AWS::SNS::Topic", "AlertsTopic")
+    for key, function in synth.of_type("AWS::Serverless::Function").items():
+        props = function["Properties"]
+        env = props["Environment"]["Variables"]
+        assert env["KRISENRADAR_STAGE"] == "dev", key
+        assert env["KRISENRADAR_TABLE_PREFIX"] == "krisenradar-dev-"
+        assert env["KRISENRADAR_ALERT_TOPIC_ARN"] == {"Ref": topic_id}
+        assert env["KRISENRADAR_INGEST_SECRET_NAME"] == "krisenradar/dev/ingest-hmac"
+        assert env["KRISENRADAR_MENTION_RETENTION_DAYS"] == "90"
+        assert env["POWERTOOLS_SERVICE_NAME"] == "krisenradar"
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Krisenradar"
+        assert env["KRISENRADAR_PLAYBOOKS_DIR"].startswith("/var/task/")
+        assert props["Runtime"] == "python3.11"
+        assert props["Tracing"] == "Active"
+        assert props["Layers"] == [{"Ref": "ManagedLayer"}]
+        if key in JOBS:
+            assert "RestAPI" in json.dumps(env["KRISENRADAR_PUBLIC_URL"])
+
+
+def _code_archive(synth: Synth, uri: dict[str, Any]) -> zipfile.ZipFile:
+    asset_hash = uri["Key"].removesuffix(".zip")
+    return zipfile.ZipFile(synth.outdir / f"asset.{asset_hash}.zip")
+
+
+def test_package_ships_the_app_the_playbooks_and_the_dependencies(synth: Synth) -> None:
+    api = synth.resources["APIHandler"]["Properties"]
+    playbooks_dir = api["Environment"]["Variables"]["KRISENRADAR_PLAYBOOKS_DIR"].removeprefix("/var/task/")
+    with _code_archive(synth, api["CodeUri"]) as code:
+        names = set(code.namelist())
+    assert {"app.py", "chalicelib/jobs/schedules.py", "chalicelib/analysis/model/lexicon.tsv"} <= names
+    shipped = {
+        name.removeprefix(playbooks_dir + "/") for name in names if name.startswith(playbooks_dir + "/")
+    }
+    playbooks = PROJECT_ROOT / "playbooks"
+    assert shipped == {str(path.relative_to(playbooks)) for path in playbooks.rglob("*") if path.is_file()}
+
+    layer = synth.resources["ManagedLayer"]["Properties"]
+    assert layer["LayerName"] == "krisenradar-dev-dependencies"
+    with _code_archive(synth, layer["ContentUri"]) as dependencies:
+        installed = dependencies.namelist()
+    site = "python/lib/python3.11/site-packages/"
+    for package in ("pydantic/", "pydantic_core/", "pynamodb/", "aws_lambda_powertools/", "yaml/", "jinja2/"):
+        assert any(name.startswith(site + package) for name in installed), package
+    assert any(
+        name.startswith(site + "pydantic_core/") and "x86_64-linux-gnu.so" in name for name in installed
+    )
+
+
+def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Serverless::Function")
+    roles = {key: fn["Properties"]["Role"]["Fn::GetAtt"][0] for key, fn in functions.items()}
+    assert len(set(roles.values())) == len(roles)
+    topic_id = synth.logical_id("AWS::SNS::Topic", "AlertsTopic")
+    secret_id = synth.logical_id("AWS::SecretsManager::Secret", "DataIngestSecret")
+    incidents_id = synth.logical_id("AWS::DynamoDB::Table", "DataIncidents")
+    outbox_id = synth.logical_id("AWS::DynamoDB::Table", "DataOutbox")
+    mentions_id = synth.logical_id("AWS::DynamoDB::Table", "DataMentions")
+
+    def can(function: str, action: str, resource_id: str) -> bool:
+        return any(
+            action in _actions(statement) and _mentions(statement, resource_id)
+            for statement in _attached_statements(synth, roles[function])
+        )
+
+    assert can("DeliverAlerts", "sns:Publish", topic_id)
+    assert can("EvaluateRules", "sns:Publish", topic_id)
+    assert not can("CollectMentions", "sns:Publish", topic_id)
+    assert not can("APIHandler", "sns:Publish", topic_id)
+    assert can("APIHandler", "secretsmanager:GetSecretValue", secret_id)
+    assert not can("EvaluateRules", "secretsmanager:GetSecretValue", secret_id)
+    assert can("CollectMentions", "dynamodb:PutItem", mentions_id)
+    assert not can("CollectMentions", "dynamodb:PutItem", incidents_id)
+    assert can("DeliverAlerts", "dynamodb:Query", outbox_id)
+    assert not can("DeliverAlerts", "dynamodb:GetItem", incidents_id)
+    for role in roles.values():
+        assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
+
+
+def test_failed_job_runs_land_in_an_encrypted_queue(synth: Synth) -> None:
+    queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceJobFailures")
+    assert synth.resources[queue_id]["Properties"]["SqsManagedSseEnabled"] is True
+    functions = synth.of_type("AWS::Serverless::Function")
+    for job in JOBS:
+        config = functions[job]["Properties"]["EventInvokeConfig"]
+        assert config["DestinationConfig"]["OnFailure"] == {
+            "Type": "SQS",
+            "Destination": {"Fn::GetAtt": [queue_id, "Arn"]},
+        }
+        role = functions[job]["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert any(
+            "sqs:SendMessage" in _actions(statement) and _mentions(statement, queue_id)
+            for statement in _attached_statements(synth, role)
+        )
+        assert functions[job]["DependsOn"], (
+            "the role's policy must exist before Lambda checks the destination"
+        )
+
+
+# --- monitoring ------------------------------------------------------------------------------------
+
+
+def test_alarms_cover_function_errors_failed_jobs_and_undelivered_alerts(synth: Synth) -> None:
+    ops_topic = synth.logical_id("AWS::SNS::Topic", "MonitoringTopic")
+    assert "KmsMasterKeyId" in synth.resources[ops_topic]["Properties"]
+    alarms = [alarm["Properties"] for alarm in synth.of_type("AWS::CloudWatch::Alarm").values()]
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [{"Ref": ops_topic}]
+
+    errored = {alarm["Dimensions"][0]["Value"] for alarm in alarms if alarm.get("MetricName") == "Errors"}
+    assert errored == set(FUNCTIONS.values())
+    delivery = [alarm for alarm in alarms if alarm.get("MetricName") == "AlertDeliveryFailed"]
+    assert len(delivery) == 1
+    assert delivery[0]["Namespace"] == "Krisenradar"
+    assert delivery[0]["Dimensions"] == [{"Name": "service", "Value": "krisenradar"}]
+    waiting = {
+        json.dumps(alarm["Dimensions"])
+        for alarm in alarms
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    }
+    for queue in ("ServiceJobFailures", "AlertsIntegrationDeadLetters"):
+        assert any(synth.logical_id("AWS::SQS::Queue", queue) in dims for dims in waiting), queue
+
+
+# --- linters ---------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_reports_no_errors(synth: Synth) -> None:
+    result = subprocess.run(
+        [
+            Path(sys.executable).with_name("cfn-lint"),
+            "--regions",
+            "eu-central-1",
+            "--format",
+            "parseable",
+            "--",
+            str(synth.template_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ":E" in line]
+    assert result.returncode & 2 == 0 and not errors, result.stdout + result.stderr
+
+
+def test_cdk_nag_aws_solutions_has_no_unacknowledged_errors(synth: Synth) -> None:
+    report = AwsSolutionsChecks().validate_scope(synth.app)
+    errors = [
+        (v.rule_name, [r.construct_path for r in v.violating_resources])
+        for v in report.violations
+        if v.severity == "error"
+    ]
+    assert errors == []
