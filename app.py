@@ -1,6 +1,6 @@
 """Krisenradar: the Chalice app. Registers middleware and blueprints, and nothing else."""
 
-from chalice import Chalice, ConvertToMiddleware
+from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.api import admin, incidents, meta
 from chalicelib.jobs import schedules

@@ -17,7 +17,9 @@ class ManagedSecrets:
         try:
             value = parameters.get_secret(self._ingest_secret_id, max_age=_MAX_AGE_SECONDS)
         except parameters.exceptions.GetParameterError as error:
-            raise AppError("the ingest secret is not configured", [{"secret": self._ingest_secret_id}]) from error
+            raise AppError(
+                "the ingest secret is not configured", [{"secret": self._ingest_secret_id}]
+            ) from error
         if not value:
             raise AppError("the ingest secret is empty", [{"secret": self._ingest_secret_id}])
         return value.encode() if isinstance(value, str) else bytes(value)

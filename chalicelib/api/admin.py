@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib import deps
 from chalicelib.api import schemas
@@ -46,9 +46,12 @@ def create_api_key(principal: Principal) -> Response:
 @endpoint(bp, Role.RESPONDER)
 def push_mentions(principal: Principal) -> Response:
     container = deps.container()
-    raw_body = bp.current_request.raw_body or b""
+    raw = bp.current_request.raw_body or b""
+    raw_body = raw.encode() if isinstance(raw, str) else raw
     if len(raw_body) <= container.settings.max_body_bytes:
-        verify_signature(raw_body, bp.current_request.headers.get(SIGNATURE_HEADER), container.secrets.ingest_secret())
+        verify_signature(
+            raw_body, bp.current_request.headers.get(SIGNATURE_HEADER), container.secrets.ingest_secret()
+        )
     body = parse_json_body(bp, schemas.IngestBody)
     raws = [
         RawMention(
@@ -67,6 +70,11 @@ def push_mentions(principal: Principal) -> Response:
     result = ingest(raws, enricher=container.enricher, mentions=container.mentions)
     metrics.add_metric(name="MentionsCollected", unit="Count", value=result.stored)
     return json_response(
-        {"accepted": len(raws), "stored": result.stored, "duplicates": result.duplicates, "skipped": result.skipped},
+        {
+            "accepted": len(raws),
+            "stored": result.stored,
+            "duplicates": result.duplicates,
+            "skipped": result.skipped,
+        },
         status=202,
     )

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import deps
@@ -53,7 +53,9 @@ def error_response(error: AppError) -> Response:
 def validation_details(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     return [
         {
-            "field": prefix + ".".join(str(part) for part in item["loc"]) if item["loc"] else prefix.rstrip("."),
+            "field": prefix + ".".join(str(part) for part in item["loc"])
+            if item["loc"]
+            else prefix.rstrip("."),
             "message": item["msg"],
             "type": item["type"],
         }
@@ -64,6 +66,7 @@ def validation_details(error: ValidationError, prefix: str = "") -> list[dict[st
 def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> M:
     request = bp.current_request
     raw = request.raw_body or b""
+    raw = raw.encode() if isinstance(raw, str) else raw
     limit = deps.container().settings.max_body_bytes
     if len(raw) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes", [{"limit": limit, "size": len(raw)}])
@@ -92,7 +95,9 @@ def parse_query(bp: Blueprint, model: type[M]) -> M:
         raise InvalidInput("the query is invalid", validation_details(exc, "query.")) from exc
 
 
-def endpoint(bp: Blueprint, role: Role | None) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+def endpoint(
+    bp: Blueprint, role: Role | None
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Authenticate (unless role is None), authorise, run the view, and map errors to responses."""
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:

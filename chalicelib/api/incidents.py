@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib import deps
 from chalicelib.api import schemas
@@ -76,12 +76,18 @@ def list_mentions(principal: Principal) -> Response:
     container = deps.container()
     since, until = query.window(container.clock())
     page = container.mentions.list_by_brand(query.brand, since, until, query.limit, query.next_token)
-    return json_response({"items": [schemas.mention_view(m) for m in page.items], "next_token": page.next_token})
+    return json_response(
+        {"items": [schemas.mention_view(m) for m in page.items], "next_token": page.next_token}
+    )
 
 
 @bp.route("/alerts", methods=["GET"])
 @endpoint(bp, Role.VIEWER)
 def list_alerts(principal: Principal) -> Response:
     query = parse_query(bp, schemas.AlertQuery)
-    page = deps.container().outbox.list(incident_id=query.incident_id, limit=query.limit, next_token=query.next_token)
-    return json_response({"items": [schemas.delivery_view(d) for d in page.items], "next_token": page.next_token})
+    page = deps.container().outbox.list(
+        incident_id=query.incident_id, limit=query.limit, next_token=query.next_token
+    )
+    return json_response(
+        {"items": [schemas.delivery_view(d) for d in page.items], "next_token": page.next_token}
+    )

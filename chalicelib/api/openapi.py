@@ -30,7 +30,10 @@ _ERROR = {
 _PAGE = {
     "type": "object",
     "required": ["items", "next_token"],
-    "properties": {"items": {"type": "array", "items": {"type": "object"}}, "next_token": {"type": ["string", "null"]}},
+    "properties": {
+        "items": {"type": "array", "items": {"type": "object"}},
+        "next_token": {"type": ["string", "null"]},
+    },
 }
 
 # (method, path, summary, minimum role or None for public, query model, body model, success status)
@@ -40,13 +43,53 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
     ("GET", "/", "The web frontend", None, None, None, 200),
     ("GET", "/ui/{asset}", "Static assets of the web frontend", None, None, None, 200),
     ("GET", "/incidents", "List incidents, newest first", "viewer", schemas.IncidentQuery, None, 200),
-    ("GET", "/incidents/{incident_id}", "An incident with its timeline and top mentions", "viewer", None, None, 200),
-    ("POST", "/incidents/{incident_id}/acknowledge", "Acknowledge an incident", "responder", None, schemas.NoteBody, 200),
-    ("POST", "/incidents/{incident_id}/resolve", "Resolve an incident", "responder", None, schemas.NoteBody, 200),
+    (
+        "GET",
+        "/incidents/{incident_id}",
+        "An incident with its timeline and top mentions",
+        "viewer",
+        None,
+        None,
+        200,
+    ),
+    (
+        "POST",
+        "/incidents/{incident_id}/acknowledge",
+        "Acknowledge an incident",
+        "responder",
+        None,
+        schemas.NoteBody,
+        200,
+    ),
+    (
+        "POST",
+        "/incidents/{incident_id}/resolve",
+        "Resolve an incident",
+        "responder",
+        None,
+        schemas.NoteBody,
+        200,
+    ),
     ("GET", "/mentions", "Mentions of a brand in a time range", "viewer", schemas.MentionQuery, None, 200),
-    ("GET", "/alerts", "Alert deliveries (SMS, email), newest first", "viewer", schemas.AlertQuery, None, 200),
+    (
+        "GET",
+        "/alerts",
+        "Alert deliveries (SMS, email), newest first",
+        "viewer",
+        schemas.AlertQuery,
+        None,
+        200,
+    ),
     ("POST", "/api-keys", "Create an API key with a role", "admin", None, schemas.ApiKeyCreate, 201),
-    ("POST", "/ingest", "Push mentions (HMAC-SHA256 signed body)", "responder", None, schemas.IngestBody, 202),
+    (
+        "POST",
+        "/ingest",
+        "Push mentions (HMAC-SHA256 signed body)",
+        "responder",
+        None,
+        schemas.IngestBody,
+        202,
+    ),
 ]
 
 
@@ -64,6 +107,11 @@ def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]
     return params
 
 
+def _operation_id(method: str, path: str) -> str:
+    name = path.strip("/").replace("/", "_").replace("{", "").replace("}", "")
+    return f"{method.lower()}_{name or 'root'}"
+
+
 def _operation(
     method: str,
     path: str,
@@ -77,10 +125,13 @@ def _operation(
     success_schema = _PAGE if method == "GET" and query is not None else {"type": "object"}
     operation: dict[str, Any] = {
         "summary": summary,
-        "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '') or 'root'}",
+        "operationId": _operation_id(method, path),
         "parameters": _parameters(path, query),
         "responses": {
-            str(status): {"description": "success", "content": {"application/json": {"schema": success_schema}}},
+            str(status): {
+                "description": "success",
+                "content": {"application/json": {"schema": success_schema}},
+            },
             "400": error,
             "401": error,
             "403": error,
@@ -94,11 +145,20 @@ def _operation(
     if body is not None:
         operation["requestBody"] = {
             "required": path in ("/api-keys", "/ingest"),
-            "content": {"application/json": {"schema": body.model_json_schema(ref_template="#/components/schemas/{model}")}},
+            "content": {
+                "application/json": {
+                    "schema": body.model_json_schema(ref_template="#/components/schemas/{model}")
+                }
+            },
         }
     if path == "/ingest":
         operation["parameters"].append(
-            {"name": "X-Krisenradar-Signature", "in": "header", "required": True, "schema": {"type": "string"}}
+            {
+                "name": "X-Krisenradar-Signature",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+            }
         )
     return operation
 
@@ -108,16 +168,21 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     components: dict[str, Any] = {}
     for method, path, summary, role, query, body, status in ROUTES:
-        paths.setdefault(path, {})[method.lower()] = _operation(method, path, summary, role, query, body, status)
+        paths.setdefault(path, {})[method.lower()] = _operation(
+            method, path, summary, role, query, body, status
+        )
         if body is not None:
-            components.update(body.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}))
+            components.update(
+                body.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {})
+            )
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Krisenradar API",
             "version": "0.1.0",
-            "description": "Crisis radar and response desk. Every route except /health and the frontend needs "
-            "`Authorization: Bearer <api key>`. Errors: {\"error\": {\"code\", \"message\", \"details\"}}.",
+            "description": "Crisis radar and response desk. Every route except /health and the frontend "
+            "needs "
+            '`Authorization: Bearer <api key>`. Errors: {"error": {"code", "message", "details"}}.',
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},

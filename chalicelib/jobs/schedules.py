@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Rate
+from chalice.app import Blueprint, Rate
 
 from chalicelib import deps
 from chalicelib.observability import logger, metrics

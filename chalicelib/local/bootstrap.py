@@ -59,9 +59,9 @@ def ensure_topic(settings: Settings, team: Team) -> tuple[str, list[GatewayQueue
             _subscribe(sns, topic_arn, "sqs", arn, policy)
         gateways.append(GatewayQueue(channel, endpoint, names.get(endpoint, endpoint), url))
     integration_url = sqs.create_queue(QueueName=INTEGRATION_QUEUE)["QueueUrl"]
-    integration_arn = sqs.get_queue_attributes(QueueUrl=integration_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    integration_arn = sqs.get_queue_attributes(QueueUrl=integration_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
     if ("sqs", integration_arn) not in existing:
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=integration_arn)
     return topic_arn, gateways
@@ -96,13 +96,22 @@ def ensure_admin_key(keys: ApiKeyRepository, key_file: Path, preset: str | None)
     if preset:
         key_id = preset.split("_")[1] if preset.count("_") >= 2 else ""
         if keys.get(key_id) is None:
-            create_key(name="local admin", role=_admin(), keys=keys, now=utcnow(), created_by="make run", plaintext=preset)
+            create_key(
+                name="local admin",
+                role=_admin(),
+                keys=keys,
+                now=utcnow(),
+                created_by="make run",
+                plaintext=preset,
+            )
         return preset
     if key_file.is_file():
         stored = key_file.read_text().strip()
         if keys.get(stored.split("_")[1]) is not None:
             return stored
-    _, plaintext = create_key(name="local admin", role=_admin(), keys=keys, now=utcnow(), created_by="make run")
+    _, plaintext = create_key(
+        name="local admin", role=_admin(), keys=keys, now=utcnow(), created_by="make run"
+    )
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(plaintext)
     key_file.chmod(0o600)

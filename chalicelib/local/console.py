@@ -38,7 +38,9 @@ class Console:
     def poll_once(self) -> int:
         printed = 0
         for gateway in self._gateways:
-            response = self._sqs.receive_message(QueueUrl=gateway.url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            response = self._sqs.receive_message(
+                QueueUrl=gateway.url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            )
             for message in response.get("Messages", []):
                 self._emit(render(gateway, json.loads(message["Body"])))
                 self._sqs.delete_message(QueueUrl=gateway.url, ReceiptHandle=message["ReceiptHandle"])

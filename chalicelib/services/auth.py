@@ -27,7 +27,13 @@ def hash_secret(secret: str) -> str:
 
 
 def create_key(
-    *, name: str, role: Role, keys: ApiKeyRepository, now: datetime, created_by: str | None, plaintext: str | None = None
+    *,
+    name: str,
+    role: Role,
+    keys: ApiKeyRepository,
+    now: datetime,
+    created_by: str | None,
+    plaintext: str | None = None,
 ) -> tuple[ApiKey, str]:
     if plaintext is not None:
         match = _KEY.match(plaintext)
@@ -37,7 +43,12 @@ def create_key(
     else:
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     record = ApiKey(
-        key_id=key_id, name=name, role=role, secret_hash=hash_secret(secret), created_at=now, created_by=created_by
+        key_id=key_id,
+        name=name,
+        role=role,
+        secret_hash=hash_secret(secret),
+        created_at=now,
+        created_by=created_by,
     )
     keys.put(record)
     return record, f"kr_{key_id}_{secret}"
@@ -45,11 +56,15 @@ def create_key(
 
 def authenticate(authorization: str | None, *, keys: ApiKeyRepository) -> Principal:
     if not authorization:
-        raise Unauthorized("missing API key", [{"header": "Authorization", "message": "expected Bearer <api key>"}])
+        raise Unauthorized(
+            "missing API key", [{"header": "Authorization", "message": "expected Bearer <api key>"}]
+        )
     scheme, _, token = authorization.partition(" ")
     match = _KEY.match(token.strip()) if scheme.lower() == "bearer" else None
     if match is None:
-        raise Unauthorized("malformed API key", [{"header": "Authorization", "message": "expected Bearer kr_..."}])
+        raise Unauthorized(
+            "malformed API key", [{"header": "Authorization", "message": "expected Bearer kr_..."}]
+        )
     key_id, secret = match.groups()
     cached = _cache.get(key_id)
     record = cached[1] if cached and cached[0] > time.monotonic() else keys.get(key_id)

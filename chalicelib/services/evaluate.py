@@ -91,7 +91,9 @@ class _BrandState:
         )
 
 
-def _volume_input(state: _BrandState, current: datetime, partial: Bucket | None, now: datetime) -> VolumeSignalInput:
+def _volume_input(
+    state: _BrandState, current: datetime, partial: Bucket | None, now: datetime
+) -> VolumeSignalInput:
     elapsed = max((now - current).total_seconds() / BUCKET_SECONDS, 1 / BUCKET_SECONDS)
     peek = state.detector.peek(current, float(partial.total if partial else 0), min(elapsed, 1.0))
     if peek.alarm or peek.active:
@@ -194,7 +196,12 @@ def evaluate_brand(
     public_url: str,
 ) -> BrandEvaluation:
     state, window, partial = update_detector(brand.id, now=now, playbook=playbook, ports=ports, config=config)
-    assessment = assess(window, [state.baseline(brand.id)], _volume_input(state, bucket_start(now), partial, now), playbook.rules)
+    assessment = assess(
+        window,
+        [state.baseline(brand.id)],
+        _volume_input(state, bucket_start(now), partial, now),
+        playbook.rules,
+    )
     result = BrandEvaluation(brand.id, assessment)
     if assessment.severity is None:
         return result
@@ -231,7 +238,9 @@ def evaluate_all(
     for brand in playbook.brands:
         try:
             results.append(
-                evaluate_brand(brand, now=now, playbook=playbook, ports=ports, config=config, public_url=public_url)
+                evaluate_brand(
+                    brand, now=now, playbook=playbook, ports=ports, config=config, public_url=public_url
+                )
             )
         except Exception:  # one brand's failure must not hide another brand's crisis
             logger.exception("brand evaluation failed", brand=brand.id)

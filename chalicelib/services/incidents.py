@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,7 +90,9 @@ def resolve(
     incident = incidents.get(incident_id)
     if incident.status is IncidentStatus.RESOLVED:
         return incident
-    event = TimelineEvent(at=now, kind="resolved", message="Gelöst" + _note_suffix(note), actor=principal.name)
+    event = TimelineEvent(
+        at=now, kind="resolved", message="Gelöst" + _note_suffix(note), actor=principal.name
+    )
     return incidents.save(
         incident.model_copy(
             update={
@@ -138,12 +141,12 @@ def escalate(
                 event = TimelineEvent(
                     at=now,
                     kind="escalated",
-                    message=f"Nicht bestätigt nach {int(waited.total_seconds() // 60)} Min: Eskalationsstufe {level}",
+                    message=f"Nicht bestätigt nach {int(waited.total_seconds() // 60)} Min: "
+                    f"Eskalationsstufe {level}",
                     severity=incident.severity.label,
                 )
-                try:
+                # Someone may acknowledge meanwhile (Conflict); the alert already left, which is harmless.
+                with contextlib.suppress(Conflict):
                     incidents.save(incident.model_copy(update={"timeline": (*incident.timeline, event)}))
-                except Conflict:
-                    pass  # someone acknowledged meanwhile; the alert already went out, which is harmless
                 escalated.append((incident.incident_id, level))
     return escalated

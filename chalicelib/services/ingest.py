@@ -55,7 +55,9 @@ class Enricher:
         analysis = self._analyzer.analyze(raw.text)
         hits = self._risk.find(raw.text, analysis.lang)
         reach = max(raw.reach, raw.author.followers)
-        high_reach = raw.author.is_media or raw.author.followers >= self._playbook.rules.high_reach.min_followers
+        high_reach = (
+            raw.author.is_media or raw.author.followers >= self._playbook.rules.high_reach.min_followers
+        )
         return Mention(
             platform=raw.platform,
             native_id=raw.native_id,

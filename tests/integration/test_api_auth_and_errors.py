@@ -102,7 +102,9 @@ def test_admin_creates_a_key_that_then_works_with_its_role(api, keys) -> None:
 )
 def test_invalid_bodies_name_the_field(api, keys, body: dict, field: str) -> None:
     response = api.http.post(
-        "/api-keys", headers={**bearer(keys["admin"]), "Content-Type": "application/json"}, body=json.dumps(body)
+        "/api-keys",
+        headers={**bearer(keys["admin"]), "Content-Type": "application/json"},
+        body=json.dumps(body),
     )
     assert response.status_code == 400
     assert field in [d["field"] for d in _error(response)["details"]]
@@ -118,7 +120,9 @@ def test_malformed_json_is_a_400(api, keys) -> None:
 
 def test_wrong_content_type_is_a_415(api, keys) -> None:
     response = api.http.post(
-        "/api-keys", headers={**bearer(keys["admin"]), "Content-Type": "text/plain"}, body='{"name":"a","role":"viewer"}'
+        "/api-keys",
+        headers={**bearer(keys["admin"]), "Content-Type": "text/plain"},
+        body='{"name":"a","role":"viewer"}',
     )
     assert response.status_code == 415
 
@@ -163,7 +167,8 @@ def test_unknown_incident_is_404(api, keys) -> None:
 def test_mentions_need_a_brand_and_an_ordered_range(api, keys) -> None:
     assert api.http.get("/mentions", headers=bearer(keys["viewer"])).status_code == 400
     response = api.http.get(
-        "/mentions?brand=mueller&since=2026-11-20T10:00:00Z&until=2026-11-20T09:00:00Z", headers=bearer(keys["viewer"])
+        "/mentions?brand=mueller&since=2026-11-20T10:00:00Z&until=2026-11-20T09:00:00Z",
+        headers=bearer(keys["viewer"]),
     )
     assert response.status_code == 400
     naive = api.http.get("/mentions?brand=mueller&since=2026-11-20T10:00:00", headers=bearer(keys["viewer"]))

@@ -38,13 +38,20 @@ def _calm_baseline(container: Any, days: int = 2) -> None:
 def _storm(container: Any, count: int, native_prefix: str = "storm") -> list:
     now = container.clock()
     return [
-        raw_mention(STORM[i % len(STORM)], at=now - timedelta(seconds=5 * i), native_id=f"{native_prefix}-{i}")
+        raw_mention(
+            STORM[i % len(STORM)], at=now - timedelta(seconds=5 * i), native_id=f"{native_prefix}-{i}"
+        )
         for i in range(count)
     ]
 
 
 def _invoke(api: Any, job: str) -> dict:
-    response = api.lambda_.invoke(job, api.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    response = api.lambda_.invoke(
+        job,
+        api.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        ),
+    )
     assert response.payload is not None
     return response.payload
 
@@ -71,7 +78,9 @@ def test_the_same_mention_is_stored_and_counted_once(container: Any) -> None:
     assert buckets[0].total == 1
 
 
-def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(container: Any, api: Any, keys: dict) -> None:
+def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(
+    container: Any, api: Any, keys: dict
+) -> None:
     _calm_baseline(container)
     for gateway in container.gateways:
         _drain(gateway.url)
@@ -83,7 +92,9 @@ def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(contain
     assert len(result["opened"]) == 1
     incident_id = result["opened"][0]
 
-    incidents = json.loads(api.http.get("/incidents?status=open", headers=bearer(keys["viewer"])).body)["items"]
+    incidents = json.loads(api.http.get("/incidents?status=open", headers=bearer(keys["viewer"])).body)[
+        "items"
+    ]
     incident = next(i for i in incidents if i["incident_id"] == incident_id)
     assert incident["severity"] in ("SEV1", "SEV2")
     assert incident["topic"] == "#rueckruf"
@@ -93,7 +104,9 @@ def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(contain
     assert detail["timeline"][0]["kind"] == "detected"
     assert 0 < len(detail["top_mentions"]) <= 10
 
-    alerts = json.loads(api.http.get(f"/alerts?incident_id={incident_id}", headers=bearer(keys["viewer"])).body)["items"]
+    alerts = json.loads(
+        api.http.get(f"/alerts?incident_id={incident_id}", headers=bearer(keys["viewer"])).body
+    )["items"]
     channels = {(a["channel"], a["recipient"]) for a in alerts}
     level_one_phones = {m.phone for m in container.playbook.team.members if m.escalation_level == 1}
     assert {r for c, r in channels if c == "sms"} == level_one_phones
@@ -113,7 +126,9 @@ def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(contain
     ingest(_storm(container, 10, "storm-b"), enricher=container.enricher, mentions=container.mentions)
     again = _invoke(api, "evaluate_rules")
     assert again["opened"] == []
-    listed = json.loads(api.http.get("/incidents?brand=mueller", headers=bearer(keys["viewer"])).body)["items"]
+    listed = json.loads(api.http.get("/incidents?brand=mueller", headers=bearer(keys["viewer"])).body)[
+        "items"
+    ]
     assert [i["incident_id"] for i in listed if i["status"] != "resolved"] == [incident_id]
 
 
@@ -121,7 +136,7 @@ def test_acknowledge_stops_escalation_and_resolve_closes(container: Any, api: An
     container.clock.advance(hours=6)
     ingest(_storm(container, 30, "storm-c"), enricher=container.enricher, mentions=container.mentions)
     opened = _invoke(api, "evaluate_rules")["opened"]
-    active = [i for i in container.incidents.active_for_brand("mueller")]
+    active = list(container.incidents.active_for_brand("mueller"))
     incident_id = opened[0] if opened else active[0].incident_id
 
     container.clock.advance(minutes=20)
@@ -158,7 +173,8 @@ def test_a_failed_publish_stays_pending_and_is_delivered_by_the_retry_job(contai
     container.clock.advance(days=1)
     good_arn = container.settings.alert_topic_arn
     broken = deps.Container(
-        container.settings.model_copy(update={"alert_topic_arn": good_arn + "-missing"}), clock=container.clock
+        container.settings.model_copy(update={"alert_topic_arn": good_arn + "-missing"}),
+        clock=container.clock,
     )
     deps.override(broken)
     ingest(_storm(container, 30, "storm-d"), enricher=broken.enricher, mentions=broken.mentions)
@@ -195,10 +211,14 @@ def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:
         }
     ).encode()
     headers = {**bearer(keys["responder"]), "Content-Type": "application/json"}
-    ok = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body)
+    ok = api.http.post(
+        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body
+    )
     assert ok.status_code == 202, ok.body
     assert json.loads(ok.body) == {"accepted": 1, "stored": 1, "duplicates": 0, "skipped": 0}
-    again = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body)
+    again = api.http.post(
+        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body
+    )
     assert json.loads(again.body)["duplicates"] == 1
 
     forged = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, b"wrong")}, body=body)
@@ -206,9 +226,22 @@ def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:
     unsigned = api.http.post("/ingest", headers=headers, body=body)
     assert unsigned.status_code == 401
 
-    bad = json.dumps({"mentions": [{"platform": "crm", "native_id": "1", "brand": "nobody", "text": "x",
-                                    "published_at": "2026-11-20T10:00:00Z"}]}).encode()
-    rejected = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(bad, secret.encode())}, body=bad)
+    bad = json.dumps(
+        {
+            "mentions": [
+                {
+                    "platform": "crm",
+                    "native_id": "1",
+                    "brand": "nobody",
+                    "text": "x",
+                    "published_at": "2026-11-20T10:00:00Z",
+                }
+            ]
+        }
+    ).encode()
+    rejected = api.http.post(
+        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(bad, secret.encode())}, body=bad
+    )
     assert rejected.status_code == 400
     assert json.loads(rejected.body)["error"]["details"][0]["field"] == "body.mentions.0.brand"
 

@@ -56,7 +56,9 @@ def test_signature_must_match_the_exact_body() -> None:
         ("Alles super, danke", "de", set()),
     ],
 )
-def test_risk_terms_match_inflections_compounds_and_respect_language(text: str, lang: str, expected: set) -> None:
+def test_risk_terms_match_inflections_compounds_and_respect_language(
+    text: str, lang: str, expected: set
+) -> None:
     hits = RiskMatcher(PLAYBOOK.risk_terms).find(text, lang)
     assert {h.term for h in hits} == expected
 
@@ -64,11 +66,17 @@ def test_risk_terms_match_inflections_compounds_and_respect_language(text: str, 
 def test_topics_are_hashtags_and_risk_categories() -> None:
     hits = RiskMatcher(PLAYBOOK.risk_terms).find("#Rückruf! Brandgefahr beim #Spülmeister", "de")
     assert hashtags("#Rückruf und #rückruf") == ["#rueckruf"]
-    assert topics_for("#Rückruf! Brandgefahr beim #Spülmeister", hits) == ("#rueckruf", "#spuelmeister", "sicherheit")
+    assert topics_for("#Rückruf! Brandgefahr beim #Spülmeister", hits) == (
+        "#rueckruf",
+        "#spuelmeister",
+        "sicherheit",
+    )
 
 
 def test_sns_subject_is_ascii_and_short() -> None:
-    subject = ascii_subject("[Krisenradar] SEV1 Schweregrad erhöht: Müller Haushaltsgeräte GmbH – #rueckruf " * 3)
+    subject = ascii_subject(
+        "[Krisenradar] SEV1 Schweregrad erhöht: Müller Haushaltsgeräte GmbH – #rueckruf " * 3
+    )
     assert subject.isascii()
     assert len(subject) < 100
     assert "Mueller Haushaltsgeraete" in subject

@@ -16,7 +16,9 @@ PLAYBOOK = load_playbook(Path(__file__).resolve().parents[2] / "playbooks")
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 
-def incident(severity: Severity = Severity.SEV2, topic: str = "#rueckruf", reasons: tuple[str, ...] = ()) -> Incident:
+def incident(
+    severity: Severity = Severity.SEV2, topic: str = "#rueckruf", reasons: tuple[str, ...] = ()
+) -> Incident:
     return Incident(
         incident_id="INC-20261120-3F9A2C",
         brand="mueller",
@@ -40,10 +42,16 @@ def test_gsm7_counts_umlauts_as_one_and_euro_as_two() -> None:
 
 
 @pytest.mark.parametrize("severity", list(Severity))
-def test_sms_stays_within_160_gsm7_characters_and_names_incident_severity_and_link(severity: Severity) -> None:
+def test_sms_stays_within_160_gsm7_characters_and_names_incident_severity_and_link(
+    severity: Severity,
+) -> None:
     long_reasons = ("Sehr viele sehr lange Gründe " * 20, "noch mehr")
     message = compose_alert(
-        incident(severity, reasons=long_reasons), "incident_opened", "a1", "https://krisenradar.example", "Müller"
+        incident(severity, reasons=long_reasons),
+        "incident_opened",
+        "a1",
+        "https://krisenradar.example",
+        "Müller",
     )
     length = gsm7_length(message.sms)
     assert length is not None and length <= SMS_LIMIT
@@ -53,7 +61,9 @@ def test_sms_stays_within_160_gsm7_characters_and_names_incident_severity_and_li
 
 
 def test_sms_is_german_and_email_is_bilingual() -> None:
-    message = compose_alert(incident(), "incident_opened", "a1", "https://k.example", "Müller Haushaltsgeräte GmbH")
+    message = compose_alert(
+        incident(), "incident_opened", "a1", "https://k.example", "Müller Haushaltsgeräte GmbH"
+    )
     assert "Neue Krise erkannt" in message.sms
     assert "Warum dieser Alarm / Why this alert" in message.email
     assert "80% negativ" in message.email

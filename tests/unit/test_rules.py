@@ -15,7 +15,9 @@ QUIET = VolumeSignalInput(False, 0, 0.5, "")
 SPIKE = VolumeSignalInput(True, 40, 0.5, "40 Erwähnungen statt 0.5 erwartet")
 
 
-def bucket(minutes: int, total: int, negative: int = 0, risk: int = 0, high_reach: int = 0, **topics: int) -> Bucket:
+def bucket(
+    minutes: int, total: int, negative: int = 0, risk: int = 0, high_reach: int = 0, **topics: int
+) -> Bucket:
     return Bucket(
         brand="mueller",
         start=T0 + timedelta(minutes=minutes),

@@ -79,8 +79,12 @@ def _incident(severity: Severity = Severity.SEV2) -> Incident:
 
 def test_enqueueing_the_same_alert_twice_writes_it_once() -> None:
     outbox = MemoryOutbox()
-    _, first = enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
-    _, second = enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
+    _, first = enqueue_alert(
+        _incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW
+    )
+    _, second = enqueue_alert(
+        _incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW
+    )
     assert first == len(outbox.rows) > 0
     assert second == 0
 
@@ -103,7 +107,13 @@ def test_a_failed_publish_is_retried_until_delivered_and_never_dropped() -> None
 def test_the_published_message_carries_the_sms_text_and_level() -> None:
     outbox = MemoryOutbox()
     message, _ = enqueue_alert(
-        _incident(Severity.SEV1), "escalation", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW, escalation_level=2
+        _incident(Severity.SEV1),
+        "escalation",
+        playbook=PLAYBOOK,
+        outbox=outbox,
+        public_url="u",
+        now=NOW,
+        escalation_level=2,
     )
     notifier = FlakyNotifier()
     deliver_pending(outbox=outbox, notifier=notifier, now=NOW)

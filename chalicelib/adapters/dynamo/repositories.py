@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -126,7 +126,9 @@ class DynamoMentionRepository:
         except TransactWriteError as error:
             if _cancelled_by_condition(error):
                 return False
-            raise AppError("storing the mention failed", [{"cause": str(error.cause_response_code)}]) from error
+            raise AppError(
+                "storing the mention failed", [{"cause": str(error.cause_response_code)}]
+            ) from error
         return True
 
     def list_by_brand(
@@ -201,8 +203,8 @@ def _mention(item: MentionItem) -> Mention:
             handle=item.author_handle, followers=int(item.author_followers), is_media=item.author_is_media
         ),
         reach=int(item.reach),
-        lang=item.lang,  # type: ignore[arg-type]
-        sentiment=item.sentiment,  # type: ignore[arg-type]
+        lang=item.lang,
+        sentiment=item.sentiment,
         sentiment_score=float(item.sentiment_score),
         negativity=float(item.negativity),
         arousal=float(item.arousal),
@@ -492,7 +494,7 @@ def _delivery(item: DeliveryItem) -> Delivery:
         brand=item.brand,
         event_type=item.event_type,
         severity=Severity(int(item.severity)),
-        channel=item.channel,  # type: ignore[arg-type]
+        channel=item.channel,
         recipient=item.recipient,
         subject=item.subject,
         body=item.body,

@@ -88,7 +88,9 @@ def baseline_mentions(scenario: Scenario, brand: str, started_at: datetime) -> l
                     brand=brand,
                     text=template.text,
                     published_at=hour + timedelta(seconds=rng.randrange(3600)),
-                    author=Author(handle=f"@kunde_{rng.randrange(10_000):04d}", followers=rng.randrange(20, 900)),
+                    author=Author(
+                        handle=f"@kunde_{rng.randrange(10_000):04d}", followers=rng.randrange(20, 900)
+                    ),
                     reach=0,
                 )
             )

@@ -2,7 +2,8 @@
 
 Conditional GET (ETag / Last-Modified) keeps polling cheap; the cursor remembers the entries
 seen so that only new entries are enriched. Paged feeds (RFC 5005, `<link rel="next">`) are
-followed to older pages until a page holds an entry already seen (at most five pages a run). Rate limits (429) and server errors surface as
+followed to older pages until a page holds an entry already seen (at most five pages a run).
+Rate limits (429) and server errors surface as
 SourceUnavailable, so the collector logs them and keeps the cursor where it was.
 """
 
@@ -74,7 +75,9 @@ class RssSource:
         try:
             response = self._client.get(url, headers=headers, timeout=10.0, follow_redirects=True)
         except httpx.HTTPError as error:
-            raise SourceUnavailable(f"{self.source_id}: feed unreachable", [{"error": type(error).__name__}]) from error
+            raise SourceUnavailable(
+                f"{self.source_id}: feed unreachable", [{"error": type(error).__name__}]
+            ) from error
         if response.status_code == 429 or response.status_code >= 500:
             raise SourceUnavailable(
                 f"{self.source_id}: feed answered {response.status_code}",
@@ -130,7 +133,11 @@ class RssSource:
                 if mention is not None:
                     mentions.append(mention)
             next_url = next(
-                (link.get("href") for link in feed.get("feed", {}).get("links", []) if link.get("rel") == "next"),
+                (
+                    link.get("href")
+                    for link in feed.get("feed", {}).get("links", [])
+                    if link.get("rel") == "next"
+                ),
                 None,
             )
             if not next_url or any(i in seen for i in page_ids):
