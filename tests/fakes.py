@@ -79,7 +79,9 @@ class ScriptedSource:
 
     slug = "scripted"
 
-    def __init__(self, source_id: str, pages: list[list[RawMention] | Exception], poll_seconds: int = 60) -> None:
+    def __init__(
+        self, source_id: str, pages: list[list[RawMention] | Exception], poll_seconds: int = 60
+    ) -> None:
         self.source_id = source_id
         self.poll_seconds = poll_seconds
         self._pages = pages
