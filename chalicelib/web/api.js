@@ -58,7 +58,8 @@ export async function api(path, { method = "GET", body, signal, key = getKey(), 
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(path, {
+    // Relative to the page, so the app works at "/" locally and under an API Gateway stage ("/api/").
+    response = await fetch(path.replace(/^\//, ""), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
