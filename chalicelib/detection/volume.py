@@ -308,11 +308,12 @@ def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
 def _reason(
     count: float, expected: float, width: int, window_sum: float, window_expected: float, score: float
 ) -> str:
-    head = f"{count:g} mentions in this bucket vs. {expected:.1f} expected"
+    """German, like every reason the crisis team reads."""
+    head = f"Volumen: {count:g} Erwähnungen in 5 Min statt {expected:.1f} erwartet"
     if width == 1:
         return f"{head} (p<1e-{int(score)})"
-    span = f"{width * BUCKET_SECONDS // 60} min"
-    return f"{head}; {window_sum:g} in the last {span} vs. {window_expected:.1f} (p<1e-{int(score)})"
+    span = f"{width * BUCKET_SECONDS // 60} Min"
+    return f"{head}; {window_sum:g} in den letzten {span} statt {window_expected:.1f} (p<1e-{int(score)})"
 
 
 # --------------------------------------------------------------------------- configuration and CLI path

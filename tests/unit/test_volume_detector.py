@@ -68,7 +68,7 @@ def test_given_a_steady_brand_when_a_storm_hits_then_one_alarm_fires_on_the_stor
     assert storm.active and storm.score >= VolumeDetectorConfig().fire_score
     assert 10 < storm.expected < 40
     assert storm.observed == 400.0
-    assert storm.reason.startswith("400 mentions in this bucket vs.")
+    assert storm.reason.startswith("Volumen: 400 Erwähnungen in 5 Min statt")
     assert "in the last 60 min" in storm.reason
 
 
