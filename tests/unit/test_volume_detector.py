@@ -69,7 +69,7 @@ def test_given_a_steady_brand_when_a_storm_hits_then_one_alarm_fires_on_the_stor
     assert 10 < storm.expected < 40
     assert storm.observed == 400.0
     assert storm.reason.startswith("Volumen: 400 Erwähnungen in 5 Min statt")
-    assert "in the last 60 min" in storm.reason
+    assert "in den letzten 60 Min" in storm.reason
 
 
 def test_given_a_sparse_mittelstand_brand_when_a_burst_arrives_then_it_fires_but_single_mentions_do_not() -> (
