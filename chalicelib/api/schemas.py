@@ -95,6 +95,8 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "status": incident.status.value,
         "severity": incident.severity.label,
         "reasons": list(incident.reasons),
+        "topics": list(incident.topics),
+        "signals": list(incident.signals),
         "opened_at": _iso(incident.opened_at),
         "updated_at": _iso(incident.updated_at),
         "detected_at": _iso(incident.detected_at),

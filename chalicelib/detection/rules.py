@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.models import Bucket, Severity
 from chalicelib.domain.playbook import Rules
@@ -57,6 +57,14 @@ class Assessment:
     @property
     def topic(self) -> str:
         return self.topics[0] if self.topics else GENERAL_TOPIC
+
+    @property
+    def is_spike(self) -> bool:
+        return any(s.name == "volume" for s in self.signals)
+
+    @property
+    def keyword_only(self) -> bool:
+        return bool(self.signals) and all(s.name == "risk_terms" for s in self.signals)
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
@@ -152,11 +160,53 @@ def _onset(window: Sequence[Bucket]) -> datetime | None:
     return onset
 
 
+def _velocity_signal(window: Sequence[Bucket], now: datetime, rules: Rules) -> Signal | None:
+    rule = rules.velocity
+    span = timedelta(minutes=rule.recent_minutes)
+    recent = sum(b.total for b in window if b.start > now - span)
+    before = sum(b.total for b in window if now - 2 * span < b.start <= now - span)
+    if not rule.enabled or recent < rule.min_mentions or recent < rule.growth * max(before, 1):
+        return None
+    return Signal(
+        "velocity",
+        rules.severity.points.get("velocity", 0),
+        f"Beschleunigung: {recent} Erwähnungen in {rule.recent_minutes} Min nach {before} davor",
+    )
+
+
+def _language_signal(window: Sequence[Bucket], baseline: Sequence[Bucket], rules: Rules) -> Signal | None:
+    rule = rules.firestorm_language
+    total = sum(b.total for b in window)
+    if not rule.enabled or total < rule.min_mentions:
+        return None
+    base_total = sum(b.total for b in baseline)
+    base_arousal = (sum(b.arousal for b in baseline) + rule.prior_arousal * rule.prior_weight) / (
+        base_total + rule.prior_weight
+    )
+    base_first = (sum(b.first_person for b in baseline) + rule.prior_first_person * rule.prior_weight) / (
+        base_total + rule.prior_weight
+    )
+    arousal = sum(b.arousal for b in window) / total
+    first = sum(b.first_person for b in window) / total
+    if (
+        arousal < max(rule.min_arousal, rule.arousal_ratio * base_arousal)
+        or first > rule.first_person_drop * base_first
+    ):
+        return None
+    return Signal(
+        "firestorm_language",
+        rules.severity.points.get("firestorm_language", 0),
+        f"Empörungssprache: Erregung {arousal:.2f} statt {base_arousal:.2f} je Erwähnung, "
+        f"Ich-Form {first:.2f} statt {base_first:.2f}",
+    )
+
+
 def assess(
     window: Sequence[Bucket],
     baseline: Sequence[Bucket],
     volume: VolumeSignalInput,
     rules: Rules,
+    now: datetime | None = None,
 ) -> Assessment:
     """Combine the signals of one brand's recent window into an assessment."""
     total = sum(b.total for b in window)
@@ -169,6 +219,12 @@ def assess(
     if share_signal is not None:
         signals.append(share_signal)
     signals.extend(_count_signals(window, rules))
+    for extra in (
+        _velocity_signal(window, now, rules) if now is not None else None,
+        _language_signal(window, baseline, rules),
+    ):
+        if extra is not None:
+            signals.append(extra)
     score = sum(s.points for s in signals)
     severity = rules.severity.severity_for(score) if signals else None
     onset = _onset(window)

@@ -152,6 +152,8 @@ class Incident(Frozen):
     status: IncidentStatus
     severity: Severity
     reasons: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
     opened_at: datetime
     updated_at: datetime
     detected_at: datetime

@@ -109,6 +109,34 @@ class HighReachRule(Strict):
     min_mentions: int = Field(default=1, ge=1)
 
 
+class VelocityRule(Strict):
+    enabled: bool = True
+    recent_minutes: int = Field(default=15, ge=5, le=120)
+    growth: float = Field(default=2.0, gt=1.0, description="recent minutes vs. the same span before")
+    min_mentions: int = Field(default=6, ge=1)
+
+
+class FirestormLanguageRule(Strict):
+    """Language cues linked to firestorm outbreaks (Strathern et al. 2020/2022): more high-arousal
+    negative words, fewer first-person singular pronouns than the brand's usual mentions."""
+
+    enabled: bool = True
+    min_mentions: int = Field(default=10, ge=1)
+    arousal_ratio: float = Field(default=2.0, gt=1.0)
+    min_arousal: float = Field(default=0.03, ge=0, le=1)
+    first_person_drop: float = Field(default=0.7, gt=0, le=1)
+    prior_arousal: float = Field(default=0.01, ge=0, le=1)
+    prior_first_person: float = Field(default=0.5, ge=0)
+    prior_weight: float = Field(default=50.0, gt=0)
+
+
+class InhibitionRule(Strict):
+    """Like Alertmanager's inhibition: while a spike incident is open, keyword-only signals on the
+    same brand and topic add no incident and no alert."""
+
+    keyword_while_spike: bool = True
+
+
 class SeverityPolicy(Strict):
     """Points per signal; the sum maps to a severity (SEV1 worst)."""
 
@@ -119,6 +147,8 @@ class SeverityPolicy(Strict):
             "risk_terms": 1,
             "severe_risk": 1,
             "high_reach": 2,
+            "velocity": 1,
+            "firestorm_language": 1,
         }
     )
     sev1_at: int = 6
@@ -143,6 +173,9 @@ class Rules(Strict):
     negative_share: NegativeShareRule = NegativeShareRule()
     risk_terms: RiskTermRule = RiskTermRule()
     high_reach: HighReachRule = HighReachRule()
+    velocity: VelocityRule = VelocityRule()
+    firestorm_language: FirestormLanguageRule = FirestormLanguageRule()
+    inhibition: InhibitionRule = InhibitionRule()
     severity: SeverityPolicy = SeverityPolicy()
 
 

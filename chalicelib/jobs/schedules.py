@@ -48,11 +48,13 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
     opened = [i for r in results for i in r.opened]
     raised = [i for r in results for i in r.raised]
     metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
+    inhibited = [i for r in results for i in r.inhibited]
     metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
+    metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
     # Alerts leave in the same run; the delivery job only retries what failed here.
     delivery = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
     metrics.add_metric(name="AlertDelivered", unit="Count", value=delivery.delivered)
-    return {"opened": opened, "raised": raised, "delivered": delivery.delivered}
+    return {"opened": opened, "raised": raised, "inhibited": inhibited, "delivered": delivery.delivered}
 
 
 @bp.schedule(EVERY_MINUTE, name="deliver_alerts", description="Retry undelivered alerts from the outbox")

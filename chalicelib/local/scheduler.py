@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice.app import Chalice, Rate
-from chalice.app import ScheduledEventConfig
+from chalice.app import Chalice, Rate, ScheduledEventConfig
 
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
 

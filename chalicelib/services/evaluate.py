@@ -42,6 +42,7 @@ class BrandEvaluation:
     assessment: Assessment
     opened: list[str] = field(default_factory=list)
     raised: list[str] = field(default_factory=list)
+    inhibited: list[str] = field(default_factory=list)
 
 
 def _verdict_dict(verdict: VolumeVerdict) -> dict[str, Any]:
@@ -62,6 +63,8 @@ class _BrandState:
         self.last_bucket = datetime.fromisoformat(saved["last_bucket"]) if "last_bucket" in saved else None
         self.base_total = float(saved.get("base_total", 0.0))
         self.base_negative = float(saved.get("base_negative", 0.0))
+        self.base_arousal = float(saved.get("base_arousal", 0.0))
+        self.base_first_person = float(saved.get("base_first_person", 0.0))
         self.verdict: dict[str, Any] = saved.get("verdict", {"active": False})
 
     def feed(self, bucket: Bucket) -> None:
@@ -71,6 +74,8 @@ class _BrandState:
             decay = 0.5 ** (1 / BASELINE_HALF_LIFE_BUCKETS)
             self.base_total = self.base_total * decay + bucket.total
             self.base_negative = self.base_negative * decay + bucket.negative
+            self.base_arousal = self.base_arousal * decay + bucket.arousal
+            self.base_first_person = self.base_first_person * decay + bucket.first_person
         self.last_bucket = bucket.start
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,6 +84,8 @@ class _BrandState:
             "last_bucket": self.last_bucket.isoformat() if self.last_bucket else None,
             "base_total": round(self.base_total, 4),
             "base_negative": round(self.base_negative, 4),
+            "base_arousal": round(self.base_arousal, 4),
+            "base_first_person": round(self.base_first_person, 4),
             "verdict": self.verdict,
         }
 
@@ -88,6 +95,8 @@ class _BrandState:
             start=self.last_bucket or datetime.min,
             total=round(self.base_total),
             negative=round(self.base_negative),
+            arousal=self.base_arousal,
+            first_person=round(self.base_first_person),
         )
 
 
@@ -143,6 +152,8 @@ def _new_incident(brand: Brand, assessment: Assessment, now: datetime) -> Incide
         status=IncidentStatus.OPEN,
         severity=assessment.severity,
         reasons=assessment.reasons,
+        topics=assessment.topics or (topic,),
+        signals=tuple(s.name for s in assessment.signals),
         opened_at=now,
         updated_at=now,
         detected_at=now,
@@ -159,8 +170,9 @@ def _new_incident(brand: Brand, assessment: Assessment, now: datetime) -> Incide
 
 
 def _matching_incident(active: list[Incident], assessment: Assessment) -> Incident | None:
-    for incident in active:
-        if incident.topic in assessment.topics:
+    """One crisis is one incident: the active incident that shares a topic with the window."""
+    for incident in sorted(active, key=lambda i: i.opened_at):
+        if set(incident.topics or (incident.topic,)) & set(assessment.topics):
             return incident
     if not assessment.topics and active:
         return max(active, key=lambda i: i.opened_at)
@@ -180,9 +192,20 @@ def _raise(incident: Incident, assessment: Assessment, now: datetime) -> Inciden
         update={
             "severity": assessment.severity,
             "reasons": assessment.reasons,
+            "topics": tuple(dict.fromkeys((*incident.topics, *assessment.topics))),
+            "signals": tuple(dict.fromkeys((*incident.signals, *(s.name for s in assessment.signals)))),
             "updated_at": now,
             "timeline": (*incident.timeline, event),
         }
+    )
+
+
+def _inhibited(match: Incident, assessment: Assessment, playbook: Playbook) -> bool:
+    """Keyword-only signals say nothing new while a spike incident on the same topic is open."""
+    return (
+        playbook.rules.inhibition.keyword_while_spike
+        and "volume" in match.signals
+        and assessment.keyword_only
     )
 
 
@@ -196,16 +219,16 @@ def evaluate_brand(
     public_url: str,
 ) -> BrandEvaluation:
     state, window, partial = update_detector(brand.id, now=now, playbook=playbook, ports=ports, config=config)
-    assessment = assess(
-        window,
-        [state.baseline(brand.id)],
-        _volume_input(state, bucket_start(now), partial, now),
-        playbook.rules,
-    )
+    volume = _volume_input(state, bucket_start(now), partial, now)
+    assessment = assess(window, [state.baseline(brand.id)], volume, playbook.rules, now)
     result = BrandEvaluation(brand.id, assessment)
     if assessment.severity is None:
         return result
     match = _matching_incident(ports.incidents.active_for_brand(brand.id), assessment)
+    if match is not None and _inhibited(match, assessment, playbook):
+        result.inhibited.append(match.incident_id)
+        logger.info("keyword alert inhibited", brand=brand.id, incident_id=match.incident_id)
+        return result
     if match is None:
         try:
             incident = ports.incidents.create(_new_incident(brand, assessment, now))

@@ -132,6 +132,26 @@ def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(
     assert [i["incident_id"] for i in listed if i["status"] != "resolved"] == [incident_id]
 
 
+def test_keyword_alerts_are_inhibited_while_the_spike_incident_is_open(container: Any, api: Any) -> None:
+    container.clock.advance(hours=2)
+    ingest(_storm(container, 30, "storm-k"), enricher=container.enricher, mentions=container.mentions)
+    _invoke(api, "evaluate_rules")
+    spike = [i for i in container.incidents.active_for_brand("mueller") if "volume" in i.signals]
+    assert spike
+    before = container.outbox.list(incident_id=None, limit=100, next_token=None).items
+
+    container.clock.advance(minutes=45)  # the storm has left the window; a few keyword mentions trickle in
+    trickle = [
+        raw_mention("Der #Rückruf läuft immer noch nicht", at=container.clock(), native_id=f"trickle-{i}")
+        for i in range(4)
+    ]
+    ingest(trickle, enricher=container.enricher, mentions=container.mentions)
+    result = _invoke(api, "evaluate_rules")
+    assert result["opened"] == [] and result["raised"] == []
+    assert result["inhibited"] == [spike[0].incident_id]
+    assert container.outbox.list(incident_id=None, limit=100, next_token=None).items == before
+
+
 def test_acknowledge_stops_escalation_and_resolve_closes(container: Any, api: Any, keys: dict) -> None:
     container.clock.advance(hours=6)
     ingest(_storm(container, 30, "storm-c"), enricher=container.enricher, mentions=container.mentions)

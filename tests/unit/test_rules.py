@@ -75,3 +75,29 @@ def test_volume_alarm_on_too_few_mentions_is_ignored() -> None:
 def test_dominant_topics_need_a_quarter_of_the_window() -> None:
     window = [bucket(0, 20, **{"#rueckruf": 12, "#kochen": 2, "sicherheit": 6})]
     assert dominant_topics(window) == ("#rueckruf", "sicherheit")
+
+
+def test_velocity_needs_growth_against_the_span_before() -> None:
+    now = T0 + timedelta(minutes=30)
+    growing = [bucket(0, 1), bucket(10, 2), bucket(20, 4), bucket(25, 5)]
+    flat = [bucket(0, 4), bucket(10, 5), bucket(20, 4), bucket(25, 5)]
+    assert "velocity" in [s.name for s in assess(growing, BASELINE, QUIET, RULES, now).signals]
+    assert "velocity" not in [s.name for s in assess(flat, BASELINE, QUIET, RULES, now).signals]
+
+
+def test_firestorm_language_needs_more_arousal_and_less_first_person() -> None:
+    calm_base = [
+        Bucket(brand="mueller", start=T0 - timedelta(days=1), total=500, arousal=5.0, first_person=300)
+    ]
+    outraged = [Bucket(brand="mueller", start=T0, total=20, arousal=2.0, first_person=4)]
+    personal = [Bucket(brand="mueller", start=T0, total=20, arousal=2.0, first_person=14)]
+    names = [s.name for s in assess(outraged, calm_base, QUIET, RULES).signals]
+    assert "firestorm_language" in names
+    assert "firestorm_language" not in [s.name for s in assess(personal, calm_base, QUIET, RULES).signals]
+
+
+def test_keyword_only_is_recognised_for_inhibition() -> None:
+    keyword = assess([bucket(0, 4, risk=4)], BASELINE, QUIET, RULES)
+    assert keyword.keyword_only and not keyword.is_spike
+    spike = assess([bucket(0, 20, 18, risk=10)], BASELINE, SPIKE, RULES)
+    assert spike.is_spike and not spike.keyword_only

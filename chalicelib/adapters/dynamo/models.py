@@ -178,6 +178,8 @@ class IncidentItem(Model):
     status = UnicodeAttribute(null=True)
     severity = NumberAttribute(null=True)
     reasons = ListAttribute(of=UnicodeAttribute, null=True)
+    topics = ListAttribute(of=UnicodeAttribute, null=True)
+    signals = ListAttribute(of=UnicodeAttribute, null=True)
     opened_key = UnicodeAttribute(null=True)
     active_brand = UnicodeAttribute(null=True)
     opened_at = UTCDateTimeAttribute(null=True)
