@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck unit integration e2e infra-test bench clean synth
+.PHONY: install run test lint typecheck unit integration e2e infra-test bench clean synth train
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test: lint typecheck $(CHROMIUM)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# Rebuilds chalicelib/analysis/model/ from ../shared/data (deterministic; a few minutes).
+train: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-train.txt
+	$(BIN)/pip install --quiet --no-deps textblob-de==0.4.3
+	$(BIN)/python -m chalicelib.analysis.training
 
 synth: $(STAMP)
 	cd infra && ../$(BIN)/python app.py

@@ -47,12 +47,16 @@ FIRST_PERSON_SINGULAR = frozenset(
 
 def load_word_list(path: Path) -> frozenset[str]:
     """One lower-case word a line; `#` starts a comment."""
-    entries = (line.split("#", 1)[0].strip().lower() for line in path.read_text(encoding="utf-8").splitlines())
+    entries = (
+        line.split("#", 1)[0].strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+    )
     return frozenset(entry for entry in entries if entry)
 
 
 class Analyzer:
-    def __init__(self, language: LanguageModel, sentiment: SentimentModel, arousal_words: frozenset[str]) -> None:
+    def __init__(
+        self, language: LanguageModel, sentiment: SentimentModel, arousal_words: frozenset[str]
+    ) -> None:
         self._language = language
         self._sentiment = sentiment
         self._arousal_words = arousal_words

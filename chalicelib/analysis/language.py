@@ -11,11 +11,11 @@ import json
 import struct
 import sys
 import zlib
-from zlib import crc32
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zlib import crc32
 
 from chalicelib.analysis.tokenize import Token
 from chalicelib.analysis.types import Language

@@ -15,7 +15,6 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 
 from chalicelib.analysis.tokenize import Token
@@ -43,6 +42,9 @@ class Lexicon:
         self._polarities = polarities
         self._german = polarities.get("de", {})
         self._english = polarities.get("en", {})
+        self._phrases = {
+            phrase: value for table in polarities.values() for phrase, value in table.items() if " " in phrase
+        }
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -52,6 +54,9 @@ class Lexicon:
             if len(parts) == 3:
                 polarities.setdefault(parts[0], {})[parts[1]] = float(parts[2])
         return cls(polarities)
+
+    def phrase(self, words: str) -> float:
+        return self._phrases.get(words, 0.0)
 
     def polarity(self, word: str, lang: str) -> float:
         if lang == "en":
@@ -90,18 +95,29 @@ def word_buckets(word: str, config: FeatureConfig) -> frozenset[int]:
     )
 
 
+def _polarity(token: Token, previous: str, lexicon: Lexicon, lang: str) -> float:
+    """A phrase ("nie wieder", "never again") wins over its words; negation flips and damps a word."""
+    if previous:
+        phrase = lexicon.phrase(f"{previous} {token.text}")
+        if phrase:
+            return phrase
+    polarity = lexicon.polarity(token.text, lang)
+    return -0.6 * polarity if token.negated else polarity
+
+
 def _lexicon_features(tokens: Sequence[Token], lexicon: Lexicon, lang: str) -> list[str]:
     total = 0.0
     positives = negatives = 0
     last = 0.0
+    previous = ""
     for token in tokens:
         if token.kind not in ("word", "emoticon", "symbol"):
+            previous = ""
             continue
-        polarity = lexicon.polarity(token.text, lang)
+        polarity = _polarity(token, previous, lexicon, lang)
+        previous = token.text
         if not polarity:
             continue
-        if token.negated:
-            polarity = -0.6 * polarity
         total += polarity
         last = polarity
         if polarity > 0:
@@ -131,6 +147,9 @@ def _token_features(tokens: Sequence[Token], config: FeatureConfig, buckets: set
             if token.elongated:
                 feats.append("elong")
             buckets.update(word_buckets(text, config))
+        elif text.startswith("!"):
+            # In tweets "!" marks enthusiasm, in complaints anger: a topic artefact, left out.
+            continue
         elif token.kind in ("emoticon", "symbol", "punct"):
             feats.append("s" + text)
         else:
@@ -180,19 +199,19 @@ class SentimentModel:
             class_weights.frombytes(raw[offset + index * size : offset + (index + 1) * size])
             weights.append(class_weights)
         return cls(
-            config, tuple(weights), tuple(header["scales"]), tuple(header["intercepts"]), Lexicon.load(lexicon_path)
+            config,
+            tuple(weights),
+            tuple(header["scales"]),
+            tuple(header["intercepts"]),
+            Lexicon.load(lexicon_path),
         )
 
     def probabilities(self, tokens: Sequence[Token], lang: str) -> tuple[float, float, float]:
         """P(negative), P(neutral), P(positive)."""
         buckets = feature_buckets(tokens, lang, self.lexicon, self.config)
-        norm = 1.0 / math.sqrt(len(buckets))
-        if len(buckets) == 1:
-            pick = lambda weights: (weights[buckets[0]],)  # noqa: E731 - itemgetter of one index is scalar
-        else:
-            pick = itemgetter(*buckets)
+        norm = 1.0 / math.sqrt(len(buckets))  # rows are L2-normalised binary vectors, as in training
         logits = [
-            bias + scale * norm * sum(pick(weights))
+            bias + scale * norm * sum(map(weights.__getitem__, buckets))
             for weights, scale, bias in zip(self.weights, self.scales, self.intercepts, strict=True)
         ]
         top = max(logits)

@@ -26,7 +26,9 @@ IMPORT_RUNS = 5
 ANCHORS = {
     "SB10k test (de)": "BERT acc 0.693; lexicon baseline acc 0.565 (target: acc > 0.693)",
     "PotTS test (de)": "no published 3-class anchor on this split",
-    "TweetEval val (en)": "RoBERTa mR 72.8 (test); FastText/SVM mR 62.9 (test); VADER mF1 ~0.53 (target: mR > 0.70)",
+    "TweetEval val (en)": (
+        "RoBERTa mR 72.8 (test); FastText/SVM mR 62.9 (test); VADER mF1 ~0.53 (target: mR > 0.70)"
+    ),
 }
 _IMPORT_PROBE = (
     "import time; t = time.perf_counter(); "
@@ -65,7 +67,9 @@ def _quality_tables(sets: dict[str, list[Example]]) -> float:
         expected = examples[0].lang
         hits = sum(1 for r in results if r.lang == expected)
         other = sum(1 for r in results if r.lang == "other")
-        lang_rows.append(f"| {name} | {expected} | {hits / len(examples):.3f} | {other / len(examples):.3f} |")
+        lang_rows.append(
+            f"| {name} | {expected} | {hits / len(examples):.3f} | {other / len(examples):.3f} |"
+        )
     elapsed = time.perf_counter() - started
     print("### Sentiment (3 classes) on the development sets\n")
     print("| set | n | accuracy | macro-F1 | macro-recall | anchors |")
@@ -120,6 +124,12 @@ def run() -> None:
     print("| measure | value | budget |")
     print("|---|---|---|")
     print(f"| throughput, in process, one core | {in_process:,.0f} mentions/s | ≥ {THROUGHPUT_TARGET:,.0f} |")
-    print(f"| throughput, `python -m chalicelib.cli classify` incl. start-up ({cli_lines} lines) | {cli_rate:,.0f} mentions/s | |")
-    print(f"| model files on disk (`chalicelib/analysis/model/`) | {size:.2f} MB | ≤ {SIZE_BUDGET_MB:.0f} MB |")
-    print(f"| import + model load + first call (median of {IMPORT_RUNS} fresh processes) | {import_ms:.0f} ms | ≤ {IMPORT_BUDGET_MS:.0f} ms |")
+    print(
+        f"| throughput, `python -m chalicelib.cli classify` incl. start-up ({cli_lines} lines) | {cli_rate:,.0f} mentions/s | |"
+    )
+    print(
+        f"| model files on disk (`chalicelib/analysis/model/`) | {size:.2f} MB | ≤ {SIZE_BUDGET_MB:.0f} MB |"
+    )
+    print(
+        f"| import + model load + first call (median of {IMPORT_RUNS} fresh processes) | {import_ms:.0f} ms | ≤ {IMPORT_BUDGET_MS:.0f} ms |"
+    )

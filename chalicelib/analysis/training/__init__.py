@@ -4,5 +4,5 @@
 
 reads /work/shared/data (or $KRISENRADAR_SHARED) and rewrites chalicelib/analysis/model/*.
 Training needs numpy, scipy, scikit-learn, vaderSentiment, langdetect and textblob-de
-(see requirements-train.txt); the runtime needs none of them.
+(pinned in model/MODEL_CARD.md); the runtime needs none of them.
 """

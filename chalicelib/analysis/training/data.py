@@ -57,7 +57,9 @@ def _clean(text: str) -> str:
 def sb10k(split: str) -> list[Example]:
     """SB10k: split is train, dev or test (the published split)."""
     path = sentiment_dir() / "de" / "sb10k" / f"{split}.tsv"
-    return [Example(_clean(row[2]), row[1], "de", f"sb10k-{split}") for row in _rows(path) if row[1] in LABELS]
+    return [
+        Example(_clean(row[2]), row[1], "de", f"sb10k-{split}") for row in _rows(path) if row[1] in LABELS
+    ]
 
 
 def potts(split: str) -> list[Example]:
@@ -84,7 +86,7 @@ def tweeteval_val() -> list[Example]:
 
 def semeval() -> list[Example]:
     """All SemEval 2013-2016 task A files (TweetEval's training pool)."""
-    examples = []
+    examples: list[Example] = []
     for path in sorted((sentiment_dir() / "en" / "semeval2013-2016").glob("twitter-*-A.tsv")):
         source = "semeval-" + path.stem.removeprefix("twitter-").removesuffix("-A")
         examples.extend(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections import Counter
 import zlib
 from array import array
+from collections import Counter
 from pathlib import Path
 
 from chalicelib.analysis.language import MAGIC, bucket, char_ngrams, interleave
@@ -19,10 +19,40 @@ from chalicelib.analysis.tokenize import tokenize
 from chalicelib.analysis.training.lexicons import package_dir
 
 # Latin-script languages of the langdetect profiles; texts in other scripts are "other" by rule.
-LANGUAGES = (
-    "de en af ca cs cy da es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi"
-).split()
-BITS = 16
+LANGUAGES = [
+    "de",
+    "en",
+    "af",
+    "ca",
+    "cs",
+    "cy",
+    "da",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "hr",
+    "hu",
+    "id",
+    "it",
+    "lt",
+    "lv",
+    "nl",
+    "no",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "so",
+    "sq",
+    "sv",
+    "sw",
+    "tl",
+    "tr",
+    "vi",
+]
+BITS = 15
 STEP = 0.05  # nats per quantisation step
 SMOOTHING = 1e-5
 TWEET_NGRAMS = 4000
@@ -82,7 +112,10 @@ def _tables(profiles: list[dict[int, float]], bits: int) -> list[array[int]]:
 def build(path: Path, tweets: dict[str, list[str]]) -> None:
     """`tweets`: training texts per language, blended into that language's Wikipedia profile."""
     profiles_dir = package_dir("langdetect") / "profiles"
-    profiles = [_probabilities(json.loads((profiles_dir / name).read_text(encoding="utf-8")), BITS) for name in LANGUAGES]
+    profiles = [
+        _probabilities(json.loads((profiles_dir / name).read_text(encoding="utf-8")), BITS)
+        for name in LANGUAGES
+    ]
     for index, name in enumerate(LANGUAGES):
         if name in tweets:
             profiles[index] = _blend(profiles[index], _tweet_probabilities(tweets[name], BITS))

@@ -21,13 +21,15 @@ _FORM_AND_POLARITY = re.compile(r'form="([^"]+)"[^>]*polarity="([^"]+)"')
 def package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"training needs the package {name!r}: pip install -r requirements-train.txt")
+        raise RuntimeError(f"training needs the package {name!r} (see model/MODEL_CARD.md)")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
 def vader() -> dict[str, float]:
     polarities = {}
-    for line in (package_dir("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+    for line in (
+        (package_dir("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines()
+    ):
         parts = line.split("\t")
         if len(parts) >= 2:
             polarities[parts[0].lower() if parts[0].isalpha() else parts[0]] = float(parts[1]) / 4.0

@@ -54,11 +54,11 @@ def labels(examples: Sequence[Example]) -> np.ndarray[Any, np.dtype[np.int64]]:
     return np.array([CLASSES.index(e.label) for e in examples])
 
 
-def fit(
-    matrix: sparse.csr_matrix, examples: Sequence[Example], config: TrainConfig
-) -> LogisticRegression:
+def fit(matrix: sparse.csr_matrix, examples: Sequence[Example], config: TrainConfig) -> LogisticRegression:
     weights = np.array([config.german_weight if e.lang == "de" else 1.0 for e in examples])
-    model = LogisticRegression(C=config.c, class_weight=config.class_weight, max_iter=config.max_iter, tol=1e-4)
+    model = LogisticRegression(
+        C=config.c, class_weight=config.class_weight, max_iter=config.max_iter, tol=1e-4
+    )
     model.fit(matrix, labels(examples), sample_weight=weights)
     return model
 
