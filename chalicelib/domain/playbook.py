@@ -94,7 +94,7 @@ class NegativeShareRule(Strict):
     prior_negative_rate: float = Field(default=0.2, gt=0, lt=1)
     prior_weight: float = Field(default=50.0, gt=0)
     p_value: float = Field(default=1e-4, gt=0, lt=1)
-    min_share: float = Field(default=1 / 3, gt=0, le=1)
+    min_share: float = Field(default=0.33, gt=0, le=1)
 
 
 class RiskTermRule(Strict):
