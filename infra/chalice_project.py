@@ -97,14 +97,22 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
+def _is_application_module(name: str) -> bool:
+    return name == "app" or name == "chalicelib" or name.startswith("chalicelib.")
+
+
 @contextlib.contextmanager
 def isolated_packaging(build_dir: Path, region: str) -> Iterator[None]:
     """Package inside `build_dir` (the construct writes `chalice.out/` to the working directory),
-    one process at a time, and restore the environment, `sys.path` and the `app` module afterwards."""
+    one process at a time, and restore the environment, `sys.path` and the application's modules
+    afterwards. Chalice imports the staged `app`; with the project's own `chalicelib` modules still
+    loaded, that would re-register the live blueprints on the staged app (and break the live one)."""
     build_dir.mkdir(parents=True, exist_ok=True)
     saved_environ = dict(os.environ)
     saved_path = list(sys.path)
-    saved_app = sys.modules.get("app")
+    saved_modules = {name: module for name, module in sys.modules.items() if _is_application_module(name)}
+    for name in saved_modules:
+        del sys.modules[name]
     with (build_dir / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         shutil.rmtree(build_dir / "chalice.out", ignore_errors=True)
@@ -116,7 +124,6 @@ def isolated_packaging(build_dir: Path, region: str) -> Iterator[None]:
             os.environ.clear()
             os.environ.update(saved_environ)
             sys.path[:] = saved_path
-            if saved_app is None:
-                sys.modules.pop("app", None)
-            else:
-                sys.modules["app"] = saved_app
+            for name in [name for name in sys.modules if _is_application_module(name)]:
+                del sys.modules[name]
+            sys.modules.update(saved_modules)
