@@ -45,28 +45,29 @@ def get_incident(principal: Principal, incident_id: str) -> Response:
     return json_response(schemas.incident_detail(detail.incident, detail.top_mentions))
 
 
+def _transition(principal: Principal, incident_id: str, action: str) -> Response:
+    body = parse_json_body(bp, schemas.NoteBody, required=False)
+    container = deps.container()
+    change = incident_service.acknowledge if action == "acknowledge" else incident_service.resolve
+    incident = change(
+        incident_id, incidents=container.incidents, principal=principal, note=body.note, now=container.clock()
+    )
+    metrics.add_metric(
+        name="IncidentAcknowledged" if action == "acknowledge" else "IncidentResolved", unit="Count", value=1
+    )
+    return json_response(schemas.incident_summary(incident))
+
+
 @bp.route("/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @endpoint(bp, Role.RESPONDER)
 def acknowledge_incident(principal: Principal, incident_id: str) -> Response:
-    body = parse_json_body(bp, schemas.NoteBody, required=False)
-    container = deps.container()
-    incident = incident_service.acknowledge(
-        incident_id, incidents=container.incidents, principal=principal, note=body.note, now=container.clock()
-    )
-    metrics.add_metric(name="IncidentAcknowledged", unit="Count", value=1)
-    return json_response(schemas.incident_summary(incident))
+    return _transition(principal, incident_id, "acknowledge")
 
 
 @bp.route("/incidents/{incident_id}/resolve", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @endpoint(bp, Role.RESPONDER)
 def resolve_incident(principal: Principal, incident_id: str) -> Response:
-    body = parse_json_body(bp, schemas.NoteBody, required=False)
-    container = deps.container()
-    incident = incident_service.resolve(
-        incident_id, incidents=container.incidents, principal=principal, note=body.note, now=container.clock()
-    )
-    metrics.add_metric(name="IncidentResolved", unit="Count", value=1)
-    return json_response(schemas.incident_summary(incident))
+    return _transition(principal, incident_id, "resolve")
 
 
 @bp.route("/mentions", methods=["GET"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Blueprint, Rate
 
 from chalicelib import deps
 from chalicelib.observability import logger, metrics
-from chalicelib.services.alerts import deliver_pending
+from chalicelib.services.alerts import DeliveryReport, deliver_pending
 from chalicelib.services.collect import collect
 from chalicelib.services.evaluate import evaluate_all
 from chalicelib.services.incidents import escalate
@@ -17,6 +18,17 @@ from chalicelib.services.ingest import ingest
 bp = Blueprint(__name__)
 
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
+
+
+def _deliver(now: datetime) -> DeliveryReport:
+    """Publish pending alerts from the outbox and count the outcome."""
+    container = deps.container()
+    report = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
+    metrics.add_metric(name="AlertDelivered", unit="Count", value=report.delivered)
+    if report.failed:
+        metrics.add_metric(name="AlertDeliveryFailed", unit="Count", value=report.failed)
+        logger.warning("alerts still pending", failed=report.failed)
+    return report
 
 
 @bp.schedule(EVERY_MINUTE, name="collect_mentions", description="Collect mentions from every due source")
@@ -52,19 +64,13 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
     metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
     metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
     # Alerts leave in the same run; the delivery job only retries what failed here.
-    delivery = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
-    metrics.add_metric(name="AlertDelivered", unit="Count", value=delivery.delivered)
+    delivery = _deliver(now)
     return {"opened": opened, "raised": raised, "inhibited": inhibited, "delivered": delivery.delivered}
 
 
 @bp.schedule(EVERY_MINUTE, name="deliver_alerts", description="Retry undelivered alerts from the outbox")
 def deliver_alerts(event: Any) -> dict[str, Any]:
-    container = deps.container()
-    report = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=container.clock())
-    metrics.add_metric(name="AlertDelivered", unit="Count", value=report.delivered)
-    if report.failed:
-        metrics.add_metric(name="AlertDeliveryFailed", unit="Count", value=report.failed)
-        logger.warning("alerts still pending", failed=report.failed)
+    report = _deliver(deps.container().clock())
     return {"delivered": report.delivered, "failed": report.failed}
 
 
@@ -79,6 +85,6 @@ def escalate_incidents(event: Any) -> dict[str, Any]:
         outbox=container.outbox,
         public_url=container.settings.public_url,
     )
-    delivery = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
+    delivery = _deliver(now)
     metrics.add_metric(name="IncidentEscalated", unit="Count", value=len(escalated))
     return {"escalated": [i for i, _ in escalated], "delivered": delivery.delivered}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import (
@@ -48,6 +48,7 @@ from chalicelib.domain.models import (
 )
 
 _MAX_TOPICS_PER_MENTION = 5
+T = TypeVar("T")
 
 
 def _iso(moment: datetime) -> str:
@@ -75,6 +76,27 @@ def _query_error(error: PynamoDBException) -> AppError:
             "next_token does not fit this listing", [{"field": "next_token", "message": "rejected"}]
         )
     return AppError("storage query failed", [{"cause": str(error.cause_response_code)}])
+
+
+def _page(
+    query: Callable[..., Any],
+    hash_key: str,
+    convert: Callable[[Any], T],
+    token_keys: set[str],
+    limit: int,
+    next_token: str | None,
+    **conditions: Any,
+) -> Page[T]:
+    """One page of a Query, newest first, resuming from an opaque token."""
+    start_key = decode_token(next_token, token_keys)
+    try:
+        results = query(
+            hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=start_key, **conditions
+        )
+        items = [convert(item) for item in results]
+    except QueryError as error:
+        raise _query_error(error) from error
+    return Page[T](items=items, next_token=encode_token(results.last_evaluated_key))
 
 
 # --- mentions and buckets ---------------------------------------------------------------------------
@@ -134,19 +156,15 @@ class DynamoMentionRepository:
     def list_by_brand(
         self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
     ) -> Page[Mention]:
-        start_key = decode_token(next_token, {"mention_id", "brand", "published_key"})
-        try:
-            results = MentionItem.by_brand.query(
-                brand,
-                range_key_condition=MentionItem.published_key.between(_iso(since), _iso(until) + "~"),
-                scan_index_forward=False,
-                limit=limit,
-                last_evaluated_key=start_key,
-            )
-            items = [_mention(item) for item in results]
-        except QueryError as error:
-            raise _query_error(error) from error
-        return Page[Mention](items=items, next_token=encode_token(results.last_evaluated_key))
+        return _page(
+            MentionItem.by_brand.query,
+            brand,
+            _mention,
+            {"mention_id", "brand", "published_key"},
+            limit,
+            next_token,
+            range_key_condition=MentionItem.published_key.between(_iso(since), _iso(until) + "~"),
+        )
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
         """The mentions that matter most in a window: reach first, then negativity (bounded read)."""
@@ -328,22 +346,18 @@ class DynamoIncidentRepository:
             index, hash_key, extra = IncidentItem.by_brand, brand, "brand"
         else:
             index, hash_key, extra = IncidentItem.by_kind, "incident", "kind"
-        start_key = decode_token(next_token, {"pk", "opened_key", extra})
         condition: Condition | None = None
         for part in conditions:
             condition = part if condition is None else condition & part
-        try:
-            results = index.query(
-                hash_key,
-                filter_condition=condition,
-                scan_index_forward=False,
-                limit=limit,
-                last_evaluated_key=start_key,
-            )
-            items = [_incident(item) for item in results]
-        except QueryError as error:
-            raise _query_error(error) from error
-        return Page[Incident](items=items, next_token=encode_token(results.last_evaluated_key))
+        return _page(
+            index.query,
+            hash_key,
+            _incident,
+            {"pk", "opened_key", extra},
+            limit,
+            next_token,
+            filter_condition=condition,
+        )
 
 
 def _incident_item(incident: Incident) -> IncidentItem:
@@ -452,15 +466,9 @@ class DynamoOutboxRepository:
             index, hash_key, extra = DeliveryItem.by_incident, incident_id, "incident_id"
         else:
             index, hash_key, extra = DeliveryItem.by_created, "delivery", "kind"
-        start_key = decode_token(next_token, {"alert_id", "target", "created_key", extra})
-        try:
-            results = index.query(
-                hash_key, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
-            )
-            items = [_delivery(item) for item in results]
-        except QueryError as error:
-            raise _query_error(error) from error
-        return Page[Delivery](items=items, next_token=encode_token(results.last_evaluated_key))
+        return _page(
+            index.query, hash_key, _delivery, {"alert_id", "target", "created_key", extra}, limit, next_token
+        )
 
 
 def _target(delivery: Delivery) -> str:
