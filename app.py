@@ -3,6 +3,7 @@
 from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.api import admin, incidents, meta
+from chalicelib.api.http import uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
 
@@ -10,6 +11,7 @@ app = Chalice(app_name="krisenradar")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(uniform_errors, "http")
 
 app.register_blueprint(meta.bp)
 app.register_blueprint(incidents.bp)

@@ -122,3 +122,24 @@ def endpoint(
         return wrapper
 
     return decorate
+
+
+_CHALICE_CODES = {
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "BadRequest": "invalid_input",
+    "BadRequestError": "invalid_input",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: errors Chalice answers itself (405, 415, ...) get the API's error shape too."""
+    response = get_response(event)
+    body = response.body
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = _CHALICE_CODES.get(str(body["Code"]), "error")
+        response.body = json.dumps({"error": {"code": code, "message": str(body["Message"]), "details": []}})
+        response.headers = {**(response.headers or {}), **JSON_HEADERS}
+    return response

@@ -185,3 +185,9 @@ def test_openapi_lists_exactly_the_app_routes(api, keys) -> None:
     documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
     routed = {(path, method) for path, methods in chalice_app.app.routes.items() for method in methods}
     assert documented == routed
+
+
+def test_errors_chalice_answers_itself_have_the_same_shape(api, keys) -> None:
+    response = api.http.put("/incidents", headers=bearer(keys["viewer"]))
+    assert response.status_code == 405
+    assert _error(response)["code"] == "method_not_allowed"
