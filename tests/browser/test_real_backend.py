@@ -1,0 +1,79 @@
+"""The frontend against the real Chalice app (chalice's local server) and moto server: the shapes the
+browser reads are the shapes the API writes. A storm becomes an incident; a responder acknowledges it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from chalicelib.local.emulator import free_port
+from chalicelib.services.evaluate import evaluate_all
+from chalicelib.services.ingest import ingest
+from tests.factories import raw_mention
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
+
+
+@pytest.fixture
+def live_api(container: Any) -> Iterator[str]:
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    import app as chalice_app
+
+    port = free_port()
+    server = LocalDevServer(
+        chalice_app.app, Config.create(chalice_stage="test", app_name="krisenradar"), "127.0.0.1", port
+    )
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+def test_the_frontend_shows_and_acknowledges_a_real_incident(
+    browser: Any, container: Any, live_api: str, keys: dict
+) -> None:
+    now = container.clock()
+    calm = [raw_mention("Spülmeister läuft gut", at=now - timedelta(hours=h)) for h in range(2, 30, 3)]
+    storm = [raw_mention(STORM, at=now - timedelta(seconds=10 * i), native_id=f"ui-{i}") for i in range(25)]
+    ingest(calm + storm, enricher=container.enricher, mentions=container.mentions)
+    evaluations = evaluate_all(
+        now=now,
+        playbook=container.playbook,
+        ports=container.ports,
+        config=container.detector_config,
+        public_url=live_api,
+    )
+    incident_id = evaluations[0].opened[0]
+
+    context = browser.new_context(base_url=live_api, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto("/")
+        page.get_by_label("API-Schlüssel").fill(keys["responder"])
+        page.get_by_role("button", name="Anmelden").click()
+        first = page.locator(".incident").first
+        expect(first).to_contain_text("Müller Haushaltsgeräte GmbH")
+        expect(first.locator(".badge")).to_have_text("SEV1")
+        page.goto(f"/#/incidents/{incident_id}")
+        expect(page.locator(".timeline")).to_contain_text("Krise erkannt")
+        expect(page.locator(".mention").first).to_contain_text("Spülmeister")
+        expect(page.locator(".table")).to_contain_text("+4915100000001")
+        page.get_by_label("Notiz (optional)").fill("Pressestelle informiert")
+        page.get_by_role("button", name="Bestätigen").click()
+        expect(page.locator(".detail-head .chip")).to_have_text("Bestätigt")
+        expect(page.locator(".timeline")).to_contain_text("Bestätigt: Pressestelle informiert")
+    finally:
+        context.close()
+    assert container.incidents.get(incident_id).acknowledged_by == "responder tester"
+    assert errors == []
