@@ -59,8 +59,15 @@ class _BrandState:
 
     def __init__(self, saved: dict[str, Any] | None, config: VolumeDetectorConfig) -> None:
         saved = saved or {}
-        self.detector = VolumeDetector(config, state=saved.get("detector"))
-        self.last_bucket = datetime.fromisoformat(saved["last_bucket"]) if "last_bucket" in saved else None
+        try:
+            self.detector = VolumeDetector(config, state=saved.get("detector"))
+        except (ValueError, KeyError, TypeError):
+            # A state from an older detector version: start afresh and re-learn from the stored history.
+            logger.warning("detector state discarded", reason="incompatible state")
+            saved = {}
+            self.detector = VolumeDetector(config)
+        last = saved.get("last_bucket")
+        self.last_bucket = datetime.fromisoformat(last) if last else None
         self.base_total = float(saved.get("base_total", 0.0))
         self.base_negative = float(saved.get("base_negative", 0.0))
         self.base_arousal = float(saved.get("base_arousal", 0.0))

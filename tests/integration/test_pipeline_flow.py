@@ -269,3 +269,12 @@ def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:
         api.http.get("/mentions?brand=mueller&limit=5", headers=bearer(keys["viewer"])).body
     )
     assert any(m["native_id"] == "ticket-4711" and m["platform"] == "crm" for m in mentions["items"])
+
+
+def test_an_incompatible_detector_state_is_relearned_not_fatal(container: Any, api: Any) -> None:
+    container.state.put("detector#mueller", {"detector": {"version": -1, "junk": True}, "last_bucket": None})
+    result = _invoke(api, "evaluate_rules")
+    assert "opened" in result
+    restored = container.state.get("detector#mueller")
+    assert restored["last_bucket"] is not None
+    assert restored["detector"].get("version") != -1
