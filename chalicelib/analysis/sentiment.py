@@ -22,6 +22,69 @@ from chalicelib.analysis.tokenize import Token
 MAGIC = b"KRSM1"
 CLASSES: tuple[str, str, str] = ("negative", "neutral", "positive")
 WORD_CACHE_SIZE = 50_000  # distinct words whose character n-grams stay hashed (a few MB at most)
+# Phrases in the lexicon may say <num> or <time>: "seit drei Tagen", "for 3 days" → "seit <num> <time>".
+_NUMBER_WORDS = frozenset(
+    [
+        "<num>",
+        "zwei",
+        "drei",
+        "vier",
+        "fünf",
+        "sechs",
+        "sieben",
+        "acht",
+        "neun",
+        "zehn",
+        "elf",
+        "zwölf",
+        "paar",
+        "mehreren",
+        "einigen",
+        "vielen",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "several",
+        "few",
+    ]
+)
+_TIME_UNITS = frozenset(
+    [
+        "minute",
+        "minuten",
+        "stunde",
+        "stunden",
+        "tag",
+        "tage",
+        "tagen",
+        "woche",
+        "wochen",
+        "monat",
+        "monate",
+        "monaten",
+        "jahr",
+        "jahren",
+        "minutes",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+    ]
+)
 _GERMAN_SUFFIXES = ("en", "em", "er", "es", "e", "n", "s", "st", "ste", "sten", "ster", "t", "et")
 
 
@@ -95,27 +158,42 @@ def word_buckets(word: str, config: FeatureConfig) -> frozenset[int]:
     )
 
 
-def _polarity(token: Token, previous: str, lexicon: Lexicon, lang: str) -> float:
-    """A phrase ("nie wieder", "never again") wins over its words; negation flips and damps a word."""
-    if previous:
-        phrase = lexicon.phrase(f"{previous} {token.text}")
-        if phrase:
-            return phrase
-    polarity = lexicon.polarity(token.text, lang)
-    return -0.6 * polarity if token.negated else polarity
+def _phrase_key(token: Token) -> str:
+    text = token.text
+    if token.kind == "number" or text in _NUMBER_WORDS:
+        return "<num>"
+    return "<time>" if text in _TIME_UNITS else text
+
+
+def _phrase(key: str, previous: tuple[str, str], lexicon: Lexicon) -> float:
+    """Polarity of the longest phrase (three, then two words) that ends at this token, else 0."""
+    if previous[0]:
+        found = lexicon.phrase(f"{previous[0]} {previous[1]} {key}")
+        if found:
+            return found
+    return lexicon.phrase(f"{previous[1]} {key}") if previous[1] else 0.0
 
 
 def _lexicon_features(tokens: Sequence[Token], lexicon: Lexicon, lang: str) -> list[str]:
+    """Lexicon summaries; a phrase ("nie wieder", "seit <num> <time>") wins over its last word."""
     total = 0.0
-    positives = negatives = 0
+    positives = negatives = phrases = 0
     last = 0.0
-    previous = ""
+    previous = ("", "")
+    question = False
     for token in tokens:
-        if token.kind not in ("word", "emoticon", "symbol"):
-            previous = ""
+        if token.kind not in ("word", "emoticon", "symbol", "number"):
+            question = question or "?" in token.text
+            previous = ("", "")
             continue
-        polarity = _polarity(token, previous, lexicon, lang)
-        previous = token.text
+        key = _phrase_key(token)
+        polarity = _phrase(key, previous, lexicon)
+        previous = (previous[1], key)
+        if polarity:
+            phrases += polarity < 0
+        elif token.kind != "number":
+            polarity = lexicon.polarity(token.text, lang)
+            polarity = -0.6 * polarity if token.negated else polarity
         if not polarity:
             continue
         total += polarity
@@ -131,6 +209,8 @@ def _lexicon_features(tokens: Sequence[Token], lexicon: Lexicon, lang: str) -> l
         f"Lneg{min(negatives, 3)}",
         f"Llast{'+' if last > 0 else '-' if last < 0 else '0'}",
         f"Lmix{positives > 0}{negatives > 0}",
+        f"Lphr{min(phrases, 2)}",
+        f"Lq{question and negatives > 0}",
     ]
 
 

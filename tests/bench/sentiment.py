@@ -2,7 +2,9 @@
 
 Scores the development sets (never trained on) through `get_analyzer()`, the code path of the
 pipeline and of `python -m chalicelib.cli classify`, and prints Markdown tables beside the anchors.
-Also measures throughput on one core, the model's size on disk and its cold-start import cost.
+Also scores the self-written complaint probe sets (complaints_de.tsv, complaints_en.tsv: held out,
+never trained on) and measures throughput on one core, the model's size on disk and its cold-start
+import cost.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from chalicelib.analysis.analyzer import MODEL_DIR, get_analyzer
 from chalicelib.analysis.training.data import LABELS, Example, development_sets
 
 PROJECT = Path(__file__).resolve().parents[2]
+BENCH_DIR = Path(__file__).resolve().parent
+# Self-written complaint / customer-service probe sets (held out: never trained on, never tuned per text).
+PROBE_SETS = {
+    "Complaints probe (de)": ("complaints_de.tsv", "de"),
+    "Complaints probe (en)": ("complaints_en.tsv", "en"),
+}
 SIZE_BUDGET_MB = 10.0
 IMPORT_BUDGET_MS = 150.0
 THROUGHPUT_TARGET = 2000.0
@@ -50,6 +58,38 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float,
         f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
     accuracy = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p) / len(gold)
     return accuracy, statistics.fmean(f1s), statistics.fmean(recalls)
+
+
+def probe_sets() -> dict[str, list[Example]]:
+    sets = {}
+    for name, (file_name, lang) in PROBE_SETS.items():
+        rows = (
+            line.split("\t", 1) for line in (BENCH_DIR / file_name).read_text(encoding="utf-8").splitlines()
+        )
+        sets[name] = [
+            Example(text, label, lang, file_name) for label, text in (r for r in rows if len(r) == 2)
+        ]
+    return sets
+
+
+def _probe_table(sets: dict[str, list[Example]]) -> None:
+    analyzer = get_analyzer()
+    print("\n### Complaint probe sets (self-written, held out)\n")
+    print("| set | n | accuracy | macro-recall | negative recall | non-negative called negative |")
+    print("|---|---|---|---|---|---|")
+    for name, examples in sets.items():
+        gold = [e.label for e in examples]
+        predicted = [analyzer.analyze(e.text).sentiment for e in examples]
+        accuracy, _, macro_recall = scores(gold, predicted)
+        pairs = list(zip(gold, predicted, strict=True))
+        negatives = [p for g, p in pairs if g == "negative"]
+        others = [p for g, p in pairs if g != "negative"]
+        hit = sum(1 for p in negatives if p == "negative")
+        false = sum(1 for p in others if p == "negative")
+        print(
+            f"| {name} | {len(examples)} | {accuracy:.3f} | {macro_recall:.3f} | "
+            f"{hit}/{len(negatives)} = {hit / len(negatives):.3f} | {false}/{len(others)} |"
+        )
 
 
 def _quality_tables(sets: dict[str, list[Example]]) -> float:
@@ -117,6 +157,7 @@ def _model_size_mb() -> float:
 def run() -> None:
     sets = development_sets()
     in_process = _quality_tables(sets)
+    _probe_table(probe_sets())
     cli_rate, cli_lines = _cli_throughput(sets)
     size = _model_size_mb()
     import_ms = _import_cost_ms()

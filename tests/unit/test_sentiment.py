@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.analysis.analyzer import Analyzer, get_analyzer
+from chalicelib.analysis.sentiment import Lexicon, _lexicon_features
 from chalicelib.analysis.tokenize import MAX_CHARS, tokenize
 
 
@@ -41,6 +42,31 @@ def test_complaints_and_negated_praise_are_negative(analyzer: Analyzer, text: st
     result = analyzer.analyze(text)
     assert result.sentiment == "negative"
     assert result.negativity == result.score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seit drei Wochen keine Antwort vom Kundenservice, ich warte immer noch auf mein Geld.",
+        "Der Wasserkocher ist verschmort und hat gequalmt. Das ist lebensgefährlich!",
+        "Warum gibt es immer noch keinen Rückruf für das defekte Ladegerät?",
+        "Das Gerät ist nach zwei Tagen kaputt gegangen. Ich will mein Geld zurück!",
+        "Still waiting for my refund after three weeks, no response from support.",
+        "The heater caught fire in our living room. This thing is dangerous.",
+        "Why is there still no recall for this faulty charger?",
+        "It stopped working after two days and nobody answers. I want my money back!",
+    ],
+)
+def test_customer_complaints_are_negative(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.analyze(text).sentiment == "negative"
+
+
+def test_complaint_phrases_match_numbers_and_time_units() -> None:
+    lexicon = Lexicon({"de": {"seit <num> <time>": -0.6}, "en": {"still waiting": -0.7}})
+    for text in ("seit 3 Tagen", "seit drei Wochen"):
+        assert "Lphr1" in _lexicon_features(tokenize(text), lexicon, "de")
+    assert "Lphr0" in _lexicon_features(tokenize("seit gestern"), lexicon, "de")
+    assert "Lphr1" in _lexicon_features(tokenize("still waiting"), lexicon, "en")
 
 
 def test_negation_flips_praise(analyzer: Analyzer) -> None:

@@ -1,35 +1,46 @@
-"""python -m chalicelib.analysis.training: rebuilds every file in chalicelib/analysis/model/ from scratch."""
+"""python -m chalicelib.analysis.training: rebuilds every file in chalicelib/analysis/model/ from scratch.
+
+Files are built in a staging directory and then moved into model/ one by one with atomic renames, so
+the shipped model stays loadable while training runs.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from chalicelib.analysis.language import LanguageModel
 from chalicelib.analysis.sentiment import FeatureConfig, Lexicon
-from chalicelib.analysis.training import data, language_model, lexicons, sentiment_model
+from chalicelib.analysis.training import complaints, data, language_model, lexicons, sentiment_model
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
+STAGING_DIR = MODEL_DIR.parent / ".model-staging"
 FEATURES = FeatureConfig(hash_bits=20, char_min=3, char_max=5, bigrams=True)
-TRAINING = sentiment_model.TrainConfig(c=3.0, german_weight=2.0, class_weight="balanced")
+TRAINING = sentiment_model.TrainConfig(c=1.5, german_weight=2.0, class_weight="balanced", template_weight=1.0)
 
 
 def main() -> int:
     started = time.monotonic()
+    shutil.rmtree(STAGING_DIR, ignore_errors=True)
+    STAGING_DIR.mkdir()
     sets = data.training_sets()
-    lexicons.build(MODEL_DIR / "lexicon.tsv")
+    lexicons.build(STAGING_DIR / "lexicon.tsv")
     tweets = {lang: [e.text for e in sets["train"] if e.lang == lang] for lang in ("de", "en")}
-    language_model.build(MODEL_DIR / "language.bin", tweets)
-    language = LanguageModel.load(MODEL_DIR / "language.bin")
-    lexicon = Lexicon.load(MODEL_DIR / "lexicon.tsv")
+    language_model.build(STAGING_DIR / "language.bin", tweets)
+    language = LanguageModel.load(STAGING_DIR / "language.bin")
+    lexicon = Lexicon.load(STAGING_DIR / "lexicon.tsv")
     # Hyper-parameters were chosen on `model-selection`; the shipped model is trained on it too.
-    examples = sets["train"] + sets["model-selection"]
+    examples = sets["train"] + sets["model-selection"] + complaints.examples()
     print(f"training on {len(examples)} texts", file=sys.stderr)
     matrix = sentiment_model.featurize(examples, language, lexicon, FEATURES)
     model = sentiment_model.fit(matrix, examples, TRAINING)
     meta = {"training": TRAINING.__dict__, "examples": len(examples)}
-    sentiment_model.write(MODEL_DIR / "sentiment.bin", model, FEATURES, meta)
+    sentiment_model.write(STAGING_DIR / "sentiment.bin", model, FEATURES, meta)
+    for name in ("lexicon.tsv", "language.bin", "sentiment.bin"):
+        sentiment_model.write_atomically(MODEL_DIR / name, (STAGING_DIR / name).read_bytes())
+    shutil.rmtree(STAGING_DIR)
     print(f"wrote {MODEL_DIR} in {time.monotonic() - started:.0f}s", file=sys.stderr)
     return 0
 

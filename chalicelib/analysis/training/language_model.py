@@ -131,4 +131,4 @@ def build(path: Path, tweets: dict[str, list[str]]) -> None:
         }
     ).encode("utf-8")
     payload = MAGIC + struct.pack("<I", len(header)) + header + interleave(tables)
-    path.write_bytes(zlib.compress(payload, 9))
+    path.write_bytes(zlib.compress(payload, 9))  # into the staging directory, see training/__main__.py

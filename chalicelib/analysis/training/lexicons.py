@@ -46,11 +46,17 @@ def german_polarity_lexicon() -> dict[str, float]:
     return polarities
 
 
-def domain() -> dict[str, float]:
+def domain(language: str) -> dict[str, float]:
+    """Our own entries for one language: unprefixed lines count for both, `de:`/`en:` for one."""
     polarities = {}
     for line in _DOMAIN.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             word, value = line.split("\t")
+            prefix, _, rest = word.partition(":")
+            if rest and prefix in ("de", "en"):
+                if prefix != language:
+                    continue
+                word = rest
             polarities[word] = float(value)
     return polarities
 
@@ -65,10 +71,9 @@ def _clip(polarities: dict[str, float]) -> dict[str, float]:
 
 def build(path: Path) -> dict[str, dict[str, float]]:
     """Writes `lang<TAB>word<TAB>polarity` lines; the domain list counts for both languages."""
-    own = domain()
     by_language = {
-        "en": _clip({**vader(), **own}),
-        "de": _clip({**german_polarity_lexicon(), **own}),
+        "en": _clip({**vader(), **domain("en")}),
+        "de": _clip({**german_polarity_lexicon(), **domain("de")}),
     }
     lines = [
         f"{language}\t{word}\t{value:.2f}"

@@ -30,6 +30,7 @@ class TrainConfig:
     german_weight: float = 2.0  # German is the smaller half of the data and the product's main language
     class_weight: str | None = "balanced"
     max_iter: int = 300
+    template_weight: float = 1.0  # self-written complaint templates (training/complaints.py)
 
 
 def featurize(
@@ -55,7 +56,13 @@ def labels(examples: Sequence[Example]) -> np.ndarray[Any, np.dtype[np.int64]]:
 
 
 def fit(matrix: sparse.csr_matrix, examples: Sequence[Example], config: TrainConfig) -> LogisticRegression:
-    weights = np.array([config.german_weight if e.lang == "de" else 1.0 for e in examples])
+    weights = np.array(
+        [
+            (config.german_weight if e.lang == "de" else 1.0)
+            * (config.template_weight if e.source == "templates" else 1.0)
+            for e in examples
+        ]
+    )
     model = LogisticRegression(
         C=config.c, class_weight=config.class_weight, max_iter=config.max_iter, tol=1e-4
     )
@@ -73,7 +80,13 @@ def quantise(model: LogisticRegression) -> tuple[list[bytes], list[float]]:
     return arrays, scales
 
 
-def write(path: Path, model: LogisticRegression, feature_config: FeatureConfig, meta: dict[str, Any]) -> None:
+def write(
+    path: Path,
+    model: LogisticRegression,
+    feature_config: FeatureConfig,
+    meta: dict[str, Any],
+) -> None:
+    """Writes the model atomically (temporary file, then rename), so a reader never sees half a file."""
     arrays, scales = quantise(model)
     header = json.dumps(
         {
@@ -85,4 +98,10 @@ def write(path: Path, model: LogisticRegression, feature_config: FeatureConfig, 
         }
     ).encode("utf-8")
     payload = MAGIC + struct.pack("<I", len(header)) + header + b"".join(arrays)
-    path.write_bytes(zlib.compress(payload, 9))
+    write_atomically(path, zlib.compress(payload, 9))
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(content)
+    temporary.replace(path)
