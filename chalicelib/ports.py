@@ -88,8 +88,6 @@ class ApiKeyRepository(Protocol):
 
     def get(self, key_id: str) -> ApiKey | None: ...
 
-    def any_admin(self) -> bool: ...
-
 
 class Notifier(Protocol):
     def publish(self, message: AlertMessage, escalation_level: int) -> str:

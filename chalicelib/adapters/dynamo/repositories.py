@@ -549,10 +549,6 @@ class DynamoApiKeyRepository:
             disabled=bool(item.disabled),
         )
 
-    def any_admin(self) -> bool:
-        # Bounded: only used at local start-up, never on a request path.
-        return any(item.role == "admin" for item in ApiKeyItem.scan(limit=1000))
-
 
 class DynamoStateRepository:
     def get(self, key: str) -> dict[str, Any] | None:
