@@ -26,6 +26,7 @@ from chalicelib.services.alerts import enqueue_alert
 
 STEP = timedelta(seconds=BUCKET_SECONDS)
 BASELINE_HALF_LIFE_BUCKETS = 7 * 24 * 12
+MIN_PEEK_FRACTION = 0.2
 
 
 @dataclass
@@ -110,7 +111,9 @@ class _BrandState:
 def _volume_input(
     state: _BrandState, current: datetime, partial: Bucket | None, now: datetime
 ) -> VolumeSignalInput:
-    elapsed = max((now - current).total_seconds() / BUCKET_SECONDS, 1 / BUCKET_SECONDS)
+    # Seconds into a bucket, a handful of mentions against a tiny pro-rata expectation would look
+    # dramatic; a floor of one minute's share keeps early peeks honest.
+    elapsed = max((now - current).total_seconds() / BUCKET_SECONDS, MIN_PEEK_FRACTION)
     peek = state.detector.peek(current, float(partial.total if partial else 0), min(elapsed, 1.0))
     if peek.alarm or peek.active:
         return VolumeSignalInput(True, peek.observed, peek.expected, peek.reason)
