@@ -163,6 +163,7 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
         "severity": delivery.severity.label,
         "channel": delivery.channel,
         "recipient": delivery.recipient,
+        "escalation_level": delivery.escalation_level,
         "status": delivery.status.value,
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,

@@ -181,6 +181,7 @@ class Delivery(Frozen):
     severity: Severity
     channel: Literal["sms", "email", "integration"]
     recipient: str
+    escalation_level: int = Field(default=1, ge=1)
     subject: str
     body: str
     status: DeliveryStatus = DeliveryStatus.PENDING

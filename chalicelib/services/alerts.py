@@ -58,6 +58,7 @@ def enqueue_alert(
             severity=incident.severity,
             channel=channel,
             recipient=recipient,
+            escalation_level=escalation_level,
             subject=message.subject,
             body=message.sms if channel == "sms" else message.email,
             created_at=now,
@@ -73,7 +74,6 @@ def _message_from(deliveries: list[Delivery]) -> tuple[AlertMessage, int]:
     first = deliveries[0]
     sms = next((d.body for d in deliveries if d.channel == "sms"), "")
     email = next((d.body for d in deliveries if d.channel == "email"), first.body)
-    level = int(first.alert_id.rsplit("#L", 1)[-1]) if "#L" in first.alert_id else 1
     message = AlertMessage(
         alert_id=first.alert_id,
         incident_id=first.incident_id,
@@ -84,7 +84,7 @@ def _message_from(deliveries: list[Delivery]) -> tuple[AlertMessage, int]:
         sms=sms or first.subject,
         email=email,
     )
-    return message, level
+    return message, first.escalation_level
 
 
 def deliver_pending(

@@ -242,6 +242,7 @@ class DeliveryItem(Model):
     severity = NumberAttribute()
     channel = UnicodeAttribute()
     recipient = UnicodeAttribute()
+    escalation_level = NumberAttribute(default=1)
     subject = UnicodeAttribute()
     body = UnicodeAttribute()
     status = UnicodeAttribute()
