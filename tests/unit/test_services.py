@@ -121,3 +121,25 @@ def test_the_published_message_carries_the_sms_text_and_level() -> None:
     assert level == 2
     assert published.sms == message.sms
     assert published.severity is Severity.SEV1
+
+
+def test_the_brands_own_posts_and_namesakes_are_not_mentions_and_authors_are_minimised() -> None:
+    from datetime import timedelta
+
+    from chalicelib.analysis.analyzer import get_analyzer
+    from chalicelib.services.ingest import Enricher
+
+    enricher = Enricher(
+        analyzer=get_analyzer(), playbook=PLAYBOOK, retention=timedelta(days=90), clock=lambda: NOW
+    )
+    own = raw_mention("Wir prüfen die Meldungen zum Spülmeister.", at=NOW, handle="@Mueller_HG")
+    namesake = raw_mention("Thomas Müller trifft wieder!", at=NOW)
+    complaint = raw_mention("Mein Spülmeister 3000 qualmt, #Rückruf!", at=NOW, followers=60_000)
+    assert not enricher.is_relevant(own)
+    assert not enricher.is_relevant(namesake)
+    assert enricher.is_relevant(complaint)
+    mention = enricher.enrich(complaint)
+    assert mention.expires_at == NOW + timedelta(days=90)
+    assert mention.high_reach and mention.risk_weight >= 4
+    assert set(mention.author.model_dump()) == {"handle", "followers", "is_media"}
+    assert "#rueckruf" in mention.topics
