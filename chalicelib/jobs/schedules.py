@@ -59,8 +59,8 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
     )
     opened = [i for r in results for i in r.opened]
     raised = [i for r in results for i in r.raised]
-    metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
     inhibited = [i for r in results for i in r.inhibited]
+    metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
     metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
     metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
     # Alerts leave in the same run; the delivery job only retries what failed here.
