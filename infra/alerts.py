@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 from aws_cdk import Duration
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -14,25 +13,26 @@ from constructs import Construct
 
 from chalicelib.domain.playbook import Team
 from chalicelib.domain.routing import subscriptions as team_subscriptions
+from infra.keys import rotating_key
 
 
 class Alerts(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, team: Team) -> None:
         super().__init__(scope, construct_id)
-        self.topic_key = kms.Key(
+        self.topic_key = rotating_key(
             self,
             "TopicKey",
-            alias=f"alias/krisenradar-{stage}-alerts",
+            stage=stage,
+            purpose="alerts",
             description="Encrypts the Krisenradar alert topic",
-            enable_key_rotation=True,
         )
         # A key of their own: the queues' key policy names the topic, which already depends on its key.
-        self.queue_key = kms.Key(
+        self.queue_key = rotating_key(
             self,
             "QueueKey",
-            alias=f"alias/krisenradar-{stage}-integrations",
+            stage=stage,
+            purpose="integrations",
             description="Encrypts the Krisenradar integration queues",
-            enable_key_rotation=True,
         )
         # No display name: SNS puts it in front of every SMS, and the texts are sized to 160 characters.
         self.topic = sns.Topic(

@@ -7,12 +7,12 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.keys import rotating_key
 from infra.service import logical_id
 
 PERIOD = Duration.minutes(5)
@@ -32,12 +32,8 @@ class Monitoring(Construct):
         ops_email: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "Key",
-            alias=f"alias/krisenradar-{stage}-ops",
-            description="Encrypts the Krisenradar ops topic",
-            enable_key_rotation=True,
+        self.key = rotating_key(
+            self, "Key", stage=stage, purpose="ops", description="Encrypts the Krisenradar ops topic"
         )
         # CloudWatch publishes alarm notifications to the encrypted topic with this key.
         self.key.add_to_resource_policy(
