@@ -67,8 +67,7 @@ def aws_env(emulator: Any) -> Any:
 
     Tests in one module share the tables, so each test creates its own data and asserts on it.
     """
-    from chalicelib.adapters.dynamo import models
-    from chalicelib.config import TABLES, Settings
+    from chalicelib.config import Settings
     from chalicelib.domain.playbook import Team
     from chalicelib.local import bootstrap
 
@@ -79,8 +78,7 @@ def aws_env(emulator: Any) -> Any:
         public_url="https://krisenradar.example",
         playbooks_dir=ROOT / "playbooks",
     )
-    models.bind({t: settings.table_name(t) for t in TABLES}, settings.region, settings.endpoint_url)
-    bootstrap.ensure_tables()
+    bootstrap.ensure_tables_for(settings)
     from chalicelib.adapters.playbooks import load_playbook
 
     team: Team = load_playbook(settings.playbooks_dir).team

@@ -15,7 +15,7 @@ import boto3
 from chalicelib.adapters.dynamo.models import MODELS
 from chalicelib.adapters.dynamo.repositories import create_tables
 from chalicelib.config import Settings
-from chalicelib.domain.models import utcnow
+from chalicelib.domain.models import Role, utcnow
 from chalicelib.domain.playbook import Team
 from chalicelib.domain.routing import subscriptions
 from chalicelib.ports import ApiKeyRepository
@@ -33,10 +33,6 @@ class GatewayQueue:
     recipient: str
     member: str
     url: str
-
-
-def ensure_tables() -> None:
-    create_tables(MODELS.values())
 
 
 def ensure_topic(settings: Settings, team: Team) -> tuple[str, list[GatewayQueue]]:
@@ -98,7 +94,7 @@ def ensure_admin_key(keys: ApiKeyRepository, key_file: Path, preset: str | None)
         if keys.get(key_id) is None:
             create_key(
                 name="local admin",
-                role=_admin(),
+                role=Role.ADMIN,
                 keys=keys,
                 now=utcnow(),
                 created_by="make run",
@@ -110,18 +106,12 @@ def ensure_admin_key(keys: ApiKeyRepository, key_file: Path, preset: str | None)
         if keys.get(stored.split("_")[1]) is not None:
             return stored
     _, plaintext = create_key(
-        name="local admin", role=_admin(), keys=keys, now=utcnow(), created_by="make run"
+        name="local admin", role=Role.ADMIN, keys=keys, now=utcnow(), created_by="make run"
     )
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(plaintext)
     key_file.chmod(0o600)
     return plaintext
-
-
-def _admin() -> Any:
-    from chalicelib.domain.models import Role
-
-    return Role.ADMIN
 
 
 def ensure_tables_for(settings: Settings) -> None:
@@ -130,4 +120,4 @@ def ensure_tables_for(settings: Settings) -> None:
     from chalicelib.config import TABLES
 
     models.bind({t: settings.table_name(t) for t in TABLES}, settings.region, settings.endpoint_url)
-    ensure_tables()
+    create_tables(MODELS.values())

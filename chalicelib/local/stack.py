@@ -58,13 +58,15 @@ class LocalStack:
         self.emulator.start()
         _configure_environment(self.emulator.endpoint, self.state_dir, self.port)
         from chalicelib import deps
+        from chalicelib.adapters.playbooks import load_playbook
         from chalicelib.config import get_settings
         from chalicelib.local import bootstrap
 
         bootstrap_settings = get_settings()
         bootstrap.ensure_tables_for(bootstrap_settings)
-        container = deps.container()
-        topic_arn, gateways = bootstrap.ensure_topic(bootstrap_settings, container.playbook.team)
+        team = load_playbook(bootstrap_settings.playbooks_dir).team
+        topic_arn, gateways = bootstrap.ensure_topic(bootstrap_settings, team)
+        # The functions read the topic from their settings, as in AWS: build them with it set.
         os.environ["KRISENRADAR_ALERT_TOPIC_ARN"] = topic_arn
         get_settings.cache_clear()
         deps.override(None)

@@ -278,3 +278,10 @@ def test_an_incompatible_detector_state_is_relearned_not_fatal(container: Any, a
     restored = container.state.get("detector#mueller")
     assert restored["last_bucket"] is not None
     assert restored["detector"].get("version") != -1
+
+
+def test_mentions_and_buckets_expire_by_ttl(container: Any) -> None:
+    client = boto3.client("dynamodb")
+    for table in ("mentions", "buckets"):
+        ttl = client.describe_time_to_live(TableName=container.settings.table_name(table))
+        assert ttl["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}

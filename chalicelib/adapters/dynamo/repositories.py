@@ -565,30 +565,8 @@ class DynamoStateRepository:
 
 
 def create_tables(models: Iterable[type[Model]]) -> None:
-    """Create missing tables from the model definitions (local stack and tests; CDK does it in AWS)."""
-    from chalicelib.adapters.dynamo.models import TTL_ATTRIBUTES
-
+    """Create missing tables from the model definitions (local stack and tests; CDK does it in AWS).
+    PynamoDB enables TTL on the models' TTLAttribute when it creates a table."""
     for model in models:
         if not model.exists():
             model.create_table(wait=True)
-        table_key = next((k for k, v in _models().items() if v is model), None)
-        if table_key in TTL_ATTRIBUTES:
-            _enable_ttl(model, TTL_ATTRIBUTES[table_key])
-
-
-def _models() -> dict[str, type[Model]]:
-    from chalicelib.adapters.dynamo.models import MODELS
-
-    return MODELS
-
-
-def _enable_ttl(model: type[Model], attribute: str) -> None:
-    import boto3
-
-    client = boto3.client("dynamodb", region_name=model.Meta.region, endpoint_url=model.Meta.host)
-    status = client.describe_time_to_live(TableName=model.Meta.table_name)["TimeToLiveDescription"]
-    if status.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        client.update_time_to_live(
-            TableName=model.Meta.table_name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
-        )
