@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KRISENRADAR_", extra="ignore", frozen=True)
 
     stage: Literal["local", "test", "dev", "prod"] = "local"
+    # dynamodb in AWS; sqlite is the embedded store of one machine (`make run` sets it).
+    store: Literal["dynamodb", "sqlite"] = "dynamodb"
+    database_path: Path = PROJECT_ROOT / ".local" / "krisenradar.db"
     region: str = Field(default="eu-central-1", validation_alias="AWS_REGION")
     endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     table_prefix: str = Field(default="krisenradar-local-", pattern=r"^[A-Za-z0-9_.-]{1,200}$")
@@ -46,6 +49,8 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"missing settings for a deployed stage: {', '.join(missing)}")
+            if self.store != "dynamodb":
+                raise ValueError("a deployed stage stores in DynamoDB: KRISENRADAR_STORE=dynamodb")
         return self
 
     def table_name(self, table: str) -> str:

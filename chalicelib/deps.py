@@ -8,19 +8,22 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from chalicelib.adapters.dynamo import models
-from chalicelib.adapters.dynamo.repositories import (
-    DynamoApiKeyRepository,
-    DynamoBucketRepository,
-    DynamoIncidentRepository,
-    DynamoMentionRepository,
-    DynamoOutboxRepository,
-    DynamoStateRepository,
-)
 from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.config import TABLES, Settings, get_settings
 from chalicelib.domain.playbook import Playbook
-from chalicelib.ports import Notifier, SecretProvider, Source, TextAnalyzer
+from chalicelib.ports import (
+    ApiKeyRepository,
+    BucketRepository,
+    IncidentRepository,
+    MentionRepository,
+    Notifier,
+    OutboxRepository,
+    SecretProvider,
+    Source,
+    StateRepository,
+    Storage,
+    TextAnalyzer,
+)
 from chalicelib.services.evaluate import Ports
 from chalicelib.services.ingest import Enricher
 
@@ -34,42 +37,55 @@ class Container:
     settings: Settings
     clock: Callable[[], datetime] = field(default=_now)
 
-    def __post_init__(self) -> None:
-        models.bind(
-            {table: self.settings.table_name(table) for table in TABLES},
-            self.settings.region,
-            self.settings.endpoint_url,
-        )
-
     @cached_property
     def playbook(self) -> Playbook:
         return load_playbook(self.settings.playbooks_dir)
 
     @cached_property
-    def mentions(self) -> DynamoMentionRepository:
-        return DynamoMentionRepository(
-            self.settings.bucket_retention_days, self.playbook.rules.risk_terms.severe_weight
+    def storage(self) -> Storage:
+        settings = self.settings
+        severe_weight = self.playbook.rules.risk_terms.severe_weight
+        if settings.store == "sqlite":
+            from chalicelib.adapters.sqlite.storage import sqlite_storage
+
+            return sqlite_storage(
+                settings.database_path,
+                bucket_retention_days=settings.bucket_retention_days,
+                severe_weight=severe_weight,
+            )
+        from chalicelib.adapters.dynamo.storage import dynamo_storage
+
+        return dynamo_storage(
+            {table: settings.table_name(table) for table in TABLES},
+            region=settings.region,
+            endpoint_url=settings.endpoint_url,
+            bucket_retention_days=settings.bucket_retention_days,
+            severe_weight=severe_weight,
         )
 
-    @cached_property
-    def buckets(self) -> DynamoBucketRepository:
-        return DynamoBucketRepository()
+    @property
+    def mentions(self) -> MentionRepository:
+        return self.storage.mentions
 
-    @cached_property
-    def incidents(self) -> DynamoIncidentRepository:
-        return DynamoIncidentRepository()
+    @property
+    def buckets(self) -> BucketRepository:
+        return self.storage.buckets
 
-    @cached_property
-    def outbox(self) -> DynamoOutboxRepository:
-        return DynamoOutboxRepository()
+    @property
+    def incidents(self) -> IncidentRepository:
+        return self.storage.incidents
 
-    @cached_property
-    def api_keys(self) -> DynamoApiKeyRepository:
-        return DynamoApiKeyRepository()
+    @property
+    def outbox(self) -> OutboxRepository:
+        return self.storage.outbox
 
-    @cached_property
-    def state(self) -> DynamoStateRepository:
-        return DynamoStateRepository()
+    @property
+    def api_keys(self) -> ApiKeyRepository:
+        return self.storage.api_keys
+
+    @property
+    def state(self) -> StateRepository:
+        return self.storage.state
 
     @cached_property
     def ports(self) -> Ports:
@@ -78,10 +94,13 @@ class Container:
     @cached_property
     def notifier(self) -> Notifier:
         import boto3
+        from botocore.config import Config
 
         from chalicelib.adapters.sns import SnsNotifier
 
-        client = boto3.client("sns", region_name=self.settings.region)
+        # A publish gives up long before the outbox lease (5 min) runs out, so no second sender starts.
+        timeouts = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
+        client = boto3.client("sns", region_name=self.settings.region, config=timeouts)
         return SnsNotifier(client, self.settings.alert_topic_arn)
 
     @cached_property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.analysis.types import TextAnalysis
@@ -23,8 +23,10 @@ from chalicelib.domain.models import (
 
 
 class MentionRepository(Protocol):
-    def store_new(self, mention: Mention) -> bool:
-        """Store a mention and count it into its bucket, atomically. False if it was already stored."""
+    def store_all(self, mentions: Sequence[Mention]) -> int:
+        """Store every mention not stored before and count it into its buckets; returns how many were new.
+
+        A mention and its counters are written together or not at all, so a retry never counts twice."""
 
     def list_by_brand(
         self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
@@ -69,16 +71,28 @@ class StateRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
+    """One alert is published once and fanned out by SNS, so an alert is the unit that is claimed."""
+
     def add(self, deliveries: Sequence[Delivery]) -> int:
         """Write deliveries that are not there yet (idempotent); returns how many were new."""
 
-    def pending(self, limit: int) -> list[Delivery]: ...
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """Ids of alerts with a delivery due now (`Delivery.is_due`), oldest first."""
+
+    def claim(self, alert_id: str, *, holder: str, now: datetime, lease: timedelta) -> list[Delivery]:
+        """Move the alert's due deliveries to sending under `holder`'s lease, all or none of them.
+
+        Returns the claimed deliveries; [] when nothing is due or another holder's lease is live."""
 
     def for_alert(self, alert_id: str) -> list[Delivery]: ...
 
-    def mark_delivered(self, delivery: Delivery, message_id: str, at: datetime) -> None: ...
+    def mark_delivered(
+        self, claimed: Sequence[Delivery], *, holder: str, message_id: str, at: datetime
+    ) -> int:
+        """Sending -> delivered for the rows `holder` still holds; returns how many it still held."""
 
-    def mark_failed(self, delivery: Delivery, error: str) -> None: ...
+    def release(self, claimed: Sequence[Delivery], *, holder: str, error: str, retry_at: datetime) -> None:
+        """Sending -> pending after a failed publish: count the attempt, keep the error, retry later."""
 
     def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]: ...
 
@@ -100,6 +114,18 @@ class TextAnalyzer(Protocol):
 
 class SecretProvider(Protocol):
     def ingest_secret(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Every repository of one store: DynamoDB in AWS, SQLite on one machine."""
+
+    mentions: MentionRepository
+    buckets: BucketRepository
+    incidents: IncidentRepository
+    outbox: OutboxRepository
+    api_keys: ApiKeyRepository
+    state: StateRepository
 
 
 @dataclass(frozen=True)

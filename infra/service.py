@@ -71,6 +71,7 @@ class ApiAndJobs(Construct):
         self.function_names = {
             name: f"krisenradar-{settings.stage}-{name.replace('_', '-')}" for name in FUNCTION_ACCESS
         }
+        self.api_name = f"krisenradar-{settings.stage}-api"
         self.job_failures = sqs.Queue(
             self,
             "JobFailures",
@@ -180,6 +181,11 @@ class ApiAndJobs(Construct):
         layer.add_property_override("LayerName", f"krisenradar-{settings.stage}-dependencies")
         api = self.chalice.get_resource("RestAPI")
         api.add_property_override("TracingEnabled", True)
+        # Chalice names the API after the app in both stages; API Gateway's metrics are keyed by that name
+        # (dimension ApiName), so dev and prod in one account would share one 5XX alarm. Name and title
+        # agree, whichever of the two API Gateway keeps when it imports the definition.
+        api.add_property_override("Name", self.api_name)
+        api.add_property_override("DefinitionBody.info.title", self.api_name)
         # Links in alerts point at the API unless a public URL (custom domain) is configured. Only the jobs
         # get the fallback: the API handler referencing its own API would be a circular dependency.
         fallback_url = Fn.sub(

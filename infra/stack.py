@@ -91,6 +91,8 @@ class KrisenradarStack(cdk.Stack):
                 "JobFailures": self.service.job_failures,
                 "IntegrationDeadLetters": self.alerts.integration_dead_letters,
             },
+            api_name=self.service.api_name,
+            playbook=playbook,
             ops_email=settings.ops_email,
         )
         cdk.Validations.of(self.data.ingest_secret).acknowledge(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import DeliveryFailed, SourceUnavailable
-from chalicelib.domain.models import AlertMessage, Delivery, DeliveryStatus, RawMention
+from chalicelib.domain.models import AlertMessage, Delivery, DeliveryStatus, Page, RawMention
 from chalicelib.ports import FetchResult
 
 
@@ -23,39 +24,91 @@ class MemoryState:
 
 
 class MemoryOutbox:
+    """The outbox port in memory, with the same claim semantics as the adapters (one lock = one store)."""
+
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str, str], Delivery] = {}
+        self.rows: dict[tuple[str, str], Delivery] = {}
+        self._lock = threading.Lock()
 
     def add(self, deliveries: Sequence[Delivery]) -> int:
-        new = 0
-        for d in deliveries:
-            key = (d.alert_id, d.channel, d.recipient)
-            if key not in self.rows:
-                self.rows[key] = d
-                new += 1
-        return new
+        with self._lock:
+            new = [d for d in deliveries if (d.alert_id, d.target) not in self.rows]
+            self.rows.update({(d.alert_id, d.target): d for d in new})
+            return len(new)
 
-    def pending(self, limit: int) -> list[Delivery]:
-        return [d for d in self.rows.values() if d.status is DeliveryStatus.PENDING][:limit]
+    def due(self, now: datetime, limit: int) -> list[str]:
+        with self._lock:
+            ordered = sorted(self.rows.values(), key=lambda d: (d.created_at, d.alert_id, d.target))
+            return list(dict.fromkeys(d.alert_id for d in ordered if d.is_due(now)))[:limit]
+
+    def claim(self, alert_id: str, *, holder: str, now: datetime, lease: timedelta) -> list[Delivery]:
+        with self._lock:
+            rows = [d for d in self.rows.values() if d.alert_id == alert_id]
+            if any(d.status is DeliveryStatus.SENDING and not d.is_due(now) for d in rows):
+                return []
+            claimed = [
+                d.model_copy(
+                    update={
+                        "status": DeliveryStatus.SENDING,
+                        "claimed_by": holder,
+                        "lease_until": now + lease,
+                    }
+                )
+                for d in rows
+                if d.is_due(now)
+            ]
+            self.rows.update({(d.alert_id, d.target): d for d in claimed})
+            return claimed
 
     def for_alert(self, alert_id: str) -> list[Delivery]:
-        return [d for d in self.rows.values() if d.alert_id == alert_id]
+        with self._lock:
+            return sorted((d for d in self.rows.values() if d.alert_id == alert_id), key=lambda d: d.target)
 
-    def mark_delivered(self, delivery: Delivery, message_id: str, at: datetime) -> None:
-        key = (delivery.alert_id, delivery.channel, delivery.recipient)
-        self.rows[key] = self.rows[key].model_copy(
-            update={
-                "status": DeliveryStatus.DELIVERED,
-                "message_id": message_id,
-                "delivered_at": at,
-                "attempts": self.rows[key].attempts + 1,
-            }
+    def _settle(self, claimed: Sequence[Delivery], holder: str, **update: Any) -> int:
+        settled = 0
+        with self._lock:
+            for delivery in claimed:
+                row = self.rows[(delivery.alert_id, delivery.target)]
+                if row.status is DeliveryStatus.SENDING and row.claimed_by == holder:
+                    self.rows[(row.alert_id, row.target)] = row.model_copy(
+                        update={
+                            **update,
+                            "attempts": row.attempts + 1,
+                            "claimed_by": None,
+                            "lease_until": None,
+                        }
+                    )
+                    settled += 1
+        return settled
+
+    def mark_delivered(
+        self, claimed: Sequence[Delivery], *, holder: str, message_id: str, at: datetime
+    ) -> int:
+        return self._settle(
+            claimed,
+            holder,
+            status=DeliveryStatus.DELIVERED,
+            message_id=message_id,
+            delivered_at=at,
+            next_attempt_at=None,
         )
 
-    def mark_failed(self, delivery: Delivery, error: str) -> None:
-        key = (delivery.alert_id, delivery.channel, delivery.recipient)
-        self.rows[key] = self.rows[key].model_copy(
-            update={"attempts": self.rows[key].attempts + 1, "last_error": error}
+    def release(self, claimed: Sequence[Delivery], *, holder: str, error: str, retry_at: datetime) -> None:
+        self._settle(
+            claimed, holder, status=DeliveryStatus.PENDING, last_error=error, next_attempt_at=retry_at
+        )
+
+    def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
+        with self._lock:
+            rows = sorted(
+                (d for d in self.rows.values() if incident_id in (None, d.incident_id)),
+                key=lambda d: (d.created_at, d.alert_id, d.target),
+                reverse=True,
+            )
+        start = int(next_token or 0)
+        more = len(rows) > start + limit
+        return Page[Delivery](
+            items=rows[start : start + limit], next_token=str(start + limit) if more else None
         )
 
 

@@ -64,3 +64,10 @@ class DeliveryFailed(AppError):
 
     code = "delivery_failed"
     status = 502
+
+
+class JobFailed(AppError):
+    """Every unit of a scheduled job failed: raised so that Lambda retries and the failure queue see it."""
+
+    code = "job_failed"
+    status = 500

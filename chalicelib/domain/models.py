@@ -136,6 +136,38 @@ class Bucket(Frozen):
         return self.start + timedelta(seconds=BUCKET_SECONDS)
 
 
+MAX_TOPICS_PER_MENTION = 5
+
+
+class BucketCounts(Frozen):
+    """What one mention adds to its brand's 5-minute bucket (topic counters use the first four)."""
+
+    total: int = 1
+    negative: int
+    reach: int
+    risk: int
+    severe: int
+    high_reach: int
+    arousal: float
+    first_person: int
+
+
+def bucket_counts(mention: Mention, severe_weight: int) -> BucketCounts:
+    return BucketCounts(
+        negative=1 if mention.is_negative else 0,
+        reach=mention.reach,
+        risk=1 if mention.risk_terms else 0,
+        severe=1 if mention.risk_weight >= severe_weight else 0,
+        high_reach=1 if mention.high_reach else 0,
+        arousal=round(mention.arousal, 4),
+        first_person=mention.first_person_singular,
+    )
+
+
+def counted_topics(mention: Mention) -> tuple[str, ...]:
+    return mention.topics[:MAX_TOPICS_PER_MENTION]
+
+
 class TimelineEvent(Frozen):
     at: datetime
     kind: str
@@ -167,7 +199,10 @@ class Incident(Frozen):
 
 
 class DeliveryStatus(enum.StrEnum):
+    """pending -> sending (claimed under a lease) -> delivered; a failed publish goes back to pending."""
+
     PENDING = "pending"
+    SENDING = "sending"
     DELIVERED = "delivered"
 
 
@@ -190,6 +225,22 @@ class Delivery(Frozen):
     created_at: datetime
     delivered_at: datetime | None = None
     message_id: str | None = None
+    next_attempt_at: datetime | None = None
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+
+    @property
+    def target(self) -> str:
+        """Channel and recipient: with the alert id, what makes a delivery unique."""
+        return f"{self.channel}#{self.recipient}"
+
+    def is_due(self, now: datetime) -> bool:
+        """Pending and not waiting out a retry back-off, or claimed by a sender whose lease ran out."""
+        if self.status is DeliveryStatus.PENDING:
+            return self.next_attempt_at is None or self.next_attempt_at <= now
+        if self.status is DeliveryStatus.SENDING:
+            return self.lease_until is None or self.lease_until <= now
+        return False
 
 
 class AlertMessage(Frozen):

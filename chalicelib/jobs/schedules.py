@@ -8,7 +8,8 @@ from typing import Any
 from chalice.app import Blueprint, Rate
 
 from chalicelib import deps
-from chalicelib.observability import logger, metrics
+from chalicelib.domain.errors import JobFailed
+from chalicelib.observability import count_failure, logger, metrics
 from chalicelib.services.alerts import DeliveryReport, deliver_pending
 from chalicelib.services.collect import collect
 from chalicelib.services.evaluate import evaluate_all
@@ -20,8 +21,14 @@ bp = Blueprint(__name__)
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
 
 
+def _fail_if_nothing_worked(job: str, failed: list[str], attempted: int) -> None:
+    """A job whose every unit failed raises, so that Lambda's retries and the failure queue see it."""
+    if attempted and len(failed) >= attempted:
+        raise JobFailed(f"{job}: every unit failed", [{"failed": failed}])
+
+
 def _deliver(now: datetime) -> DeliveryReport:
-    """Publish pending alerts from the outbox and count the outcome."""
+    """Claim and publish due alerts from the outbox and count the outcome (every delivering job)."""
     container = deps.container()
     report = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
     metrics.add_metric(name="AlertDelivered", unit="Count", value=report.delivered)
@@ -41,8 +48,9 @@ def collect_mentions(event: Any) -> dict[str, Any]:
         now=container.clock(),
     )
     metrics.add_metric(name="MentionsCollected", unit="Count", value=report.stored)
-    if report.failed:
-        metrics.add_metric(name="SourceFailed", unit="Count", value=len(report.failed))
+    for source_id in report.failed:
+        count_failure("SourceFailed", "source", source_id)
+    _fail_if_nothing_worked("collect_mentions", report.failed, report.attempted)
     return {"stored": report.stored, "failed": report.failed}
 
 
@@ -50,22 +58,29 @@ def collect_mentions(event: Any) -> dict[str, Any]:
 def evaluate_rules(event: Any) -> dict[str, Any]:
     container = deps.container()
     now = container.clock()
-    results = evaluate_all(
+    report = evaluate_all(
         now=now,
         playbook=container.playbook,
         ports=container.ports,
         config=container.detector_config,
         public_url=container.settings.public_url,
     )
-    opened = [i for r in results for i in r.opened]
-    raised = [i for r in results for i in r.raised]
-    inhibited = [i for r in results for i in r.inhibited]
+    opened, raised, inhibited = report.ids("opened"), report.ids("raised"), report.ids("inhibited")
     metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
     metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
     metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
-    # Alerts leave in the same run; the delivery job only retries what failed here.
+    for brand_id in report.failed:
+        count_failure("BrandEvaluationFailed", "brand", brand_id)
+    # Alerts leave in the same run; the delivery job only retries what failed or was left here.
     delivery = _deliver(now)
-    return {"opened": opened, "raised": raised, "inhibited": inhibited, "delivered": delivery.delivered}
+    _fail_if_nothing_worked("evaluate_rules", report.failed, len(container.playbook.brands))
+    return {
+        "opened": opened,
+        "raised": raised,
+        "inhibited": inhibited,
+        "failed": report.failed,
+        "delivered": delivery.delivered,
+    }
 
 
 @bp.schedule(EVERY_MINUTE, name="deliver_alerts", description="Retry undelivered alerts from the outbox")

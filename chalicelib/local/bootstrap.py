@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 
+from chalicelib.adapters.dynamo.common import create_tables
 from chalicelib.adapters.dynamo.models import MODELS
-from chalicelib.adapters.dynamo.repositories import create_tables
 from chalicelib.config import Settings
 from chalicelib.domain.models import Role, utcnow
 from chalicelib.domain.playbook import Team

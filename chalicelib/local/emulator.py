@@ -1,17 +1,14 @@
-"""The embedded AWS of the local stack and the tests: moto in server mode on loopback.
+"""The emulated AWS of the local stack and the tests: moto in server mode on loopback.
 
-DynamoDB state is snapshotted to disk (pickled moto tables) periodically and at shutdown, and
-restored at start, so a restarted local stack finds every mention, incident and alert again.
-SNS topics, queues and parameters are re-created by the bootstrap from the same definitions.
+It is an emulator, not a database: the local stack keeps its data in SQLite and uses moto for SNS,
+SQS and Secrets Manager only, which the bootstrap re-creates from the same definitions at every start.
+The integration tests use its DynamoDB too, over real HTTP, as the AWS path.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import socket
-import threading
-from pathlib import Path
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -29,12 +26,10 @@ def free_port() -> int:
 
 
 class Emulator:
-    def __init__(self, port: int, region: str, snapshot: Path | None = None) -> None:
+    def __init__(self, port: int, region: str) -> None:
         self.port = port
         self.region = region
-        self.snapshot = snapshot
         self._server: Any = None
-        self._lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -51,41 +46,8 @@ class Emulator:
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
-        self.restore()
 
     def stop(self) -> None:
-        self.save()
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-    def _dynamodb(self) -> Any:
-        from moto.backends import get_backend
-
-        return get_backend("dynamodb")[ACCOUNT_ID][self.region]
-
-    def save(self) -> bool:
-        """Write the DynamoDB tables atomically; retried if a request mutates them mid-way."""
-        if self.snapshot is None or self._server is None:
-            return False
-        with self._lock:
-            for _ in range(5):
-                try:
-                    blob = pickle.dumps(dict(self._dynamodb().tables))
-                    break
-                except RuntimeError:  # "dictionary changed size during iteration"
-                    continue
-            else:
-                return False
-            self.snapshot.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.snapshot.with_suffix(".tmp")
-            partial.write_bytes(blob)
-            partial.replace(self.snapshot)
-        return True
-
-    def restore(self) -> int:
-        if self.snapshot is None or not self.snapshot.is_file():
-            return 0
-        tables = pickle.loads(self.snapshot.read_bytes())  # our own file, written by save()
-        self._dynamodb().tables.update(tables)
-        return len(tables)

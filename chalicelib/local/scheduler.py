@@ -1,4 +1,8 @@
-"""A local EventBridge: invokes the very same scheduled handlers as in AWS, at their rates."""
+"""A local EventBridge: invokes the very same scheduled handlers as in AWS, at their rates.
+
+As in AWS, jobs run concurrently: each due run starts on a worker thread, whether or not another
+job, or an earlier run of the same job, is still busy. The jobs claim before they act, so this is safe,
+and running them this way locally is how it stays tested."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,7 +78,7 @@ class Scheduler:
         self._region = region
         self._on_error = on_error
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._workers = ThreadPoolExecutor(max_workers=2 * len(self.jobs) or 1, thread_name_prefix="job")
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
 
     def invoke(self, name: str) -> Any:
@@ -83,8 +88,7 @@ class Scheduler:
             aws_request_id=str(uuid.uuid4()),
             invoked_function_arn=f"arn:aws:lambda:{self._region}:123456789012:function:krisenradar-local-{name}",
         )
-        with self._lock:  # one job at a time, in registration order: collect, rules, deliver, escalate
-            return job.handler(scheduled_event(name, self._region), context)
+        return job.handler(scheduled_event(name, self._region), context)
 
     def start(self) -> None:
         self._thread.start()
@@ -93,17 +97,19 @@ class Scheduler:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        self._workers.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, name: str) -> None:
+        try:
+            self.invoke(name)
+        except Exception as error:  # a failed run is reported; the next one is scheduled
+            self._on_error(name, error)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             now = time.monotonic()
             for job in self.jobs:
-                if self._stop.is_set():
-                    return
                 if now >= job.next_run:
                     job.next_run = now + job.interval
-                    try:
-                        self.invoke(job.name)
-                    except Exception as error:  # a failed run is reported; the next one is scheduled
-                        self._on_error(job.name, error)
+                    self._workers.submit(self._run, job.name)
             self._stop.wait(1.0)

@@ -1,8 +1,9 @@
 """`make run`: the whole local stack in the foreground.
 
-moto server (the embedded AWS) -> tables, topic, subscriptions, secret, admin key -> the Chalice API
-and frontend on http://localhost:8000 -> the scheduler running the real scheduled handlers -> the
-demo scenario as a source. Ctrl-C stops it cleanly; state survives in .local/.
+The embedded store (SQLite in .local/krisenradar.db) and moto server for SNS, SQS and Secrets Manager
+-> topic, subscriptions, secret, admin key -> the Chalice API and frontend on http://localhost:8000 ->
+the scheduler running the real scheduled handlers, concurrently as in AWS -> the demo scenario as a
+source. Every answered write is on disk; Ctrl-C (or a crash) loses nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from types import FrameType
 
 import boto3
 
+from chalicelib.config import Settings
 from chalicelib.local.emulator import Emulator, free_port
 
 REGION = "eu-central-1"
@@ -36,13 +38,15 @@ def _configure_environment(emulator_endpoint: str, state_dir: Path, port: int) -
     os.environ["KRISENRADAR_DEMO"] = "0" if os.environ.get("KRISENRADAR_DEMO", "1") == "0" else "1"
     os.environ.setdefault("KRISENRADAR_PUBLIC_URL", f"http://localhost:{port}")
     os.environ.setdefault("KRISENRADAR_TABLE_PREFIX", "krisenradar-local-")
+    os.environ.setdefault("KRISENRADAR_STORE", "sqlite")
+    os.environ.setdefault("KRISENRADAR_DATABASE_PATH", str(state_dir / "krisenradar.db"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Krisenradar")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database holds personal data
 
 
 class LocalStack:
@@ -51,7 +55,7 @@ class LocalStack:
         self.host = host
         self.state_dir = state_dir
         emulator_port = int(os.environ.get("KRISENRADAR_EMULATOR_PORT", "0")) or free_port()
-        self.emulator = Emulator(emulator_port, REGION, state_dir / "dynamodb.pickle")
+        self.emulator = Emulator(emulator_port, REGION)
         self._stopped = threading.Event()
 
     def start(self) -> None:
@@ -63,7 +67,8 @@ class LocalStack:
         from chalicelib.local import bootstrap
 
         bootstrap_settings = get_settings()
-        bootstrap.ensure_tables_for(bootstrap_settings)
+        if bootstrap_settings.store == "dynamodb":  # KRISENRADAR_STORE=dynamodb: the emulator's, not kept
+            bootstrap.ensure_tables_for(bootstrap_settings)
         team = load_playbook(bootstrap_settings.playbooks_dir).team
         topic_arn, gateways = bootstrap.ensure_topic(bootstrap_settings, team)
         # The functions read the topic from their settings, as in AWS: build them with it set.
@@ -77,25 +82,13 @@ class LocalStack:
         )
         self._start_api()
         self._start_background(gateways)
-        self._banner(admin_key, container.settings.ingest_secret_id, container.settings.demo)
+        self._banner(admin_key, container.settings)
 
     def _start_api(self) -> None:
-        from chalice.config import Config
-        from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
-
         import app as chalice_app
+        from chalicelib.local.server import LocalServer
 
-        class QuietHandler(ChaliceRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server API)
-                return
-
-        # What chalice.local.create_local_server does, with a handler that does not log every request.
-        CustomLocalChalice.__bases__ = (LocalChalice, chalice_app.app.__class__)
-        chalice_app.app.__class__ = CustomLocalChalice
-        config = Config.create(chalice_stage="local", app_name="krisenradar", lambda_timeout=60)
-        self.server = LocalDevServer(chalice_app.app, config, self.host, self.port, handler_cls=QuietHandler)
-        self._api_thread = threading.Thread(target=self.server.server.serve_forever, name="api", daemon=True)
-        self._api_thread.start()
+        self.server = LocalServer(chalice_app.app, self.host, self.port, stage="local").start()
 
     def _start_background(self, gateways: list) -> None:  # type: ignore[type-arg]
         import app as chalice_app
@@ -108,25 +101,24 @@ class LocalStack:
 
         self.scheduler = Scheduler(chalice_app.app, REGION, report)
         self.console = Console(boto3.client("sqs", region_name=REGION), gateways, _say)
-        self._snapshots = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
         self.scheduler.start()
         self.console.start()
-        self._snapshots.start()
 
-    def _snapshot_loop(self) -> None:
-        while not self._stopped.wait(10.0):
-            self.emulator.save()
-
-    def _banner(self, admin_key: str | None, parameter: str, demo: bool) -> None:
+    def _banner(self, admin_key: str | None, settings: Settings) -> None:
         url = f"http://localhost:{self.port}"
         _say("")
         _say("Krisenradar läuft / is running")
         _say(f"  Frontend:     {url}/")
         _say(f"  API:          {url}/incidents   (OpenAPI: {url}/openapi.json)")
         _say(f"  Admin-Key:    {admin_key}")
-        _say(f"  AWS (moto):   {self.emulator.endpoint}   state: {self.state_dir}/")
-        _say(f"  Ingest-HMAC:  Secrets Manager secret {parameter} (copy in {self.state_dir}/ingest-secret)")
-        _say(f"  Demo:         {'an - Müller Haushaltsgeräte, Spülmeister 3000' if demo else 'aus'}")
+        store = (
+            str(settings.database_path) if settings.store == "sqlite" else "DynamoDB (moto, nicht dauerhaft)"
+        )
+        _say(f"  Datenbank:    {store}")
+        _say(f"  AWS (moto):   {self.emulator.endpoint}   (SNS, SQS, Secrets Manager)")
+        secret_copy = self.state_dir / "ingest-secret"
+        _say(f"  Ingest-HMAC:  Secrets Manager secret {settings.ingest_secret_id} (copy in {secret_copy})")
+        _say(f"  Demo:         {'an - Müller Haushaltsgeräte, Spülmeister 3000' if settings.demo else 'aus'}")
         _say("  Stop with Ctrl-C.")
         _say("")
 
@@ -136,7 +128,7 @@ class LocalStack:
         self._stopped.set()
         self.scheduler.stop()
         self.console.stop()
-        self.server.shutdown()
+        self.server.stop()
         self.emulator.stop()
         _say("Krisenradar stopped; state saved in " + str(self.state_dir))
 

@@ -1,14 +1,18 @@
-"""The alert outbox: write every planned delivery first, publish, then mark it delivered.
+"""The alert outbox: write every planned delivery first, claim, publish, then mark it delivered.
 
-A publish that fails leaves the rows pending; the delivery job retries them every minute until SNS
-accepts them. Alert ids are deterministic (incident + event), so writing the same alert twice is a no-op.
+Several jobs deliver (the rules job right after opening an incident, the escalation job, the retry
+job), and in AWS they overlap and may run twice. Before publishing, a sender claims the alert's rows
+(pending -> sending, with a lease); a second sender finds nothing to claim, so one alert is published
+once. A sender that dies mid-way leaves its lease to expire, and the rows become due again. A publish
+that fails puts the rows back to pending with a growing back-off; nothing is ever dropped. Alert ids
+are deterministic (incident + event), so writing the same alert twice is a no-op.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import DeliveryFailed
 from chalicelib.domain.messages import compose_alert
@@ -18,12 +22,25 @@ from chalicelib.domain.routing import plan_recipients
 from chalicelib.observability import logger
 from chalicelib.ports import Notifier, OutboxRepository
 
+# Longer than a publish can take (the SNS client gives up well before), so a live sender keeps its claim.
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(minutes=15)
+
 
 @dataclass
 class DeliveryReport:
     published: int = 0
     delivered: int = 0
     failed: int = 0
+    claimed_elsewhere: int = 0
+    lease_lost: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off after the n-th failed attempt: 30 s, 1 min, 2 min, ... at most 15 min."""
+    delay: timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(delay, MAX_RETRY)
 
 
 def alert_id_for(incident: Incident, event_type: str, escalation_level: int) -> str:
@@ -88,26 +105,37 @@ def _message_from(deliveries: list[Delivery]) -> tuple[AlertMessage, int]:
 
 
 def deliver_pending(
-    *, outbox: OutboxRepository, notifier: Notifier, now: datetime, limit: int = 200
+    *,
+    outbox: OutboxRepository,
+    notifier: Notifier,
+    now: datetime,
+    limit: int = 50,
+    holder: str | None = None,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
-    """Publish every alert that has pending deliveries, once per alert; SNS fans it out."""
+    """Claim, publish and settle every alert that is due; SNS fans each one out to its recipients."""
+    holder = holder or secrets.token_hex(8)
     report = DeliveryReport()
-    by_alert: dict[str, list[Delivery]] = defaultdict(list)
-    for delivery in outbox.pending(limit):
-        by_alert[delivery.alert_id].append(delivery)
-    for alert_id, pending in by_alert.items():
+    for alert_id in outbox.due(now, limit):
+        claimed = outbox.claim(alert_id, holder=holder, now=now, lease=lease)
+        if not claimed:
+            report.claimed_elsewhere += 1
+            continue
         # Rebuild the message from all rows of the alert, delivered ones included.
-        message, level = _message_from(outbox.for_alert(alert_id) or pending)
+        message, level = _message_from(outbox.for_alert(alert_id) or claimed)
         try:
             message_id = notifier.publish(message, level)
         except DeliveryFailed as error:
-            report.failed += len(pending)
-            for delivery in pending:
-                outbox.mark_failed(delivery, error.message)
+            report.failed += len(claimed)
+            retry_at = now + retry_delay(max(d.attempts for d in claimed) + 1)
+            outbox.release(claimed, holder=holder, error=error.message, retry_at=retry_at)
             logger.warning("alert publish failed", alert_id=alert_id, error=error.message)
             continue
         report.published += 1
-        for delivery in pending:
-            outbox.mark_delivered(delivery, message_id, now)
-            report.delivered += 1
+        settled = outbox.mark_delivered(claimed, holder=holder, message_id=message_id, at=now)
+        report.delivered += settled
+        if settled < len(claimed):
+            # Our lease ran out mid-publish and another sender took over: it may publish again.
+            report.lease_lost += len(claimed) - settled
+            logger.warning("alert lease lost before it was settled", alert_id=alert_id)
     return report

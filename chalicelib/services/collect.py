@@ -40,6 +40,10 @@ class CollectReport:
     def failed(self) -> list[str]:
         return [run.source_id for run in self.runs if run.error]
 
+    @property
+    def attempted(self) -> int:
+        return sum(1 for run in self.runs if not run.skipped_not_due)
+
 
 def cursor_key(source_id: str) -> str:
     return f"cursor#{source_id}"

@@ -23,6 +23,7 @@ from chalicelib.domain.playbook import Brand, Playbook
 from chalicelib.observability import logger
 from chalicelib.ports import BucketRepository, IncidentRepository, OutboxRepository, StateRepository
 from chalicelib.services.alerts import enqueue_alert
+from chalicelib.services.incidents import update_incident
 
 STEP = timedelta(seconds=BUCKET_SECONDS)
 BASELINE_HALF_LIFE_BUCKETS = 7 * 24 * 12
@@ -248,7 +249,21 @@ def evaluate_brand(
         result.opened.append(incident.incident_id)
         event = "incident_opened"
     elif assessment.severity < match.severity:
-        incident = ports.incidents.save(_raise(match, assessment, now))
+        # Another run may save the incident meanwhile (an acknowledgement, an escalation): re-read and
+        # raise the latest version, unless it is already as severe or was resolved.
+        severity = assessment.severity
+        raised = update_incident(
+            match.incident_id,
+            lambda latest: (
+                _raise(latest, assessment, now)
+                if severity < latest.severity and latest.status is not IncidentStatus.RESOLVED
+                else None
+            ),
+            incidents=ports.incidents,
+        )
+        if raised is None:
+            return result
+        incident = raised
         result.raised.append(incident.incident_id)
         event = "severity_raised"
     else:
@@ -264,17 +279,27 @@ def evaluate_brand(
     return result
 
 
+@dataclass
+class EvaluationReport:
+    results: list[BrandEvaluation] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def ids(self, kind: str) -> list[str]:
+        return [incident for result in self.results for incident in getattr(result, kind)]
+
+
 def evaluate_all(
     *, now: datetime, playbook: Playbook, ports: Ports, config: VolumeDetectorConfig, public_url: str
-) -> list[BrandEvaluation]:
-    results = []
+) -> EvaluationReport:
+    report = EvaluationReport()
     for brand in playbook.brands:
         try:
-            results.append(
+            report.results.append(
                 evaluate_brand(
                     brand, now=now, playbook=playbook, ports=ports, config=config, public_url=public_url
                 )
             )
         except Exception:  # one brand's failure must not hide another brand's crisis
             logger.exception("brand evaluation failed", brand=brand.id)
-    return results
+            report.failed.append(brand.id)
+    return report

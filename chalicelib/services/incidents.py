@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +17,7 @@ from chalicelib.domain.models import (
     TimelineEvent,
 )
 from chalicelib.domain.playbook import Playbook
+from chalicelib.observability import logger
 from chalicelib.ports import IncidentRepository, MentionRepository, OutboxRepository
 from chalicelib.services.alerts import enqueue_alert
 
@@ -56,6 +57,29 @@ def incident_detail(
     return IncidentDetail(incident, top)
 
 
+SAVE_ATTEMPTS = 5
+
+
+def update_incident(
+    incident_id: str, change: Callable[[Incident], Incident | None], *, incidents: IncidentRepository
+) -> Incident | None:
+    """Apply `change` to the latest version and save it; None when `change` finds nothing to do.
+
+    Two writers that touch one incident (an acknowledgement, the rules job raising the severity, an
+    escalation) do not conflict in what they mean: on a version conflict, re-read and apply again."""
+    for attempt in range(SAVE_ATTEMPTS):
+        changed = change(incidents.get(incident_id))
+        if changed is None:
+            return None
+        try:
+            return incidents.save(changed)
+        except Conflict:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+            logger.info("incident changed concurrently, retrying", incident_id=incident_id, attempt=attempt)
+    raise AssertionError("unreachable")
+
+
 def _note_suffix(note: str | None) -> str:
     return f": {note}" if note else ""
 
@@ -63,16 +87,15 @@ def _note_suffix(note: str | None) -> str:
 def acknowledge(
     incident_id: str, *, incidents: IncidentRepository, principal: Principal, note: str | None, now: datetime
 ) -> Incident:
-    incident = incidents.get(incident_id)
-    if incident.status is IncidentStatus.RESOLVED:
-        raise Conflict("a resolved incident cannot be acknowledged", [{"status": incident.status.value}])
-    if incident.status is IncidentStatus.ACKNOWLEDGED:
-        return incident  # acknowledging twice is harmless: the first acknowledgement counts
-    event = TimelineEvent(
-        at=now, kind="acknowledged", message="Bestätigt" + _note_suffix(note), actor=principal.name
-    )
-    return incidents.save(
-        incident.model_copy(
+    def change(incident: Incident) -> Incident | None:
+        if incident.status is IncidentStatus.RESOLVED:
+            raise Conflict("a resolved incident cannot be acknowledged", [{"status": incident.status.value}])
+        if incident.status is IncidentStatus.ACKNOWLEDGED:
+            return None  # acknowledging twice is harmless: the first acknowledgement counts
+        event = TimelineEvent(
+            at=now, kind="acknowledged", message="Bestätigt" + _note_suffix(note), actor=principal.name
+        )
+        return incident.model_copy(
             update={
                 "status": IncidentStatus.ACKNOWLEDGED,
                 "acknowledged_at": now,
@@ -81,20 +104,20 @@ def acknowledge(
                 "timeline": (*incident.timeline, event),
             }
         )
-    )
+
+    return update_incident(incident_id, change, incidents=incidents) or incidents.get(incident_id)
 
 
 def resolve(
     incident_id: str, *, incidents: IncidentRepository, principal: Principal, note: str | None, now: datetime
 ) -> Incident:
-    incident = incidents.get(incident_id)
-    if incident.status is IncidentStatus.RESOLVED:
-        return incident
-    event = TimelineEvent(
-        at=now, kind="resolved", message="Gelöst" + _note_suffix(note), actor=principal.name
-    )
-    return incidents.save(
-        incident.model_copy(
+    def change(incident: Incident) -> Incident | None:
+        if incident.status is IncidentStatus.RESOLVED:
+            return None
+        event = TimelineEvent(
+            at=now, kind="resolved", message="Gelöst" + _note_suffix(note), actor=principal.name
+        )
+        return incident.model_copy(
             update={
                 "status": IncidentStatus.RESOLVED,
                 "acknowledged_at": incident.acknowledged_at or now,
@@ -105,7 +128,8 @@ def resolve(
                 "timeline": (*incident.timeline, event),
             }
         )
-    )
+
+    return update_incident(incident_id, change, incidents=incidents) or incidents.get(incident_id)
 
 
 def escalate(
@@ -145,8 +169,13 @@ def escalate(
                     f"Eskalationsstufe {level}",
                     severity=incident.severity.label,
                 )
-                # Someone may acknowledge meanwhile (Conflict); the alert already left, which is harmless.
-                with contextlib.suppress(Conflict):
-                    incidents.save(incident.model_copy(update={"timeline": (*incident.timeline, event)}))
+                # The alert is on its way: record it on the latest version of the incident.
+                update_incident(
+                    incident.incident_id,
+                    lambda latest, event=event: latest.model_copy(  # type: ignore[misc]
+                        update={"timeline": (*latest.timeline, event)}
+                    ),
+                    incidents=incidents,
+                )
                 escalated.append((incident.incident_id, level))
     return escalated

@@ -83,14 +83,14 @@ class Enricher:
 
 
 def ingest(raws: Iterable[RawMention], *, enricher: Enricher, mentions: MentionRepository) -> IngestResult:
-    """Store each relevant mention once; a mention stored before counts as a duplicate, not an error."""
+    """Store each relevant mention once, as one unit of work; a mention stored before is a duplicate."""
     result = IngestResult()
+    enriched = []
     for raw in raws:
-        if not enricher.is_relevant(raw):
-            result.skipped += 1
-            continue
-        if mentions.store_new(enricher.enrich(raw)):
-            result.stored += 1
+        if enricher.is_relevant(raw):
+            enriched.append(enricher.enrich(raw))
         else:
-            result.duplicates += 1
+            result.skipped += 1
+    result.stored = mentions.store_all(enriched) if enriched else 0
+    result.duplicates = len(enriched) - result.stored
     return result

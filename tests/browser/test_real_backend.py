@@ -52,7 +52,7 @@ def test_the_frontend_shows_and_acknowledges_a_real_incident(
         config=container.detector_config,
         public_url=live_api,
     )
-    incident_id = evaluations[0].opened[0]
+    incident_id = evaluations.ids("opened")[0]
 
     context = browser.new_context(base_url=live_api, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()

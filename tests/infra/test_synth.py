@@ -16,13 +16,15 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App  # noqa: E402
+from aws_cdk import App, Stack  # noqa: E402
 from aws_cdk.assertions import Match, Template  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from chalicelib.adapters.dynamo.models import MODELS  # noqa: E402
 from chalicelib.adapters.playbooks import load_playbook  # noqa: E402
+from chalicelib.domain.playbook import Playbook  # noqa: E402
 from chalicelib.domain.routing import subscriptions  # noqa: E402
+from infra.monitoring import Monitoring  # noqa: E402
 from infra.stack import PROJECT_ROOT, build_app  # noqa: E402
 
 pytestmark = pytest.mark.infra
@@ -347,6 +349,143 @@ def test_alarms_cover_function_errors_failed_jobs_and_undelivered_alerts(synth: 
     }
     for queue in ("ServiceJobFailures", "AlertsIntegrationDeadLetters"):
         assert any(synth.logical_id("AWS::SQS::Queue", queue) in dims for dims in waiting), queue
+
+
+def _alarms_on(resources: dict[str, Any], metric_name: str) -> dict[str, dict[str, Any]]:
+    return {
+        key: alarm["Properties"]
+        for key, alarm in resources.items()
+        if alarm["Type"] == "AWS::CloudWatch::Alarm" and alarm["Properties"].get("MetricName") == metric_name
+    }
+
+
+def _dimensions(alarm: dict[str, Any]) -> dict[str, str]:
+    dimensions = {dimension["Name"]: dimension["Value"] for dimension in alarm["Dimensions"]}
+    assert len(dimensions) == len(alarm["Dimensions"])
+    return dimensions
+
+
+def _assert_sums_five_minutes_and_pages_ops(alarm: dict[str, Any], ops_topic: str) -> None:
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Period"] == 300
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": ops_topic}]
+    assert alarm["OKActions"] == [{"Ref": ops_topic}]
+
+
+def _running_source_ids(playbook: Playbook) -> set[str]:
+    """Written out here rather than imported: the deployed collector skips disabled sources and the demo
+    replay (infra/monitoring.py must agree)."""
+    return {source.id for source in playbook.sources if source.enabled and source.type != "replay"}
+
+
+@pytest.fixture(scope="module")
+def busier_playbook() -> Playbook:
+    """The shipped playbook has only the demo replay and a disabled feed, so no source alarm: this one
+    adds a second brand and two running feeds next to them."""
+    shipped = load_playbook(PROJECT_ROOT / "playbooks").model_dump()
+    second_brand = {**shipped["brands"][0], "id": "beispiel-ag", "name": "Beispiel AG"}
+    running = [
+        {"id": "presse-mueller", "type": "rss", "brand": "mueller", "url": "https://example.org/mueller.xml"},
+        {"id": "bewertungen-beispiel", "type": "rss", "brand": "beispiel-ag", "url": "https://example.org/b"},
+    ]
+    return Playbook.model_validate(
+        {**shipped, "brands": [*shipped["brands"], second_brand], "sources": [*shipped["sources"], *running]}
+    )
+
+
+@pytest.fixture(scope="module")
+def busier_monitoring(busier_playbook: Playbook) -> dict[str, Any]:
+    """Only the Monitoring construct, for the busier playbook (no Chalice packaging, synthesizes fast)."""
+    stack = Stack(App(), "monitoring-only")
+    Monitoring(
+        stack,
+        "Monitoring",
+        stage="dev",
+        function_names={},
+        dead_letter_queues={},
+        api_name="krisenradar-dev-api",
+        playbook=busier_playbook,
+        ops_email=None,
+    )
+    resources: dict[str, Any] = Template.from_stack(stack).to_json()["Resources"]
+    return resources
+
+
+def _ops_topic(resources: dict[str, Any]) -> str:
+    (topic,) = [
+        key
+        for key, value in resources.items()
+        if value["Type"] == "AWS::SNS::Topic" and "MonitoringTopic" in key
+    ]
+    return topic
+
+
+def test_each_running_source_pages_ops_when_it_fails_in_two_of_three_periods(
+    busier_monitoring: dict[str, Any],
+) -> None:
+    # Given a playbook with two running feeds, a disabled feed and the demo replay
+    # When the monitoring is synthesized
+    alarms = _alarms_on(busier_monitoring, "SourceFailed")
+    ops_topic = _ops_topic(busier_monitoring)
+    # Then each running feed, and only those, has an alarm on its own SourceFailed metric
+    by_source = {_dimensions(alarm)["source"]: alarm for alarm in alarms.values()}
+    assert set(by_source) == {"presse-mueller", "bewertungen-beispiel"}
+    assert len(alarms) == len(by_source)
+    for source, alarm in by_source.items():
+        assert alarm["Namespace"] == "Krisenradar"
+        assert _dimensions(alarm) == {"service": "krisenradar", "source": source}
+        _assert_sums_five_minutes_and_pages_ops(alarm, ops_topic)
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
+        assert source in alarm["AlarmDescription"]
+    assert any(key.startswith("MonitoringSourcePresseMuellerFailed") for key in alarms)
+
+
+def test_each_brand_pages_ops_when_its_evaluation_fails(busier_monitoring: dict[str, Any]) -> None:
+    # Given a playbook with two brands, When the monitoring is synthesized
+    alarms = _alarms_on(busier_monitoring, "BrandEvaluationFailed")
+    ops_topic = _ops_topic(busier_monitoring)
+    # Then each brand has an alarm on its own BrandEvaluationFailed metric that pages at the first failure
+    by_brand = {_dimensions(alarm)["brand"]: alarm for alarm in alarms.values()}
+    assert set(by_brand) == {"mueller", "beispiel-ag"}
+    assert len(alarms) == len(by_brand)
+    for brand, alarm in by_brand.items():
+        assert alarm["Namespace"] == "Krisenradar"
+        assert _dimensions(alarm) == {"service": "krisenradar", "brand": brand}
+        _assert_sums_five_minutes_and_pages_ops(alarm, ops_topic)
+        assert alarm["EvaluationPeriods"] == 1
+    assert any(key.startswith("MonitoringBrandBeispielAgEvaluationFailed") for key in alarms)
+
+
+def test_stack_alarms_on_the_shipped_playbooks_running_sources_and_brands(synth: Synth) -> None:
+    """The same rule on the real stack (the shipped playbook's sources are all demo or disabled today)."""
+    playbook = load_playbook(PROJECT_ROOT / "playbooks")
+    ops_topic = synth.logical_id("AWS::SNS::Topic", "MonitoringTopic")
+    sources = _alarms_on(synth.resources, "SourceFailed")
+    brands = _alarms_on(synth.resources, "BrandEvaluationFailed")
+    assert sorted(_dimensions(alarm)["source"] for alarm in sources.values()) == sorted(
+        _running_source_ids(playbook)
+    )
+    assert sorted(_dimensions(alarm)["brand"] for alarm in brands.values()) == sorted(
+        brand.id for brand in playbook.brands
+    )
+    for alarm in (*sources.values(), *brands.values()):
+        assert alarm["AlarmActions"] == [{"Ref": ops_topic}]
+
+
+def test_api_server_errors_alarm_watches_the_stacks_own_api(synth: Synth) -> None:
+    # Given the REST API the stack creates, named per stage
+    api = synth.resources["RestAPI"]["Properties"]
+    assert api["Name"] == "krisenradar-dev-api"
+    assert api["DefinitionBody"]["info"]["title"] == "krisenradar-dev-api"
+    # Then one alarm watches it by that name and pages ops at its first 5XX in five minutes
+    (alarm,) = _alarms_on(synth.resources, "5XXError").values()
+    assert alarm["Namespace"] == "AWS/ApiGateway"
+    assert _dimensions(alarm) == {"ApiName": api["Name"]}
+    _assert_sums_five_minutes_and_pages_ops(alarm, synth.logical_id("AWS::SNS::Topic", "MonitoringTopic"))
+    assert alarm["EvaluationPeriods"] == 1
 
 
 # --- linters ---------------------------------------------------------------------------------------

@@ -199,14 +199,24 @@ def test_a_failed_publish_stays_pending_and_is_delivered_by_the_retry_job(contai
     deps.override(broken)
     ingest(_storm(container, 30, "storm-d"), enricher=broken.enricher, mentions=broken.mentions)
     result = _invoke(api, "evaluate_rules")
-    pending = broken.outbox.pending(100)
-    assert result["delivered"] == 0 and pending
-    assert all(d.status is DeliveryStatus.PENDING and d.attempts == 1 and d.last_error for d in pending)
+    waiting = [
+        d
+        for d in broken.outbox.list(incident_id=None, limit=100, next_token=None).items
+        if d.status is DeliveryStatus.PENDING
+    ]
+    assert result["delivered"] == 0 and waiting
+    assert all(d.attempts == 1 and d.last_error and d.next_attempt_at for d in waiting)
+    assert broken.outbox.due(container.clock(), 100) == []  # backing off
 
     deps.override(container)
+    container.clock.advance(seconds=30)
     retried = _invoke(api, "deliver_alerts")
-    assert retried["delivered"] >= len(pending)
-    assert container.outbox.pending(100) == []
+    assert retried["delivered"] >= len(waiting)
+    assert container.outbox.due(container.clock(), 100) == []
+    settled = [container.outbox.for_alert(d.alert_id) for d in waiting]
+    assert all(
+        row.status is DeliveryStatus.DELIVERED and row.attempts == 2 for rows in settled for row in rows
+    )
 
 
 def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:

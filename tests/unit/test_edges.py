@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.adapters.dynamo.paging import decode_token, encode_token
+from chalicelib.adapters.paging import decode_token, encode_token
 from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.adapters.sns import ascii_subject
 from chalicelib.adapters.sources.replay import ReplaySource, load_scenario

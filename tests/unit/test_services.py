@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.domain.models import DeliveryStatus, Incident, IncidentStatus, Severity
-from chalicelib.services.alerts import deliver_pending, enqueue_alert
+from chalicelib.services.alerts import LEASE, deliver_pending, enqueue_alert, retry_delay
 from chalicelib.services.collect import collect, cursor_key
 from chalicelib.services.ingest import IngestResult
 from tests.factories import raw_mention
@@ -89,19 +90,65 @@ def test_enqueueing_the_same_alert_twice_writes_it_once() -> None:
     assert second == 0
 
 
-def test_a_failed_publish_is_retried_until_delivered_and_never_dropped() -> None:
+def test_a_failed_publish_is_retried_with_back_off_until_delivered_and_never_dropped() -> None:
     outbox = MemoryOutbox()
     enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
     notifier = FlakyNotifier(failures=2)
-    for _ in range(2):
-        report = deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
-        assert report.delivered == 0
+    now = NOW
+    for waited in (timedelta(seconds=30), timedelta(seconds=60)):
+        report = deliver_pending(outbox=outbox, notifier=notifier, now=now)
+        assert report.delivered == 0 and report.failed == len(outbox.rows)
         assert all(d.status is DeliveryStatus.PENDING for d in outbox.rows.values())
-    report = deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
+        assert all(d.next_attempt_at == now + waited for d in outbox.rows.values())
+        # Not before the back-off has passed: a down SNS is not hammered every run.
+        assert deliver_pending(outbox=outbox, notifier=notifier, now=now + waited / 2).failed == 0
+        now += waited
+    report = deliver_pending(outbox=outbox, notifier=notifier, now=now)
     assert report.published == 1  # one publish per alert; SNS fans it out
     assert all(d.status is DeliveryStatus.DELIVERED for d in outbox.rows.values())
     assert all(d.attempts == 3 and d.last_error == "SNS is down" for d in outbox.rows.values())
-    assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW).published == 0
+    assert deliver_pending(outbox=outbox, notifier=notifier, now=now).published == 0
+
+
+def test_the_back_off_doubles_and_stops_growing_at_fifteen_minutes() -> None:
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4, 6, 20)] == [30, 60, 120, 240, 900, 900]
+
+
+def test_overlapping_senders_publish_each_alert_once() -> None:
+    outbox = MemoryOutbox()
+    for severity in (Severity.SEV1, Severity.SEV2):
+        enqueue_alert(
+            _incident(severity), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW
+        )
+    notifier = FlakyNotifier()
+    start = threading.Barrier(4)
+
+    def sender() -> None:
+        start.wait()
+        deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
+
+    threads = [threading.Thread(target=sender) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(m.alert_id for m, _ in notifier.published) == sorted(
+        {d.alert_id for d in outbox.rows.values()}
+    )
+    assert all(d.status is DeliveryStatus.DELIVERED for d in outbox.rows.values())
+
+
+def test_a_sender_that_died_mid_publish_leaves_the_alert_to_the_next_one_after_its_lease() -> None:
+    outbox = MemoryOutbox()
+    enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
+    [alert_id] = outbox.due(NOW, 10)
+    assert outbox.claim(alert_id, holder="dead", now=NOW, lease=LEASE)  # then it crashed
+    notifier = FlakyNotifier()
+    assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW + LEASE / 2).published == 0
+    assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW + LEASE).published == 1
+    # The dead sender's late settlement no longer counts.
+    assert outbox.mark_delivered(outbox.for_alert(alert_id), holder="dead", message_id="x", at=NOW) == 0
+    assert {d.message_id for d in outbox.rows.values()} == {"msg-1"}
 
 
 def test_the_published_message_carries_the_sms_text_and_level() -> None:

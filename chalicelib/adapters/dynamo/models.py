@@ -14,6 +14,7 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 | 8 | list incidents newest first, by status or brand       | incidents / by_status, by_brand, all | status = :s / brand = :b / kind = inc |
 | 9 | deliveries of one alert                               | outbox                               | PK alert_id                           |
 |10 | undelivered outbox rows, oldest first                 | outbox / by_pending                  | pending = "pending" (sparse)          |
+|10a| claim an alert before publishing it (lease)           | outbox (lease item)                  | PK alert_id, SK "~lease", conditional |
 |11 | list deliveries newest first / per incident           | outbox / by_created, by_incident     | kind = "delivery" / incident_id = :i  |
 |12 | API key by id                                         | apikeys                              | PK key_id                             |
 |13 | source cursor / detector state                        | state                                | PK key                                |
@@ -253,10 +254,28 @@ class DeliveryItem(Model):
     created_key = UnicodeAttribute()
     delivered_at = UTCDateTimeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    claimed_by = UnicodeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
 
     by_pending = OutboxByPending()
     by_created = OutboxByCreated()
     by_incident = OutboxByIncident()
+
+
+LEASE_TARGET = "~lease"  # sorts after every channel#recipient target
+
+
+class AlertLeaseItem(Model):
+    """The claim on one alert, beside its delivery rows: who publishes it, and until when."""
+
+    class Meta(_Meta):
+        table_name = "outbox"
+
+    alert_id = UnicodeAttribute(hash_key=True)
+    target = UnicodeAttribute(range_key=True)
+    holder = UnicodeAttribute()
+    lease_until = NumberAttribute()
 
 
 # --- API keys and state -----------------------------------------------------------------------------
@@ -298,7 +317,8 @@ TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at"}
 
 def bind(table_names: dict[str, str], region: str, host: str | None) -> None:
     """Point every model at its table and endpoint (settings decide; tests point at moto server)."""
-    for key, model in MODELS.items():
+    bound: list[tuple[str, type[Model]]] = [*MODELS.items(), ("outbox", AlertLeaseItem)]
+    for key, model in bound:
         model.Meta.table_name = table_names[key]
         model.Meta.region = region
         model.Meta.host = host

@@ -1,0 +1,186 @@
+"""Mentions and their 5-minute buckets in DynamoDB. Each mention is one transaction: a conditional
+put keyed on platform and native id plus atomic ADDs on its bucket and topic counters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamo.common import cancelled_by_condition, connection_for, query_page
+from chalicelib.adapters.dynamo.models import BucketItem, MentionItem
+from chalicelib.adapters.paging import iso
+from chalicelib.domain.errors import AppError
+from chalicelib.domain.models import (
+    Author,
+    Bucket,
+    Mention,
+    Page,
+    bucket_counts,
+    bucket_start,
+    counted_topics,
+)
+
+
+class DynamoMentionRepository:
+    """Ingestion is one transaction: a conditional put of the mention plus atomic ADDs on its buckets."""
+
+    def __init__(self, bucket_retention_days: int, severe_weight: int) -> None:
+        self._bucket_retention = timedelta(days=bucket_retention_days)
+        self._severe_weight = severe_weight
+
+    def store_all(self, mentions: Sequence[Mention]) -> int:
+        return sum(self._store_one(mention) for mention in mentions)
+
+    def _store_one(self, mention: Mention) -> bool:
+        start = bucket_start(mention.published_at)
+        slot = iso(start)
+        counts = bucket_counts(mention, self._severe_weight)
+        expires = start + self._bucket_retention
+        try:
+            with TransactWrite(connection=connection_for(MentionItem)) as tx:
+                tx.save(_mention_item(mention), condition=MentionItem.mention_id.does_not_exist())
+                tx.update(
+                    BucketItem(mention.brand, slot),
+                    actions=[
+                        BucketItem.total.add(1),
+                        BucketItem.negative.add(counts.negative),
+                        BucketItem.reach.add(counts.reach),
+                        BucketItem.risk.add(counts.risk),
+                        BucketItem.severe.add(counts.severe),
+                        BucketItem.high_reach.add(counts.high_reach),
+                        BucketItem.arousal.add(counts.arousal),
+                        BucketItem.first_person.add(counts.first_person),
+                        BucketItem.expires_at.set(expires),
+                    ],
+                )
+                for topic in counted_topics(mention):
+                    tx.update(
+                        BucketItem(mention.brand, f"{slot}#{topic}"),
+                        actions=[
+                            BucketItem.total.add(1),
+                            BucketItem.negative.add(counts.negative),
+                            BucketItem.risk.add(counts.risk),
+                            BucketItem.reach.add(counts.reach),
+                            BucketItem.expires_at.set(expires),
+                        ],
+                    )
+        except TransactWriteError as error:
+            if cancelled_by_condition(error):
+                return False
+            raise AppError(
+                "storing the mention failed", [{"cause": str(error.cause_response_code)}]
+            ) from error
+        return True
+
+    def list_by_brand(
+        self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
+    ) -> Page[Mention]:
+        return query_page(
+            MentionItem.by_brand.query,
+            brand,
+            _mention,
+            {"mention_id", "brand", "published_key"},
+            limit,
+            next_token,
+            range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
+        )
+
+    def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
+        """The mentions that matter most in a window: reach first, then negativity (bounded read)."""
+        results = MentionItem.by_brand.query(
+            brand,
+            range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
+            scan_index_forward=False,
+            limit=1000,
+        )
+        mentions = [_mention(item) for item in results]
+        mentions.sort(key=lambda m: (m.reach, m.negativity, len(m.risk_terms)), reverse=True)
+        return mentions[:limit]
+
+
+def _mention_item(mention: Mention) -> MentionItem:
+    return MentionItem(
+        mention.mention_id,
+        brand=mention.brand,
+        published_key=f"{iso(mention.published_at)}#{mention.mention_id}",
+        platform=mention.platform,
+        native_id=mention.native_id,
+        text=mention.text,
+        url=mention.url,
+        author_handle=mention.author.handle,
+        author_followers=mention.author.followers,
+        author_is_media=mention.author.is_media,
+        reach=mention.reach,
+        published_at=mention.published_at,
+        collected_at=mention.collected_at,
+        lang=mention.lang,
+        sentiment=mention.sentiment,
+        sentiment_score=round(mention.sentiment_score, 4),
+        negativity=round(mention.negativity, 4),
+        arousal=round(mention.arousal, 4),
+        first_person_singular=mention.first_person_singular,
+        risk_terms=list(mention.risk_terms),
+        topics=list(mention.topics),
+        high_reach=mention.high_reach,
+        risk_weight=mention.risk_weight,
+        expires_at=mention.expires_at,
+    )
+
+
+def _mention(item: MentionItem) -> Mention:
+    return Mention(
+        platform=item.platform,
+        native_id=item.native_id,
+        brand=item.brand,
+        text=item.text,
+        published_at=item.published_at,
+        collected_at=item.collected_at,
+        url=item.url,
+        author=Author(
+            handle=item.author_handle, followers=int(item.author_followers), is_media=item.author_is_media
+        ),
+        reach=int(item.reach),
+        lang=item.lang,
+        sentiment=item.sentiment,
+        sentiment_score=float(item.sentiment_score),
+        negativity=float(item.negativity),
+        arousal=float(item.arousal),
+        first_person_singular=int(item.first_person_singular),
+        risk_terms=tuple(item.risk_terms or ()),
+        topics=tuple(item.topics or ()),
+        high_reach=bool(item.high_reach),
+        risk_weight=int(item.risk_weight),
+        expires_at=item.expires_at,
+    )
+
+
+class DynamoBucketRepository:
+    def range(self, brand: str, since: datetime, until: datetime) -> list[Bucket]:
+        totals: dict[str, Bucket] = {}
+        topics: dict[str, dict[str, int]] = {}
+        # The last slot string in range is `until` minus a microsecond, plus any "#topic" suffix.
+        upper = iso(until - timedelta(microseconds=1)) + "#\uffff"
+        for item in BucketItem.query(brand, range_key_condition=BucketItem.slot.between(iso(since), upper)):
+            start_iso, _, topic = item.slot.partition("#")
+            if topic:
+                topics.setdefault(start_iso, {})[topic] = int(item.total)
+                continue
+            totals[start_iso] = Bucket(
+                brand=brand,
+                start=datetime.strptime(start_iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
+                total=int(item.total),
+                negative=int(item.negative),
+                reach=int(item.reach),
+                risk=int(item.risk),
+                severe=int(item.severe),
+                high_reach=int(item.high_reach),
+                arousal=float(item.arousal),
+                first_person=int(item.first_person),
+            )
+        return [
+            bucket.model_copy(update={"topics": topics.get(start_iso, {})})
+            for start_iso, bucket in sorted(totals.items())
+        ]
