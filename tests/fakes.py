@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.errors import DeliveryFailed, SourceUnavailable
+from chalicelib.domain.errors import DeliveryFailed, InvalidInput, SourceUnavailable
 from chalicelib.domain.models import AlertMessage, Delivery, DeliveryStatus, Page, RawMention
 from chalicelib.ports import FetchResult
 
 
 class MemoryState:
+    """Keeps copies, as the stores keep serialized documents: a caller's later changes are not stored."""
+
     def __init__(self) -> None:
         self.values: dict[str, dict[str, Any]] = {}
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self.values.get(key)
+        value = self.values.get(key)
+        return None if value is None else copy.deepcopy(value)
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        self.values[key] = value
+        self.values[key] = copy.deepcopy(value)
 
 
 class MemoryOutbox:
@@ -32,9 +36,12 @@ class MemoryOutbox:
 
     def add(self, deliveries: Sequence[Delivery]) -> int:
         with self._lock:
-            new = [d for d in deliveries if (d.alert_id, d.target) not in self.rows]
-            self.rows.update({(d.alert_id, d.target): d for d in new})
-            return len(new)
+            new = 0
+            for delivery in deliveries:  # a row repeated within one batch is written once, as in the stores
+                if (delivery.alert_id, delivery.target) not in self.rows:
+                    self.rows[(delivery.alert_id, delivery.target)] = delivery
+                    new += 1
+            return new
 
     def due(self, now: datetime, limit: int) -> list[str]:
         with self._lock:
@@ -105,11 +112,20 @@ class MemoryOutbox:
                 key=lambda d: (d.created_at, d.alert_id, d.target),
                 reverse=True,
             )
-        start = int(next_token or 0)
+        start = _offset(next_token)
         more = len(rows) > start + limit
         return Page[Delivery](
             items=rows[start : start + limit], next_token=str(start + limit) if more else None
         )
+
+
+def _offset(next_token: str | None) -> int:
+    """The fake's page token is an offset; anything else is rejected as the stores reject it."""
+    if not next_token:
+        return 0
+    if not (next_token.isascii() and next_token.isdigit()):
+        raise InvalidInput("next_token is not a token this API issued", [{"field": "next_token"}])
+    return int(next_token)
 
 
 class FlakyNotifier:

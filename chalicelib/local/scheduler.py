@@ -18,6 +18,7 @@ from typing import Any
 
 from chalice.app import Chalice, Rate, ScheduledEventConfig
 
+STAGGER_SECONDS = 5.0
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
 
 
@@ -91,6 +92,12 @@ class Scheduler:
         return job.handler(scheduled_event(name, self._region), context)
 
     def start(self) -> None:
+        # EventBridge starts each rate schedule at its own offset; here they are a few seconds apart in
+        # registration order (collect, rules, deliver, escalate), so that a storm collected in one
+        # minute is evaluated in the same minute.
+        now = time.monotonic()
+        for index, job in enumerate(self.jobs):
+            job.next_run = now + index * STAGGER_SECONDS
         self._thread.start()
 
     def stop(self) -> None:

@@ -80,6 +80,10 @@ class LocalStack:
         admin_key = bootstrap.ensure_admin_key(
             container.api_keys, self.state_dir / "admin-key", os.environ.get("KRISENRADAR_ADMIN_KEY")
         )
+        # Build what a cold start builds before the API threads and overlapping jobs share it
+        # (boto3's default session must not create clients on several threads at once).
+        for part in ("storage", "notifier", "secrets", "enricher", "detector_config", "sources"):
+            getattr(container, part)
         self._start_api()
         self._start_background(gateways)
         self._banner(admin_key, container.settings)

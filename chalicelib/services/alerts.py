@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import DeliveryFailed
 from chalicelib.domain.messages import compose_alert
-from chalicelib.domain.models import AlertMessage, Delivery, Incident
+from chalicelib.domain.models import AlertMessage, Delivery, DeliveryStatus, Incident
 from chalicelib.domain.playbook import Playbook
 from chalicelib.domain.routing import plan_recipients
 from chalicelib.observability import logger
@@ -121,8 +121,18 @@ def deliver_pending(
         if not claimed:
             report.claimed_elsewhere += 1
             continue
+        rows = outbox.for_alert(alert_id) or claimed
+        sent = next((row for row in rows if row.status is DeliveryStatus.DELIVERED and row.message_id), None)
+        if sent is not None and sent.message_id is not None:
+            # The alert went out already and SNS fanned it out to every subscriber: rows written after
+            # that publish (a writer still adding the alert's rows, a new team member) are settled with
+            # it instead of sending the alert a second time.
+            report.delivered += outbox.mark_delivered(
+                claimed, holder=holder, message_id=sent.message_id, at=now
+            )
+            continue
         # Rebuild the message from all rows of the alert, delivered ones included.
-        message, level = _message_from(outbox.for_alert(alert_id) or claimed)
+        message, level = _message_from(rows)
         try:
             message_id = notifier.publish(message, level)
         except DeliveryFailed as error:

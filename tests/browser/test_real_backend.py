@@ -3,7 +3,6 @@ browser reads are the shapes the API writes. A storm becomes an incident; a resp
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -23,19 +22,13 @@ STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefä
 
 @pytest.fixture
 def live_api(container: Any) -> Iterator[str]:
-    from chalice.config import Config
-    from chalice.local import LocalDevServer
-
+    """The API served exactly as `make run` serves it (per-thread requests, one way to start it)."""
     import app as chalice_app
+    from chalicelib.local.server import LocalServer
 
-    port = free_port()
-    server = LocalDevServer(
-        chalice_app.app, Config.create(chalice_stage="test", app_name="krisenradar"), "127.0.0.1", port
-    )
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    server = LocalServer(chalice_app.app, "127.0.0.1", free_port(), stage="test").start()
+    yield server.url
+    server.stop()
 
 
 def test_the_frontend_shows_and_acknowledges_a_real_incident(

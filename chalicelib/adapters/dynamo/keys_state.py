@@ -6,15 +6,17 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
+from chalicelib.adapters.dynamo.common import conditional_check_failed
 from chalicelib.adapters.dynamo.models import ApiKeyItem, StateItem
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import ApiKey, Role
 
 
 class DynamoApiKeyRepository:
     def put(self, key: ApiKey) -> None:
-        ApiKeyItem(
+        item = ApiKeyItem(
             key.key_id,
             name=key.name,
             role=key.role.label,
@@ -22,7 +24,13 @@ class DynamoApiKeyRepository:
             created_at=key.created_at,
             created_by=key.created_by,
             disabled=key.disabled,
-        ).save(condition=ApiKeyItem.key_id.does_not_exist())
+        )
+        try:
+            item.save(condition=ApiKeyItem.key_id.does_not_exist())
+        except PutError as error:
+            if conditional_check_failed(error):
+                raise Conflict("an API key with this id exists", [{"key_id": key.key_id}]) from error
+            raise
 
     def get(self, key_id: str) -> ApiKey | None:
         try:

@@ -1,0 +1,188 @@
+"""The jobs overlap as they do in AWS: the rules, delivery and escalation jobs run at the same moment,
+EventBridge delivers a schedule twice, and people acknowledge while the jobs write. Against both real
+stores (SQLite, and DynamoDB on moto server), through the real scheduled handlers and real SNS."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib import deps
+from chalicelib.domain.models import DeliveryStatus, IncidentStatus, Principal, Role, TimelineEvent
+from chalicelib.services.incidents import acknowledge, resolve, update_incident
+from chalicelib.services.ingest import ingest
+from tests.factories import raw_mention
+
+pytestmark = pytest.mark.integration
+
+STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request: Any, container: Any, tmp_path: Any) -> Iterator[Any]:
+    """The application's container on one of the two stores; SNS is moto's either way."""
+    if request.param == "dynamodb":
+        yield container
+        return
+    settings = container.settings.model_copy(update={"store": "sqlite", "database_path": tmp_path / "k.db"})
+    local = deps.Container(settings, clock=container.clock)
+    deps.override(local)
+    yield local
+    deps.override(container)
+
+
+@pytest.fixture
+def published(container: Any) -> Callable[[], Counter[str]]:
+    """Every alert SNS accepted, by alert id: a queue subscribed to the alert topic without a filter."""
+    sqs, sns = boto3.client("sqs"), boto3.client("sns")
+    url = sqs.create_queue(QueueName=f"count-{id(container)}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=container.settings.alert_topic_arn, Protocol="sqs", Endpoint=arn)
+    seen: Counter[str] = Counter()
+
+    def drain() -> Counter[str]:
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                seen[json.loads(json.loads(message["Body"])["Message"])["alert_id"]] += 1
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return seen
+
+    return drain
+
+
+def _run_at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Start every call at the same instant on its own thread; re-raise the first failure."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except BaseException as error:  # noqa: BLE001 (handed back to the test thread)
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        raise failures[0]
+    return results
+
+
+def _job(name: str) -> Callable[[], Any]:
+    import app as chalice_app
+    from chalicelib.local.scheduler import Scheduler
+
+    scheduler = Scheduler(chalice_app.app, "eu-central-1", on_error=lambda job, error: None)
+    return lambda: scheduler.invoke(name)
+
+
+def _calm(store: Any) -> None:
+    """No crisis open for the brand (the DynamoDB tables are shared by this module's tests)."""
+    admin = Principal(key_id="k-admin", name="Admin", role=Role.ADMIN)
+    for incident in store.incidents.active_for_brand("mueller"):
+        resolve(
+            incident.incident_id, incidents=store.incidents, principal=admin, note=None, now=store.clock()
+        )
+
+
+def _warm(container: Any) -> None:
+    """What a Lambda cold start builds once, before the overlapping runs share it."""
+    for part in ("storage", "notifier", "enricher", "detector_config", "playbook"):
+        getattr(container, part)
+
+
+def test_overlapping_jobs_publish_each_alert_exactly_once(store: Any, published: Any) -> None:
+    # Given a complaint storm that opens an incident
+    _calm(store)
+    store.clock.advance(days=3)
+    now = store.clock()
+    storm = [
+        raw_mention(STORM, at=now - timedelta(seconds=7 * i), native_id=f"once-{id(store)}-{i}")
+        for i in range(30)
+    ]
+    ingest(storm, enricher=store.enricher, mentions=store.mentions)
+    _warm(store)
+
+    # When the rules, delivery and escalation jobs all run at once, and EventBridge doubles two of them
+    first = _run_at_once(
+        _job("evaluate_rules"), _job("deliver_alerts"), _job("escalate_incidents"), _job("deliver_alerts")
+    )
+    opened = first[0]["opened"]
+    assert len(opened) == 1
+    incident_id = opened[0]
+
+    # ... and, 20 minutes later with nobody acknowledging, again, with the escalation due
+    store.clock.advance(minutes=20)
+    _run_at_once(
+        _job("evaluate_rules"),
+        _job("escalate_incidents"),
+        _job("escalate_incidents"),
+        _job("deliver_alerts"),
+        _job("deliver_alerts"),
+    )
+    _job("deliver_alerts")()  # whatever a lost race left due (nothing should be)
+
+    # Then every alert of the incident went to SNS exactly once, and every row says delivered
+    rows = store.outbox.list(incident_id=incident_id, limit=100, next_token=None).items
+    alerts = {row.alert_id for row in rows}
+    assert any("#escalation#" in alert for alert in alerts) and any("#incident_opened#" in a for a in alerts)
+    counts = published()
+    assert {alert: counts[alert] for alert in alerts} == dict.fromkeys(alerts, 1)
+    assert all(row.status is DeliveryStatus.DELIVERED for row in rows)
+    timeline = [event.kind for event in store.incidents.get(incident_id).timeline]
+    assert timeline.count("escalated") == 1
+
+
+def test_acknowledging_while_the_jobs_write_succeeds_once_and_keeps_every_entry(store: Any) -> None:
+    # Given an open incident
+    _calm(store)
+    store.clock.advance(days=6)
+    now = store.clock()
+    storm = [
+        raw_mention(STORM, at=now - timedelta(seconds=7 * i), native_id=f"ack-{id(store)}-{i}")
+        for i in range(30)
+    ]
+    ingest(storm, enricher=store.enricher, mentions=store.mentions)
+    [incident_id] = _job("evaluate_rules")()["opened"]
+    people = [Principal(key_id=f"k{i}", name=f"Person {i}", role=Role.RESPONDER) for i in range(2)]
+
+    def note(text: str) -> Callable[[], Any]:
+        event = TimelineEvent(at=now, kind="note", message=text)
+        return lambda: update_incident(
+            incident_id,
+            lambda latest: latest.model_copy(update={"timeline": (*latest.timeline, event)}),
+            incidents=store.incidents,
+        )
+
+    # When two people acknowledge while two writers append to the timeline, all at once
+    results = _run_at_once(
+        *(
+            lambda p=p: acknowledge(incident_id, incidents=store.incidents, principal=p, note=None, now=now)
+            for p in people
+        ),
+        note("Pressestelle informiert"),
+        note("Hotline verstärkt"),
+    )
+
+    # Then nobody got a conflict, the first acknowledgement counts, and nothing written was lost
+    assert all(r.status is IncidentStatus.ACKNOWLEDGED for r in results[:2])
+    incident = store.incidents.get(incident_id)
+    assert incident.acknowledged_by in {p.name for p in people}
+    kinds = [event.kind for event in incident.timeline]
+    assert kinds.count("acknowledged") == 1
+    assert {e.message for e in incident.timeline if e.kind == "note"} == {
+        "Pressestelle informiert",
+        "Hotline verstärkt",
+    }

@@ -1,0 +1,87 @@
+"""Failures someone must see: one failed source or brand is a metric of its own (an alarm per source
+and brand in infra/), the others carry on, and a run in which every unit failed raises, so that
+Lambda's retries, the Errors alarm and the failure queue see it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from chalicelib import deps
+from chalicelib.domain.errors import AppError, JobFailed
+from chalicelib.domain.models import Bucket
+from tests.fakes import ScriptedSource, unavailable
+
+pytestmark = pytest.mark.integration
+
+
+class BrokenBuckets:
+    def range(self, brand: str, since: datetime, until: datetime) -> list[Bucket]:
+        raise AppError("storage query failed", [{"cause": "ProvisionedThroughputExceededException"}])
+
+
+@pytest.fixture
+def local(tmp_path: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real container on a fresh SQLite store, with metrics printed as CloudWatch EMF."""
+    from chalicelib.config import Settings
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    settings = Settings(stage="test", store="sqlite", database_path=tmp_path / "k.db")
+    built = deps.Container(settings, clock=clock)
+    deps.override(built)
+    yield built
+    deps.override(None)
+
+
+def _invoke(name: str) -> Any:
+    import app as chalice_app
+    from chalicelib.local.scheduler import Scheduler
+
+    return Scheduler(chalice_app.app, "eu-central-1", on_error=lambda job, error: None).invoke(name)
+
+
+def _failure_metrics(output: str, metric: str) -> list[dict[str, Any]]:
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
+    return [d for d in documents if metric in d]
+
+
+def test_a_failed_source_is_counted_by_name_while_the_others_carry_on(local: Any, capsys: Any) -> None:
+    local.__dict__["sources"] = [
+        ScriptedSource("presse-feed", [unavailable("HTTP 503")]),
+        ScriptedSource("bewertungen", [[]]),
+    ]
+    result = _invoke("collect_mentions")
+    assert result["failed"] == ["presse-feed"]
+    [metric] = _failure_metrics(capsys.readouterr().out, "SourceFailed")
+    assert metric["source"] == "presse-feed" and metric["service"] == "krisenradar"
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "source"]]
+
+
+def test_a_collect_run_in_which_every_source_failed_raises(local: Any, capsys: Any) -> None:
+    local.__dict__["sources"] = [
+        ScriptedSource("presse-feed", [unavailable("HTTP 503")]),
+        ScriptedSource("bewertungen", [RuntimeError("parser crashed")]),
+    ]
+    with pytest.raises(JobFailed) as raised:
+        _invoke("collect_mentions")
+    assert raised.value.details == [{"failed": ["presse-feed", "bewertungen"]}]
+    sources = {m["source"] for m in _failure_metrics(capsys.readouterr().out, "SourceFailed")}
+    assert sources == {"presse-feed", "bewertungen"}
+
+
+def test_a_rules_run_in_which_every_brand_failed_raises_and_counts_the_brand(local: Any, capsys: Any) -> None:
+    local.__dict__["storage"] = dataclasses.replace(local.storage, buckets=BrokenBuckets())
+    with pytest.raises(JobFailed):
+        _invoke("evaluate_rules")
+    [metric] = _failure_metrics(capsys.readouterr().out, "BrandEvaluationFailed")
+    assert metric["brand"] == "mueller"
+
+
+def test_a_quiet_run_is_no_failure(local: Any) -> None:
+    local.__dict__["sources"] = [ScriptedSource("presse-feed", [[]])]
+    assert _invoke("collect_mentions") == {"stored": 0, "failed": []}
+    assert _invoke("evaluate_rules")["failed"] == []
