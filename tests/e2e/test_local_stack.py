@@ -4,83 +4,17 @@ still there without duplicates."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from chalicelib.local.emulator import free_port
+from tests.e2e.stack import ADMIN_KEY, Stack
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-ADMIN_KEY = "kr_00112233445566ff_" + "E2eTestKeyE2eTestKeyE2eTestKeyE2eTestKey123"
 FIRST_ALERT_DEADLINE_S = 150
-
-
-class Stack:
-    def __init__(self, state_dir: Path, port: int) -> None:
-        self.port = port
-        self.log = state_dir / f"stack-{time.monotonic_ns()}.log"
-        env = {
-            **os.environ,
-            "PORT": str(port),
-            "KRISENRADAR_STATE_DIR": str(state_dir),
-            "KRISENRADAR_ADMIN_KEY": ADMIN_KEY,
-            "KRISENRADAR_DEMO": "1",
-        }
-        env.pop("AWS_ENDPOINT_URL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "chalicelib.local.stack"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        self.started = time.monotonic()
-
-    def get(self, path: str) -> Any:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-
-    def wait_healthy(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.output()
-            try:
-                if self.get("/health")["status"] == "ok":
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.5)
-        raise AssertionError("the stack did not become healthy:\n" + self.output())
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def all_mentions(self) -> list[dict]:
-        items: list[dict] = []
-        token = ""
-        while True:
-            page = self.get(f"/mentions?brand=mueller&since=2000-01-01T00:00:00Z&limit=100{token}")
-            items += page["items"]
-            if not page["next_token"]:
-                return items
-            token = f"&next_token={page['next_token']}"
 
 
 def test_make_run_demo_alerts_within_bounded_time_and_survives_a_restart(tmp_path: Path) -> None:
