@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["tests.bench.nab", "tests.bench.sentiment", "tests.bench.coldstart"]
+SUITES = ["tests.bench.nab", "tests.bench.sentiment", "tests.bench.coldstart", "tests.bench.store"]
 
 
 def main() -> int:
