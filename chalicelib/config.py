@@ -17,7 +17,9 @@ TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state")
 class Settings(BaseSettings):
     """Environment variables prefixed KRISENRADAR_ (AWS_REGION and AWS_ENDPOINT_URL are AWS's own)."""
 
-    model_config = SettingsConfigDict(env_prefix="KRISENRADAR_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="KRISENRADAR_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     stage: Literal["local", "test", "dev", "prod"] = "local"
     # dynamodb in AWS; sqlite is the embedded store of one machine (`make run` sets it).

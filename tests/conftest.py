@@ -4,6 +4,7 @@ the real Chalice app through chalice.test.Client, and API keys for each role."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -54,6 +55,45 @@ def emulator() -> Iterator[Any]:
     os.environ["AWS_ENDPOINT_URL"] = server.endpoint
     yield server
     server.stop()
+
+
+class _OneRequestAtATime:
+    """WSGI middleware: moto answers one request at a time.
+
+    DynamoDB makes every request atomic. moto does not when requests overlap: TransactWriteItems
+    deep-copies whole tables while other threads write to them (RuntimeError, a 500) and restores such a
+    copy on cancellation, and concurrent ADDs to one item lose updates, even between transactions that
+    never conflict. Racing writers must meet DynamoDB's guarantees, not moto's threading, to test the
+    adapter: the threads still interleave, request by request."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+@pytest.fixture(scope="session")
+def atomic_moto(emulator: Any) -> Iterator[str]:
+    """A second endpoint onto the same in-process moto backends, one request at a time."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from chalicelib.local.emulator import free_port
+
+    app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

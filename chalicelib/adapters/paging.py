@@ -32,7 +32,7 @@ def _decode(token: str) -> Any:
     try:
         padded = token + "=" * (-len(token) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:  # deep nesting
         raise InvalidInput(_BAD, [{"field": "next_token", "message": "malformed"}]) from exc
 
 

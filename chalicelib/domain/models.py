@@ -174,6 +174,7 @@ class TimelineEvent(Frozen):
     message: str
     actor: str | None = None
     severity: str | None = None
+    ref: str | None = None  # what the entry is about (an alert id), so that it is written once
 
 
 class Incident(Frozen):

@@ -152,7 +152,7 @@ def escalate(
             if not due:
                 continue
             level = due[-1].level
-            _, new = enqueue_alert(
+            message, _ = enqueue_alert(
                 incident,
                 "escalation",
                 playbook=playbook,
@@ -161,21 +161,28 @@ def escalate(
                 now=now,
                 escalation_level=level,
             )
-            if new:
-                event = TimelineEvent(
-                    at=now,
-                    kind="escalated",
-                    message=f"Nicht bestätigt nach {int(waited.total_seconds() // 60)} Min: "
-                    f"Eskalationsstufe {level}",
-                    severity=incident.severity.label,
-                )
-                # The alert is on its way: record it on the latest version of the incident.
-                update_incident(
-                    incident.incident_id,
-                    lambda latest, event=event: latest.model_copy(  # type: ignore[misc]
-                        update={"timeline": (*latest.timeline, event)}
-                    ),
-                    incidents=incidents,
-                )
+            waited_minutes = int(waited.total_seconds() // 60)
+            event = TimelineEvent(
+                at=now,
+                kind="escalated",
+                message=f"Nicht bestätigt nach {waited_minutes} Min: Eskalationsstufe {level}",
+                severity=incident.severity.label,
+                ref=message.alert_id,
+            )
+            if _record_once(incident, event, incidents=incidents):
                 escalated.append((incident.incident_id, level))
     return escalated
+
+
+def _record_once(incident: Incident, event: TimelineEvent, *, incidents: IncidentRepository) -> bool:
+    """Add an entry about an alert to the latest version of the incident, unless it is there already
+    (overlapping runs enqueue the same alert; its id tells whether it is recorded)."""
+
+    def change(latest: Incident) -> Incident | None:
+        if any(entry.ref == event.ref for entry in latest.timeline):
+            return None
+        return latest.model_copy(update={"timeline": (*latest.timeline, event)})
+
+    if any(entry.ref == event.ref for entry in incident.timeline):
+        return False
+    return update_incident(incident.incident_id, change, incidents=incidents) is not None

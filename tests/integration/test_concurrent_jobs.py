@@ -27,12 +27,15 @@ STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefä
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request: Any, container: Any, tmp_path: Any) -> Iterator[Any]:
-    """The application's container on one of the two stores; SNS is moto's either way."""
+    """The application's container on one of the two stores; SNS is moto's either way.
+
+    DynamoDB makes each request atomic and moto does not when requests overlap, so DynamoDB is reached
+    through `atomic_moto` (the same moto, one request at a time; the jobs still interleave)."""
     if request.param == "dynamodb":
-        yield container
-        return
-    settings = container.settings.model_copy(update={"store": "sqlite", "database_path": tmp_path / "k.db"})
-    local = deps.Container(settings, clock=container.clock)
+        update = {"endpoint_url": request.getfixturevalue("atomic_moto")}
+    else:
+        update = {"store": "sqlite", "database_path": tmp_path / "k.db"}
+    local = deps.Container(container.settings.model_copy(update=update), clock=container.clock)
     deps.override(local)
     yield local
     deps.override(container)

@@ -41,7 +41,7 @@ class DynamoIncidentRepository:
     def save(self, incident: Incident) -> Incident:
         item = _incident_item(incident)
         try:
-            if incident.status is IncidentStatus.RESOLVED:
+            if incident.status is IncidentStatus.RESOLVED and _holds_marker(incident):
                 marker = IncidentItem(_marker_key(incident.brand, incident.topic), kind="marker")
                 with TransactWrite(connection=connection_for(IncidentItem)) as tx:
                     tx.save(item)
@@ -109,6 +109,20 @@ class DynamoIncidentRepository:
         )
 
 
+def _holds_marker(incident: Incident) -> bool:
+    """Whether the active marker of the incident's brand and topic names this incident.
+
+    Resolving releases the marker. Saving an incident that is resolved already (a note the escalation
+    job adds after someone resolved it) must not touch the marker: it is gone, or a newer incident of the
+    topic holds it. A marker that does not name this incident never will again, so a plain versioned
+    save is safe then; when it does, the transaction's condition checks it once more."""
+    try:
+        marker = IncidentItem.get(_marker_key(incident.brand, incident.topic), consistent_read=True)
+    except DoesNotExist:
+        return False
+    return bool(marker.incident_id == incident.incident_id)
+
+
 def _incident_item(incident: Incident) -> IncidentItem:
     active = incident.status is not IncidentStatus.RESOLVED
     item = IncidentItem(
@@ -134,7 +148,9 @@ def _incident_item(incident: Incident) -> IncidentItem:
         resolved_at=incident.resolved_at,
         resolved_by=incident.resolved_by,
         timeline=[
-            TimelineEntry(at=e.at, kind=e.kind, message=e.message, actor=e.actor, severity=e.severity)
+            TimelineEntry(
+                at=e.at, kind=e.kind, message=e.message, actor=e.actor, severity=e.severity, ref=e.ref
+            )
             for e in incident.timeline
         ],
     )
@@ -163,7 +179,14 @@ def _incident(item: IncidentItem) -> Incident:
         resolved_at=item.resolved_at,
         resolved_by=item.resolved_by,
         timeline=tuple(
-            TimelineEvent(at=e.at, kind=e.kind, message=e.message, actor=e.actor, severity=e.severity)
+            TimelineEvent(
+                at=e.at,
+                kind=e.kind,
+                message=e.message,
+                actor=e.actor,
+                severity=e.severity,
+                ref=getattr(e, "ref", None),
+            )
             for e in (item.timeline or [])
         ),
         version=int(item.version or 0),

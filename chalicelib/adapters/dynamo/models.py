@@ -162,6 +162,7 @@ class TimelineEntry(MapAttribute[str, Any]):
     message = UnicodeAttribute()
     actor = UnicodeAttribute(null=True)
     severity = UnicodeAttribute(null=True)
+    ref = UnicodeAttribute(null=True)
 
 
 class IncidentItem(Model):
