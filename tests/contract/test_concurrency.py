@@ -7,11 +7,8 @@ DynamoDB gives every request and moto's threaded server does not (see conftest._
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 import pytest
 
@@ -29,6 +26,7 @@ from tests.contract.builders import (
     unique,
 )
 from tests.contract.conftest import DynamoStore, new_dynamo_store
+from tests.threads import at_once
 
 THREADS = 4
 NOW = minutes(60)
@@ -39,29 +37,6 @@ LEASE = timedelta(minutes=1)
 def dynamo_store(atomic_moto: str) -> DynamoStore:
     """This module's DynamoDB tables, behind the moto endpoint that keeps each request atomic."""
     return new_dynamo_store(atomic_moto)
-
-
-def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same instant on its own thread; re-raise the first failure."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        except BaseException as error:  # noqa: BLE001 (handed back to the test thread)
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    failures = [result for result in results if isinstance(result, BaseException)]
-    if failures:
-        raise failures[0]
-    return results
 
 
 def test_of_senders_claiming_an_alert_at_once_exactly_one_gets_it(storage: Storage) -> None:

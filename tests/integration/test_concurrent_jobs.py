@@ -5,10 +5,10 @@ stores (SQLite, and DynamoDB on moto server), through the real scheduled handler
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import boto3
@@ -19,6 +19,7 @@ from chalicelib.domain.models import DeliveryStatus, IncidentStatus, Principal, 
 from chalicelib.services.incidents import acknowledge, resolve, update_incident
 from chalicelib.services.ingest import ingest
 from tests.factories import raw_mention
+from tests.threads import at_once
 
 pytestmark = pytest.mark.integration
 
@@ -60,35 +61,24 @@ def published(container: Any) -> Callable[[], Counter[str]]:
     return drain
 
 
-def _run_at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Start every call at the same instant on its own thread; re-raise the first failure."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[index] = call()
-        except BaseException as error:  # noqa: BLE001 (handed back to the test thread)
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    failures = [r for r in results if isinstance(r, BaseException)]
-    if failures:
-        raise failures[0]
-    return results
-
-
 def _job(name: str) -> Callable[[], Any]:
     import app as chalice_app
     from chalicelib.local.scheduler import Scheduler
 
     scheduler = Scheduler(chalice_app.app, "eu-central-1", on_error=lambda job, error: None)
     return lambda: scheduler.invoke(name)
+
+
+def _storm(store: Any, days_later: int) -> Any:
+    """No crisis open yet, then a complaint storm days later; returns the moment it peaks."""
+    _calm(store)
+    now = store.clock.advance(days=days_later)
+    storm = [
+        raw_mention(STORM, at=now - timedelta(seconds=7 * i), native_id=f"storm-{id(store)}-{days_later}-{i}")
+        for i in range(30)
+    ]
+    ingest(storm, enricher=store.enricher, mentions=store.mentions)
+    return now
 
 
 def _calm(store: Any) -> None:
@@ -108,19 +98,12 @@ def _warm(container: Any) -> None:
 
 def test_overlapping_jobs_publish_each_alert_exactly_once(store: Any, published: Any) -> None:
     # Given a complaint storm that opens an incident
-    _calm(store)
-    store.clock.advance(days=3)
-    now = store.clock()
-    storm = [
-        raw_mention(STORM, at=now - timedelta(seconds=7 * i), native_id=f"once-{id(store)}-{i}")
-        for i in range(30)
-    ]
-    ingest(storm, enricher=store.enricher, mentions=store.mentions)
+    _storm(store, days_later=3)
     _warm(store)
 
     # When the rules, delivery and escalation jobs all run at once, and EventBridge doubles two of them
-    first = _run_at_once(
-        _job("evaluate_rules"), _job("deliver_alerts"), _job("escalate_incidents"), _job("deliver_alerts")
+    first = at_once(
+        [_job("evaluate_rules"), _job("deliver_alerts"), _job("escalate_incidents"), _job("deliver_alerts")]
     )
     opened = first[0]["opened"]
     assert len(opened) == 1
@@ -128,12 +111,14 @@ def test_overlapping_jobs_publish_each_alert_exactly_once(store: Any, published:
 
     # ... and, 20 minutes later with nobody acknowledging, again, with the escalation due
     store.clock.advance(minutes=20)
-    _run_at_once(
-        _job("evaluate_rules"),
-        _job("escalate_incidents"),
-        _job("escalate_incidents"),
-        _job("deliver_alerts"),
-        _job("deliver_alerts"),
+    at_once(
+        [
+            _job("evaluate_rules"),
+            _job("escalate_incidents"),
+            _job("escalate_incidents"),
+            _job("deliver_alerts"),
+            _job("deliver_alerts"),
+        ]
     )
     _job("deliver_alerts")()  # whatever a lost race left due (nothing should be)
 
@@ -150,14 +135,7 @@ def test_overlapping_jobs_publish_each_alert_exactly_once(store: Any, published:
 
 def test_acknowledging_while_the_jobs_write_succeeds_once_and_keeps_every_entry(store: Any) -> None:
     # Given an open incident
-    _calm(store)
-    store.clock.advance(days=6)
-    now = store.clock()
-    storm = [
-        raw_mention(STORM, at=now - timedelta(seconds=7 * i), native_id=f"ack-{id(store)}-{i}")
-        for i in range(30)
-    ]
-    ingest(storm, enricher=store.enricher, mentions=store.mentions)
+    now = _storm(store, days_later=6)
     [incident_id] = _job("evaluate_rules")()["opened"]
     people = [Principal(key_id=f"k{i}", name=f"Person {i}", role=Role.RESPONDER) for i in range(2)]
 
@@ -170,13 +148,15 @@ def test_acknowledging_while_the_jobs_write_succeeds_once_and_keeps_every_entry(
         )
 
     # When two people acknowledge while two writers append to the timeline, all at once
-    results = _run_at_once(
-        *(
-            lambda p=p: acknowledge(incident_id, incidents=store.incidents, principal=p, note=None, now=now)
-            for p in people
-        ),
-        note("Pressestelle informiert"),
-        note("Hotline verstärkt"),
+    results = at_once(
+        [
+            *(
+                partial(acknowledge, incident_id, incidents=store.incidents, principal=p, note=None, now=now)
+                for p in people
+            ),
+            note("Pressestelle informiert"),
+            note("Hotline verstärkt"),
+        ]
     )
 
     # Then nobody got a conflict, the first acknowledgement counts, and nothing written was lost

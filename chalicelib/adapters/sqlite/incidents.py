@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from chalicelib.adapters.paging import decode_cursor, encode_cursor, iso
+from chalicelib.adapters.paging import iso
 from chalicelib.adapters.sqlite.database import Database
+from chalicelib.adapters.sqlite.listing import newest_first
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import Incident, IncidentStatus, Page, Severity
 
@@ -107,29 +108,14 @@ class SqliteIncidentRepository:
         limit: int,
         next_token: str | None,
     ) -> Page[Incident]:
-        where: list[str] = ["1 = 1"]
-        args: list[object] = []
-        for column, value in (
-            ("status", status.value if status else None),
-            ("severity", int(severity) if severity else None),
-            ("brand", brand),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        after = decode_cursor(next_token, "incidents")
-        if after is not None:
-            where.append("opened_key < ?")
-            args.append(after)
-        with self._db.snapshot() as conn:
-            rows = conn.execute(
-                f"SELECT doc, version, opened_key FROM incidents WHERE {' AND '.join(where)}"
-                " ORDER BY opened_key DESC LIMIT ?",
-                (*args, limit + 1),
-            ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page[Incident](
-            items=[_incident(row) for row in rows],
-            next_token=encode_cursor("incidents", rows[-1]["opened_key"]) if more else None,
+        filters = (("status", status.value if status else None), ("severity", severity), ("brand", brand))
+        return newest_first(
+            self._db,
+            listing="incidents",
+            select="SELECT doc, version, opened_key FROM incidents",
+            sort_key="opened_key",
+            conditions=[(f"{column} = ?", [value]) for column, value in filters if value is not None],
+            limit=limit,
+            next_token=next_token,
+            convert=_incident,
         )

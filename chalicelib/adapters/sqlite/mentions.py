@@ -3,11 +3,13 @@ mention and every counter it adds are committed together, so a retry never count
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.adapters.paging import decode_cursor, encode_cursor, iso
+from chalicelib.adapters.paging import iso
 from chalicelib.adapters.sqlite.database import Database
+from chalicelib.adapters.sqlite.listing import newest_first
 from chalicelib.domain.models import (
     Bucket,
     BucketCounts,
@@ -90,44 +92,38 @@ class SqliteMentionRepository:
         rows += [{**common, "topic": topic, **topic_counts.model_dump()} for topic in counted_topics(mention)]
         return rows
 
-    def _range(
-        self, brand: str, since: datetime, until: datetime, order: str, limit: int, after: str | None
-    ) -> list[tuple[str, Mention]]:
-        where = "brand = ? AND published_key BETWEEN ? AND ?"
-        args: list[object] = [brand, iso(since), iso(until) + "~"]
-        if after is not None:
-            where += " AND published_key < ?"
-            args.append(after)
-        with self._db.snapshot() as conn:
-            rows = conn.execute(
-                f"SELECT published_key, doc FROM mentions WHERE {where} ORDER BY {order} LIMIT ?",
-                (*args, limit),
-            ).fetchall()
-        return [(row["published_key"], Mention.model_validate_json(row["doc"])) for row in rows]
-
     def list_by_brand(
         self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
     ) -> Page[Mention]:
-        after = decode_cursor(next_token, "mentions")
-        rows = self._range(brand, since, until, "published_key DESC", limit + 1, after)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page[Mention](
-            items=[mention for _, mention in rows],
-            next_token=encode_cursor("mentions", rows[-1][0]) if more else None,
+        return newest_first(
+            self._db,
+            listing="mentions",
+            select="SELECT doc, published_key FROM mentions",
+            sort_key="published_key",
+            conditions=[_in_window(brand, since, until)],
+            limit=limit,
+            next_token=next_token,
+            convert=_mention,
         )
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
         """The mentions that matter most in a window: reach first, then negativity and risk terms."""
-        rows = self._range(
-            brand,
-            since,
-            until,
-            "reach DESC, negativity DESC, risk_count DESC, published_key DESC",
-            limit,
-            None,
-        )
-        return [mention for _, mention in rows]
+        clause, params = _in_window(brand, since, until)
+        with self._db.snapshot() as conn:
+            rows = conn.execute(
+                f"SELECT doc FROM mentions WHERE {clause}"
+                " ORDER BY reach DESC, negativity DESC, risk_count DESC, published_key DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [_mention(row) for row in rows]
+
+
+def _in_window(brand: str, since: datetime, until: datetime) -> tuple[str, list[object]]:
+    return "brand = ? AND published_key BETWEEN ? AND ?", [brand, iso(since), iso(until) + "~"]
+
+
+def _mention(row: sqlite3.Row) -> Mention:
+    return Mention.model_validate_json(row["doc"])
 
 
 def _parse_slot(slot: str) -> datetime:

@@ -7,8 +7,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.adapters.paging import decode_cursor, encode_cursor, iso
+from chalicelib.adapters.paging import iso
 from chalicelib.adapters.sqlite.database import Database
+from chalicelib.adapters.sqlite.listing import newest_first
 from chalicelib.domain.models import Delivery, DeliveryStatus, Page
 
 _MUTABLE = (
@@ -134,24 +135,13 @@ class SqliteOutboxRepository:
             )
 
     def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
-        where: list[str] = ["1 = 1"]
-        args: list[object] = []
-        if incident_id is not None:
-            where.append("incident_id = ?")
-            args.append(incident_id)
-        after = decode_cursor(next_token, "alerts")
-        if after is not None:
-            where.append("created_key < ?")
-            args.append(after)
-        with self._db.snapshot() as conn:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS}, created_key FROM outbox WHERE {' AND '.join(where)}"
-                " ORDER BY created_key DESC LIMIT ?",
-                (*args, limit + 1),
-            ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page[Delivery](
-            items=[_delivery(row) for row in rows],
-            next_token=encode_cursor("alerts", rows[-1]["created_key"]) if more else None,
+        return newest_first(
+            self._db,
+            listing="alerts",
+            select=f"SELECT {_COLUMNS}, created_key FROM outbox",
+            sort_key="created_key",
+            conditions=[] if incident_id is None else [("incident_id = ?", [incident_id])],
+            limit=limit,
+            next_token=next_token,
+            convert=_delivery,
         )
