@@ -2,7 +2,7 @@
 
 from chalice.app import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, incidents, meta
+from chalicelib.api import admin, incidents, meta, people
 from chalicelib.api.http import uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
@@ -16,4 +16,5 @@ app.register_middleware(uniform_errors, "http")
 app.register_blueprint(meta.bp)
 app.register_blueprint(incidents.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(people.bp)
 app.register_blueprint(schedules.bp)

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state")
+TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state", "users")
 
 
 class Settings(BaseSettings):

@@ -23,6 +23,7 @@ from chalicelib.ports import (
     StateRepository,
     Storage,
     TextAnalyzer,
+    UserRepository,
 )
 from chalicelib.services.evaluate import Ports
 from chalicelib.services.ingest import Enricher
@@ -86,6 +87,18 @@ class Container:
     @property
     def state(self) -> StateRepository:
         return self.storage.state
+
+    @property
+    def users(self) -> UserRepository:
+        return self.storage.users
+
+    @cached_property
+    def seeded_users(self) -> UserRepository:
+        """The users, with the playbook's team members that are missing created once per cold start."""
+        from chalicelib.services.people import seed_team
+
+        seed_team(self.playbook.team, users=self.users, now=self.clock())
+        return self.users
 
     @cached_property
     def ports(self) -> Ports:

@@ -19,6 +19,7 @@ from chalicelib.domain.models import (
     Page,
     RawMention,
     Severity,
+    User,
 )
 
 
@@ -98,9 +99,30 @@ class OutboxRepository(Protocol):
 
 
 class ApiKeyRepository(Protocol):
-    def put(self, key: ApiKey) -> None: ...
+    def put(self, key: ApiKey) -> None:
+        """Store a new key (Conflict if the id exists)."""
 
     def get(self, key_id: str) -> ApiKey | None: ...
+
+    def list(self, *, limit: int, next_token: str | None) -> Page[ApiKey]:
+        """Every key, newest first (hashes included; the edge never shows them)."""
+
+    def revoke(self, key_id: str, *, at: datetime, by: str) -> ApiKey:
+        """Disable a key for good (NotFound if there is none); revoking twice keeps the first time."""
+
+
+class UserRepository(Protocol):
+    def create(self, user: User) -> User:
+        """Store a new user with version 1 (Conflict if the id exists)."""
+
+    def save(self, user: User) -> User:
+        """Save with optimistic locking (Conflict if someone else saved first)."""
+
+    def get(self, user_id: str) -> User:
+        """NotFound if there is none."""
+
+    def list(self) -> list[User]:
+        """Every user, by id (a crisis team, not a customer base: one query, no paging)."""
 
 
 class Notifier(Protocol):
@@ -126,6 +148,7 @@ class Storage:
     outbox: OutboxRepository
     api_keys: ApiKeyRepository
     state: StateRepository
+    users: UserRepository
 
 
 @dataclass(frozen=True)

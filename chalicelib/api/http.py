@@ -106,8 +106,11 @@ def endpoint(
             try:
                 if role is None:
                     return view(**path)
+                container = deps.container()
                 principal: Principal = authenticate(
-                    bp.current_request.headers.get("authorization"), keys=deps.container().api_keys
+                    bp.current_request.headers.get("authorization"),
+                    keys=container.api_keys,
+                    users=container.users,
                 )
                 require(principal, role)
                 return view(principal=principal, **path)

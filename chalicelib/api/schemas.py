@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.domain.models import Delivery, Incident, IncidentStatus, Mention
+from chalicelib.domain.models import ApiKey, Delivery, Incident, IncidentStatus, Mention, Role, Severity, User
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
@@ -171,4 +171,78 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
         "body": delivery.body,
         "created_at": _iso(delivery.created_at),
         "delivered_at": _iso(delivery.delivered_at),
+    }
+
+
+PHONE_PATTERN = r"^\+[1-9]\d{6,14}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+
+
+class UserCreate(Request):
+    user_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str = Field(min_length=1, max_length=120)
+    role: RoleLabel
+    function: str = Field(default="", max_length=120)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164, e.g. +4915112345678")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    escalation_level: int = Field(default=1, ge=1, le=5)
+    sms_min_severity: SeverityLabel = "SEV2"
+    on_duty: bool = True
+
+
+class UserUpdate(Request):
+    """Only the fields sent change; `version` (optional) makes the change fail if someone saved first."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    role: RoleLabel | None = None
+    function: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN, description="E.164; null removes it")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    escalation_level: int | None = Field(default=None, ge=1, le=5)
+    sms_min_severity: SeverityLabel | None = None
+    on_duty: bool | None = None
+    version: int | None = Field(default=None, ge=1)
+
+    def changes(self) -> dict[str, Any]:
+        """The sent fields as domain values (phone and email may be sent as null to remove them)."""
+        sent = self.model_dump(exclude_unset=True, exclude={"version"})
+        if sent.get("role") is not None:
+            sent["role"] = Role[sent["role"].upper()]
+        if sent.get("sms_min_severity") is not None:
+            sent["sms_min_severity"] = Severity.parse(sent["sms_min_severity"])
+        return {k: v for k, v in sent.items() if v is not None or k in ("phone", "email")}
+
+
+class PersonalKeyCreate(Request):
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {
+        "user_id": user.user_id,
+        "name": user.name,
+        "role": user.role.label,
+        "function": user.function,
+        "phone": user.phone,
+        "email": user.email,
+        "escalation_level": user.escalation_level,
+        "sms_min_severity": user.sms_min_severity.label,
+        "on_duty": user.on_duty,
+        "updated_at": _iso(user.updated_at),
+        "version": user.version,
+    }
+
+
+def api_key_view(key: ApiKey) -> dict[str, Any]:
+    """Everything about a key except its secret and hash."""
+    return {
+        "key_id": key.key_id,
+        "name": key.name,
+        "role": key.role.label,
+        "user_id": key.user_id,
+        "created_at": _iso(key.created_at),
+        "created_by": key.created_by,
+        "revoked": key.disabled,
+        "revoked_at": _iso(key.revoked_at),
+        "revoked_by": key.revoked_by,
     }

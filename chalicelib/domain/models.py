@@ -257,6 +257,23 @@ class AlertMessage(Frozen):
     email: str
 
 
+class User(Frozen):
+    """A person of the crisis team: who acts (audit), who is paged (roster), with what rights (role)."""
+
+    user_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
+    name: str = Field(min_length=1, max_length=120)
+    role: Role
+    function: str = Field(default="", max_length=120)  # in the crisis team, e.g. Krisenleitung
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+    escalation_level: int = Field(default=1, ge=1, le=5)
+    sms_min_severity: Severity = Severity.SEV2
+    on_duty: bool = True
+    created_at: datetime
+    updated_at: datetime
+    version: int = 0
+
+
 class ApiKey(Frozen):
     key_id: str
     name: str
@@ -265,12 +282,16 @@ class ApiKey(Frozen):
     created_at: datetime
     created_by: str | None = None
     disabled: bool = False
+    user_id: str | None = None  # a person's own key; None for a machine client (CRM, script)
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
 
 
 class Principal(Frozen):
     key_id: str
     name: str
     role: Role
+    user_id: str | None = None
 
 
 T = TypeVar("T")

@@ -82,7 +82,15 @@ class LocalStack:
         )
         # Build what a cold start builds before the API threads and overlapping jobs share it
         # (boto3's default session must not create clients on several threads at once).
-        for part in ("storage", "notifier", "secrets", "enricher", "detector_config", "sources"):
+        for part in (
+            "storage",
+            "seeded_users",
+            "notifier",
+            "secrets",
+            "enricher",
+            "detector_config",
+            "sources",
+        ):
             getattr(container, part)
         self._start_api()
         self._start_background(gateways)

@@ -13,13 +13,16 @@ import secrets
 import time
 from datetime import datetime
 
-from chalicelib.domain.errors import Forbidden, Unauthorized
+from chalicelib.domain.errors import Forbidden, NotFound, Unauthorized
 from chalicelib.domain.models import ApiKey, Principal, Role
-from chalicelib.ports import ApiKeyRepository
+from chalicelib.ports import ApiKeyRepository, UserRepository
 
 _KEY = re.compile(r"^kr_([0-9a-f]{16})_([A-Za-z0-9_-]{40,64})$")
-_CACHE_SECONDS = 60.0
-_cache: dict[str, tuple[float, ApiKey]] = {}
+# A verified key is trusted for a few seconds without reading it again. The entry is never renewed on
+# use, so a key revoked elsewhere (another Lambda instance) stops working within this time; where it
+# is revoked, at once.
+CACHE_SECONDS = 5.0
+_cache: dict[str, tuple[float, str, Principal]] = {}  # key id -> (valid until, secret hash, principal)
 
 
 def hash_secret(secret: str) -> str:
@@ -34,6 +37,7 @@ def create_key(
     now: datetime,
     created_by: str | None,
     plaintext: str | None = None,
+    user_id: str | None = None,
 ) -> tuple[ApiKey, str]:
     if plaintext is not None:
         match = _KEY.match(plaintext)
@@ -49,12 +53,15 @@ def create_key(
         secret_hash=hash_secret(secret),
         created_at=now,
         created_by=created_by,
+        user_id=user_id,
     )
     keys.put(record)
     return record, f"kr_{key_id}_{secret}"
 
 
-def authenticate(authorization: str | None, *, keys: ApiKeyRepository) -> Principal:
+def authenticate(
+    authorization: str | None, *, keys: ApiKeyRepository, users: UserRepository | None = None
+) -> Principal:
     if not authorization:
         raise Unauthorized(
             "missing API key", [{"header": "Authorization", "message": "expected Bearer <api key>"}]
@@ -66,13 +73,39 @@ def authenticate(authorization: str | None, *, keys: ApiKeyRepository) -> Princi
             "malformed API key", [{"header": "Authorization", "message": "expected Bearer kr_..."}]
         )
     key_id, secret = match.groups()
+    secret_hash = hash_secret(secret)
     cached = _cache.get(key_id)
-    record = cached[1] if cached and cached[0] > time.monotonic() else keys.get(key_id)
-    if record is None or record.disabled or not hmac.compare_digest(record.secret_hash, hash_secret(secret)):
-        _cache.pop(key_id, None)
+    if cached and cached[0] > time.monotonic() and hmac.compare_digest(cached[1], secret_hash):
+        return cached[2]
+    record = keys.get(key_id)
+    if record is None or record.disabled or not hmac.compare_digest(record.secret_hash, secret_hash):
+        forget(key_id)
         raise Unauthorized("unknown or revoked API key", [{"header": "Authorization"}])
-    _cache[key_id] = (time.monotonic() + _CACHE_SECONDS, record)
-    return Principal(key_id=record.key_id, name=record.name, role=record.role)
+    principal = _principal(record, users)
+    _cache[key_id] = (time.monotonic() + CACHE_SECONDS, record.secret_hash, principal)
+    return principal
+
+
+def _principal(record: ApiKey, users: UserRepository | None) -> Principal:
+    """A person's key acts with the person's current name and role: a demotion applies to their keys."""
+    if record.user_id is None or users is None:
+        return Principal(key_id=record.key_id, name=record.name, role=record.role)
+    try:
+        user = users.get(record.user_id)
+    except NotFound as error:
+        raise Unauthorized("the key's owner no longer exists", [{"header": "Authorization"}]) from error
+    return Principal(key_id=record.key_id, name=user.name, role=user.role, user_id=user.user_id)
+
+
+def forget(key_id: str) -> None:
+    """Drop a key from the cache (after revoking it)."""
+    _cache.pop(key_id, None)
+
+
+def forget_user(user_id: str) -> None:
+    """Drop a person's keys from the cache (after their role or name changed)."""
+    for key_id in [k for k, (_, _, p) in _cache.items() if p.user_id == user_id]:
+        _cache.pop(key_id, None)
 
 
 def require(principal: Principal, role: Role) -> None:

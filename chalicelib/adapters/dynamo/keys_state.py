@@ -1,4 +1,4 @@
-"""API keys and small JSON state documents (source cursors, detector states) in DynamoDB."""
+"""API keys, users and small JSON state documents (source cursors, detector states) in DynamoDB."""
 
 from __future__ import annotations
 
@@ -6,24 +6,45 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from chalicelib.adapters.dynamo.common import conditional_check_failed
-from chalicelib.adapters.dynamo.models import ApiKeyItem, StateItem
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.models import ApiKey, Role
+from chalicelib.adapters.dynamo.common import conditional_check_failed, query_page
+from chalicelib.adapters.dynamo.models import ApiKeyItem, StateItem, UserItem
+from chalicelib.adapters.paging import iso
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.models import ApiKey, Page, Role, Severity, User
+
+
+def _key(item: ApiKeyItem) -> ApiKey:
+    return ApiKey(
+        key_id=item.key_id,
+        name=item.name,
+        role=Role[item.role.upper()],
+        secret_hash=item.secret_hash,
+        created_at=item.created_at,
+        created_by=item.created_by,
+        disabled=bool(item.disabled),
+        user_id=item.user_id,
+        revoked_at=item.revoked_at,
+        revoked_by=item.revoked_by,
+    )
 
 
 class DynamoApiKeyRepository:
     def put(self, key: ApiKey) -> None:
         item = ApiKeyItem(
             key.key_id,
+            kind="apikey",
+            created_key=f"{iso(key.created_at)}#{key.key_id}",
             name=key.name,
             role=key.role.label,
             secret_hash=key.secret_hash,
             created_at=key.created_at,
             created_by=key.created_by,
             disabled=key.disabled,
+            user_id=key.user_id,
+            revoked_at=key.revoked_at,
+            revoked_by=key.revoked_by,
         )
         try:
             item.save(condition=ApiKeyItem.key_id.does_not_exist())
@@ -34,18 +55,107 @@ class DynamoApiKeyRepository:
 
     def get(self, key_id: str) -> ApiKey | None:
         try:
-            item = ApiKeyItem.get(key_id)
+            return _key(ApiKeyItem.get(key_id, consistent_read=True))
         except DoesNotExist:
             return None
-        return ApiKey(
-            key_id=item.key_id,
-            name=item.name,
-            role=Role[item.role.upper()],
-            secret_hash=item.secret_hash,
-            created_at=item.created_at,
-            created_by=item.created_by,
-            disabled=bool(item.disabled),
+
+    def list(self, *, limit: int, next_token: str | None) -> Page[ApiKey]:
+        return query_page(
+            ApiKeyItem.by_created.query,
+            "apikey",
+            _key,
+            {"key_id", "kind", "created_key"},
+            limit,
+            next_token,
         )
+
+    def revoke(self, key_id: str, *, at: datetime, by: str) -> ApiKey:
+        try:
+            ApiKeyItem(key_id).update(
+                actions=[
+                    ApiKeyItem.disabled.set(True),
+                    ApiKeyItem.revoked_at.set(at),
+                    ApiKeyItem.revoked_by.set(by),
+                ],
+                condition=ApiKeyItem.key_id.exists() & ApiKeyItem.revoked_at.does_not_exist(),
+            )
+        except UpdateError as error:
+            if not conditional_check_failed(error):
+                raise
+        key = self.get(key_id)
+        if key is None:
+            raise NotFound("no such API key", [{"key_id": key_id}])
+        return key
+
+
+def _user_item(user: User) -> UserItem:
+    item = UserItem(
+        user.user_id,
+        kind="user",
+        name=user.name,
+        role=user.role.label,
+        function=user.function,
+        phone=user.phone,
+        email=user.email,
+        escalation_level=user.escalation_level,
+        sms_min_severity=int(user.sms_min_severity),
+        on_duty=user.on_duty,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+    if user.version:
+        item.version = user.version
+    return item
+
+
+def _user(item: UserItem) -> User:
+    return User(
+        user_id=item.user_id,
+        name=item.name,
+        role=Role[item.role.upper()],
+        function=item.function or "",
+        phone=item.phone,
+        email=item.email,
+        escalation_level=int(item.escalation_level),
+        sms_min_severity=Severity(int(item.sms_min_severity)),
+        on_duty=bool(item.on_duty),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 0),
+    )
+
+
+class DynamoUserRepository:
+    def create(self, user: User) -> User:
+        item = _user_item(user.model_copy(update={"version": 0}))
+        try:
+            item.save()  # no version yet: PynamoDB conditions the put on the item not existing
+        except PutError as error:
+            if conditional_check_failed(error):
+                raise Conflict("a user with this id exists", [{"user_id": user.user_id}]) from error
+            raise
+        return _user(item)
+
+    def save(self, user: User) -> User:
+        item = _user_item(user)
+        try:
+            item.save()
+        except PutError as error:
+            if conditional_check_failed(error):
+                raise Conflict(
+                    "the user was changed by someone else; reload and try again", [{"user_id": user.user_id}]
+                ) from error
+            raise
+        return _user(item)
+
+    def get(self, user_id: str) -> User:
+        try:
+            return _user(UserItem.get(user_id, consistent_read=True))
+        except DoesNotExist as error:
+            raise NotFound("no such user", [{"user_id": user_id}]) from error
+
+    def list(self) -> list[User]:
+        return [_user(item) for item in UserItem.by_kind.query("user")]
 
 
 class DynamoStateRepository:

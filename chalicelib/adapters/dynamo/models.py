@@ -17,6 +17,8 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |10a| claim an alert before publishing it (lease)           | outbox (lease item)                  | PK alert_id, SK "~lease", conditional |
 |11 | list deliveries newest first / per incident           | outbox / by_created, by_incident     | kind = "delivery" / incident_id = :i  |
 |12 | API key by id                                         | apikeys                              | PK key_id                             |
+|12a| API keys newest first                                 | apikeys / by_created                 | kind = "apikey"                       |
+|14 | user by id / every user of the team                   | users, users / by_kind               | PK user_id / kind = "user"            |
 |13 | source cursor / detector state                        | state                                | PK key                                |
 
 Mentions and buckets carry a TTL (DSGVO retention); incidents carry a version for optimistic locking.
@@ -282,17 +284,63 @@ class AlertLeaseItem(Model):
 # --- API keys and state -----------------------------------------------------------------------------
 
 
+class ApiKeysByCreated(_Index):
+    class Meta:
+        index_name = "by_created"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class ApiKeyItem(Model):
     class Meta(_Meta):
         table_name = "apikeys"
 
     key_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(default="apikey")
+    created_key = UnicodeAttribute(null=True)
     name = UnicodeAttribute()
     role = UnicodeAttribute()
     secret_hash = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute(null=True)
     disabled = BooleanAttribute(default=False)
+    user_id = UnicodeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+
+    by_created = ApiKeysByCreated()
+
+
+class UsersByKind(_Index):
+    class Meta:
+        index_name = "by_kind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class UserItem(Model):
+    class Meta(_Meta):
+        table_name = "users"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(default="user")
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    function = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    escalation_level = NumberAttribute(default=1)
+    sms_min_severity = NumberAttribute(default=2)
+    on_duty = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    by_kind = UsersByKind()
 
 
 class StateItem(Model):
@@ -311,6 +359,7 @@ MODELS: dict[str, type[Model]] = {
     "outbox": DeliveryItem,
     "apikeys": ApiKeyItem,
     "state": StateItem,
+    "users": UserItem,
 }
 
 TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at"}

@@ -5,7 +5,11 @@ from __future__ import annotations
 from chalicelib.adapters.dynamo import models
 from chalicelib.adapters.dynamo.common import create_tables
 from chalicelib.adapters.dynamo.incidents import DynamoIncidentRepository
-from chalicelib.adapters.dynamo.keys_state import DynamoApiKeyRepository, DynamoStateRepository
+from chalicelib.adapters.dynamo.keys_state import (
+    DynamoApiKeyRepository,
+    DynamoStateRepository,
+    DynamoUserRepository,
+)
 from chalicelib.adapters.dynamo.mentions import DynamoBucketRepository, DynamoMentionRepository
 from chalicelib.adapters.dynamo.outbox import DynamoOutboxRepository
 from chalicelib.ports import Storage
@@ -30,4 +34,5 @@ def dynamo_storage(
         outbox=DynamoOutboxRepository(),
         api_keys=DynamoApiKeyRepository(),
         state=DynamoStateRepository(),
+        users=DynamoUserRepository(),
     )

@@ -87,8 +87,16 @@ CREATE INDEX IF NOT EXISTS outbox_by_created ON outbox (created_key);
 CREATE INDEX IF NOT EXISTS outbox_by_incident ON outbox (incident_id, created_key);
 
 CREATE TABLE IF NOT EXISTS apikeys (
-    key_id TEXT PRIMARY KEY,
-    doc    TEXT NOT NULL
+    key_id      TEXT PRIMARY KEY,
+    created_key TEXT NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS apikeys_by_created ON apikeys (created_key);
+
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    doc     TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS state (

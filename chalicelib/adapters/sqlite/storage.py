@@ -6,7 +6,11 @@ from pathlib import Path
 
 from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.incidents import SqliteIncidentRepository
-from chalicelib.adapters.sqlite.keys_state import SqliteApiKeyRepository, SqliteStateRepository
+from chalicelib.adapters.sqlite.keys_state import (
+    SqliteApiKeyRepository,
+    SqliteStateRepository,
+    SqliteUserRepository,
+)
 from chalicelib.adapters.sqlite.mentions import SqliteBucketRepository, SqliteMentionRepository
 from chalicelib.adapters.sqlite.outbox import SqliteOutboxRepository
 from chalicelib.ports import Storage
@@ -21,4 +25,5 @@ def sqlite_storage(path: Path, *, bucket_retention_days: int, severe_weight: int
         outbox=SqliteOutboxRepository(db),
         api_keys=SqliteApiKeyRepository(db),
         state=SqliteStateRepository(db),
+        users=SqliteUserRepository(db),
     )
