@@ -2,7 +2,7 @@
 
 from chalice.app import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, incidents, meta, people
+from chalicelib.api import admin, incidents, meta, people, playbooks
 from chalicelib.api.http import uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
@@ -16,5 +16,6 @@ app.register_middleware(uniform_errors, "http")
 app.register_blueprint(meta.bp)
 app.register_blueprint(incidents.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(playbooks.bp)
 app.register_blueprint(people.bp)
 app.register_blueprint(schedules.bp)

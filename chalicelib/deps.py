@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.config import TABLES, Settings, get_settings
@@ -28,6 +28,9 @@ from chalicelib.ports import (
 from chalicelib.services.evaluate import Ports
 from chalicelib.services.ingest import Enricher
 
+if TYPE_CHECKING:  # jinja2 and the playbooks load only where a route needs them (cold start)
+    from chalicelib.domain.crisis import CrisisLibrary
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -41,6 +44,16 @@ class Container:
     @cached_property
     def playbook(self) -> Playbook:
         return load_playbook(self.settings.playbooks_dir)
+
+    @cached_property
+    def crisis_playbooks(self) -> CrisisLibrary:
+        """The crisis playbooks (playbooks/crisis/), validated and render-checked once per cold start."""
+        from chalicelib.adapters.crisis_playbooks import CRISIS_DIR, cached_crisis_library
+        from chalicelib.domain.crisis import known_risk_categories
+
+        return cached_crisis_library(
+            self.settings.playbooks_dir / CRISIS_DIR, known_risk_categories(self.playbook.risk_terms)
+        )
 
     @cached_property
     def storage(self) -> Storage:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
 from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import Principal, Role, Severity
+from chalicelib.domain import lifecycle
+from chalicelib.domain.models import Incident, IncidentStatus, Principal, Role, Severity
 from chalicelib.observability import metrics
 from chalicelib.services import incidents as incident_service
 
@@ -45,29 +48,112 @@ def get_incident(principal: Principal, incident_id: str) -> Response:
     return json_response(schemas.incident_detail(detail.incident, detail.top_mentions))
 
 
-def _transition(principal: Principal, incident_id: str, action: str) -> Response:
-    body = parse_json_body(bp, schemas.NoteBody, required=False)
+_STATUS_METRICS = {
+    IncidentStatus.ACKNOWLEDGED: "IncidentAcknowledged",
+    IncidentStatus.RESOLVED: "IncidentResolved",
+    IncidentStatus.OPEN: "IncidentReopened",
+}
+
+
+def _transition(principal: Principal, incident_id: str, to: IncidentStatus | None) -> Response:
+    body: schemas.NoteBody
+    if to is None:
+        change = parse_json_body(bp, schemas.StatusChange)
+        body, to = change, change.status
+    else:
+        body = parse_json_body(bp, schemas.NoteBody, required=False)
     container = deps.container()
-    change = incident_service.acknowledge if action == "acknowledge" else incident_service.resolve
-    incident = change(
-        incident_id, incidents=container.incidents, principal=principal, note=body.note, now=container.clock()
+    incident = incident_service.change_status(
+        incident_id,
+        to,
+        incidents=container.incidents,
+        principal=principal,
+        note=body.note,
+        now=container.clock(),
+        expected_version=body.version,
     )
-    metrics.add_metric(
-        name="IncidentAcknowledged" if action == "acknowledge" else "IncidentResolved", unit="Count", value=1
-    )
+    metrics.add_metric(name=_STATUS_METRICS.get(to, "IncidentStatusChanged"), unit="Count", value=1)
     return json_response(schemas.incident_summary(incident))
+
+
+def _desk(incident_id: str, version: int | None, change: Callable[[Incident], Incident]) -> Response:
+    container = deps.container()
+    incident = incident_service.edit_desk(
+        incident_id, change, incidents=container.incidents, expected_version=version
+    )
+    metrics.add_metric(name="IncidentUpdated", unit="Count", value=1)
+    detail = incident_service.incident_detail(
+        incident.incident_id,
+        incidents=container.incidents,
+        mentions=container.mentions,
+        window_minutes=container.playbook.rules.window_minutes,
+        now=container.clock(),
+    )
+    return json_response(schemas.incident_detail(detail.incident, detail.top_mentions))
 
 
 @bp.route("/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @endpoint(bp, Role.RESPONDER)
 def acknowledge_incident(principal: Principal, incident_id: str) -> Response:
-    return _transition(principal, incident_id, "acknowledge")
+    return _transition(principal, incident_id, IncidentStatus.ACKNOWLEDGED)
 
 
 @bp.route("/incidents/{incident_id}/resolve", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @endpoint(bp, Role.RESPONDER)
 def resolve_incident(principal: Principal, incident_id: str) -> Response:
-    return _transition(principal, incident_id, "resolve")
+    return _transition(principal, incident_id, IncidentStatus.RESOLVED)
+
+
+@bp.route("/incidents/{incident_id}/status", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.RESPONDER)
+def change_incident_status(principal: Principal, incident_id: str) -> Response:
+    return _transition(principal, incident_id, None)
+
+
+@bp.route("/incidents/{incident_id}/notes", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.RESPONDER)
+def add_note(principal: Principal, incident_id: str) -> Response:
+    body = parse_json_body(bp, schemas.TextBody)
+    now = deps.container().clock()
+    return _desk(
+        incident_id, body.version, lambda i: lifecycle.add_note(i, body.text, actor=principal.name, now=now)
+    )
+
+
+@bp.route("/incidents/{incident_id}/facts", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.RESPONDER)
+def add_fact(principal: Principal, incident_id: str) -> Response:
+    body = parse_json_body(bp, schemas.TextBody)
+    now = deps.container().clock()
+    return _desk(
+        incident_id, body.version, lambda i: lifecycle.add_fact(i, body.text, actor=principal.name, now=now)
+    )
+
+
+@bp.route(
+    "/incidents/{incident_id}/facts/{fact_id}/verify", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES
+)
+@endpoint(bp, Role.RESPONDER)
+def verify_fact(principal: Principal, incident_id: str, fact_id: str) -> Response:
+    body = parse_json_body(bp, schemas.VersionBody, required=False)
+    now = deps.container().clock()
+    return _desk(
+        incident_id, body.version, lambda i: lifecycle.verify_fact(i, fact_id, actor=principal.name, now=now)
+    )
+
+
+@bp.route("/incidents/{incident_id}/roles", methods=["PUT"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.RESPONDER)
+def assign_roles(principal: Principal, incident_id: str) -> Response:
+    body = parse_json_body(bp, schemas.RolesBody)
+    container = deps.container()
+    names = {user.user_id: user.name for user in container.seeded_users.list()}
+    now = container.clock()
+    return _desk(
+        incident_id,
+        body.version,
+        lambda i: lifecycle.assign_roles(i, body.assignments, names, actor=principal.name, now=now),
+    )
 
 
 @bp.route("/mentions", methods=["GET"])

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.domain.messages import brand_display_name, reason_fields
 from chalicelib.domain.models import ApiKey, Delivery, Incident, IncidentStatus, Mention, Role, Severity, User
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
@@ -50,6 +51,27 @@ class AlertQuery(PageQuery):
 
 class NoteBody(Request):
     note: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
+
+
+class StatusChange(NoteBody):
+    status: IncidentStatus
+
+
+class TextBody(Request):
+    text: str = Field(min_length=1, max_length=1000)
+    version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
+
+
+class VersionBody(Request):
+    version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
+
+
+class RolesBody(Request):
+    """Crisis role -> user id (null takes the role away), e.g. {"Krisenleitung": "anna-schmidt"}."""
+
+    assignments: dict[str, str | None] = Field(min_length=1, max_length=10)
+    version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
 
 
 class ApiKeyCreate(Request):
@@ -94,7 +116,10 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "title": incident.title,
         "status": incident.status.value,
         "severity": incident.severity.label,
-        "reasons": list(incident.reasons),
+        "brand_name": brand_display_name(incident),
+        **reason_fields(
+            incident.reasons, incident.reason_evidence
+        ),  # reasons (plain German), reasons_en, reason_details
         "topics": list(incident.topics),
         "signals": list(incident.signals),
         "opened_at": _iso(incident.opened_at),
@@ -128,6 +153,19 @@ def incident_detail(incident: Incident, top_mentions: list[Mention]) -> dict[str
             for event in incident.timeline
         ],
         "top_mentions": [mention_view(m) for m in top_mentions],
+        "facts": [
+            {
+                "fact_id": fact.fact_id,
+                "text": fact.text,
+                "added_by": fact.added_by,
+                "added_at": _iso(fact.added_at),
+                "verified": fact.verified,
+                "verified_by": fact.verified_by,
+                "verified_at": _iso(fact.verified_at),
+            }
+            for fact in incident.facts
+        ],
+        "assignments": dict(incident.assignments),
     }
 
 

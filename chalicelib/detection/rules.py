@@ -6,7 +6,9 @@ Signals (each configured in playbooks/rules.yaml):
                   own baseline negative rate (with a prior), not a fixed threshold;
 - risk_terms:     mentions with risk terms ("Rückruf", "Brand", "Betrug" ...);
 - high_reach:     media outlets or authors with many followers.
-Points per signal add up to a severity (SEV1 worst). Every signal carries its reason in German.
+Points per signal add up to a severity (SEV1 worst). Every signal carries its reason: a plain German
+sentence, and the numbers behind it (`evidence`), which chalicelib.domain.messages renders in German and
+English, plain or as statistics.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.domain.messages import Reason, read_reason, reason_text
 from chalicelib.domain.models import Bucket, Severity
 from chalicelib.domain.playbook import Rules
 
@@ -29,6 +32,13 @@ class Signal:
     name: str
     points: int
     reason: str
+    evidence: Reason | None = field(default=None, compare=False)
+
+
+def _signal(name: str, rules: Rules, values: dict[str, float], points: int | None = None) -> Signal:
+    evidence = Reason(name, values)
+    points = rules.severity.points.get(name, 0) if points is None else points
+    return Signal(name, points, reason_text(evidence, "de"), evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,10 @@ class Assessment:
     @property
     def reasons(self) -> tuple[str, ...]:
         return tuple(signal.reason for signal in self.signals)
+
+    @property
+    def evidence(self) -> tuple[Reason | None, ...]:
+        return tuple(signal.evidence for signal in self.signals)
 
     @property
     def topic(self) -> str:
@@ -113,10 +127,10 @@ def _negative_share_signal(window: Sequence[Bucket], base_rate: float, rules: Ru
     p_value = binomial_tail(negative, total, base_rate)
     if p_value >= rule.p_value or share < rule.min_share:
         return None
-    return Signal(
+    return _signal(
         "negative_share",
-        rules.severity.points.get("negative_share", 0),
-        f"{share:.0%} negativ ({negative} von {total}) statt üblich {base_rate:.0%} (p={p_value:.1e})",
+        rules,
+        {"share": share, "negative": negative, "total": total, "base_rate": base_rate, "p_value": p_value},
     )
 
 
@@ -126,23 +140,27 @@ def _count_signals(window: Sequence[Bucket], rules: Rules) -> list[Signal]:
     severe = sum(b.severe for b in window)
     if rules.risk_terms.enabled and risky >= rules.risk_terms.min_mentions:
         points = rules.severity.points.get("risk_terms", 0)
-        reason = f"{risky} Erwähnungen mit Risikobegriffen"
         if severe >= rules.risk_terms.min_mentions:
             points += rules.severity.points.get("severe_risk", 0)
-            reason += f", davon {severe} zu Sicherheit, Rückruf oder Gefahr"
-        signals.append(Signal("risk_terms", points, reason))
+        else:
+            severe = 0
+        signals.append(_signal("risk_terms", rules, {"mentions": risky, "severe": severe}, points))
     loud = sum(b.high_reach for b in window)
     if rules.high_reach.enabled and loud >= rules.high_reach.min_mentions:
         reach = sum(b.reach for b in window)
-        signals.append(
-            Signal(
-                "high_reach",
-                rules.severity.points.get("high_reach", 0),
-                f"{loud} Erwähnung(en) durch Medien oder reichweitenstarke Accounts "
-                f"(Reichweite {reach:,})".replace(",", "."),
-            )
-        )
+        signals.append(_signal("high_reach", rules, {"mentions": loud, "reach": reach}))
     return signals
+
+
+def _volume_signal(volume: VolumeSignalInput, rules: Rules) -> Signal:
+    """The detector's account (see volume.py) holds the numbers; a bare count and expectation will do."""
+    evidence = read_reason(volume.reason)
+    values = (
+        evidence.values
+        if evidence.signal == "volume"
+        else {"count": volume.observed, "expected": volume.expected}
+    )
+    return _signal("volume", rules, values)
 
 
 def _onset(window: Sequence[Bucket]) -> datetime | None:
@@ -167,11 +185,7 @@ def _velocity_signal(window: Sequence[Bucket], now: datetime, rules: Rules) -> S
     before = sum(b.total for b in window if now - 2 * span < b.start <= now - span)
     if not rule.enabled or recent < rule.min_mentions or recent < rule.growth * max(before, 1):
         return None
-    return Signal(
-        "velocity",
-        rules.severity.points.get("velocity", 0),
-        f"Beschleunigung: {recent} Erwähnungen in {rule.recent_minutes} Min nach {before} davor",
-    )
+    return _signal("velocity", rules, {"recent": recent, "minutes": rule.recent_minutes, "before": before})
 
 
 def _language_signal(window: Sequence[Bucket], baseline: Sequence[Bucket], rules: Rules) -> Signal | None:
@@ -193,11 +207,10 @@ def _language_signal(window: Sequence[Bucket], baseline: Sequence[Bucket], rules
         or first > rule.first_person_drop * base_first
     ):
         return None
-    return Signal(
+    return _signal(
         "firestorm_language",
-        rules.severity.points.get("firestorm_language", 0),
-        f"Empörungssprache: Erregung {arousal:.2f} statt {base_arousal:.2f} je Erwähnung, "
-        f"Ich-Form {first:.2f} statt {base_first:.2f}",
+        rules,
+        {"arousal": arousal, "base_arousal": base_arousal, "first": first, "base_first": base_first},
     )
 
 
@@ -214,7 +227,7 @@ def assess(
     base_rate = baseline_negative_rate(baseline, rules)
     signals: list[Signal] = []
     if rules.volume.enabled and volume.flagged and total >= rules.volume.min_mentions:
-        signals.append(Signal("volume", rules.severity.points.get("volume", 0), volume.reason))
+        signals.append(_volume_signal(volume, rules))
     share_signal = _negative_share_signal(window, base_rate, rules)
     if share_signal is not None:
         signals.append(share_signal)

@@ -28,6 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.messages import volume_evidence
+
 BUCKET_SECONDS = 300
 STATE_VERSION = 1
 _LN10 = math.log(10.0)
@@ -308,12 +310,10 @@ def _copy_state(state: dict[str, Any]) -> dict[str, Any]:
 def _reason(
     count: float, expected: float, width: int, window_sum: float, window_expected: float, score: float
 ) -> str:
-    """German, like every reason the crisis team reads."""
-    head = f"Volumen: {count:g} Erwähnungen in 5 Min statt {expected:.1f} erwartet"
-    if width == 1:
-        return f"{head} (p<1e-{int(score)})"
-    span = f"{width * BUCKET_SECONDS // 60} Min"
-    return f"{head}; {window_sum:g} in den letzten {span} statt {window_expected:.1f} (p<1e-{int(score)})"
+    """The detector's account in numbers; chalicelib.domain.messages turns it into plain German and
+    English for people, and keeps the statistics apart."""
+    minutes = width * BUCKET_SECONDS // 60
+    return volume_evidence(count, expected, minutes, window_sum, window_expected, score)
 
 
 # --------------------------------------------------------------------------- configuration and CLI path

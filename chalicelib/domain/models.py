@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from typing import Generic, Literal, TypeVar
 
@@ -53,9 +55,19 @@ class Role(enum.IntEnum):
 
 
 class IncidentStatus(enum.StrEnum):
+    """open -> acknowledged -> responding -> monitoring -> resolved -> reviewed, and reopen (lifecycle.py)."""
+
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+    RESPONDING = "responding"
+    MONITORING = "monitoring"
     RESOLVED = "resolved"
+    REVIEWED = "reviewed"
+
+    @property
+    def active(self) -> bool:
+        """The crisis is still being handled: one active incident per brand and topic."""
+        return self not in (IncidentStatus.RESOLVED, IncidentStatus.REVIEWED)
 
 
 class Frozen(BaseModel):
@@ -136,6 +148,16 @@ class Bucket(Frozen):
         return self.start + timedelta(seconds=BUCKET_SECONDS)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why one signal fired: its code and its numbers, or (signal "other") a text we cannot read.
+    domain/messages renders it for people; incidents keep it to show the statistics on request."""
+
+    signal: str
+    values: dict[str, float] = dataclass_field(default_factory=dict, hash=False)
+    text: str = ""
+
+
 MAX_TOPICS_PER_MENTION = 5
 
 
@@ -177,6 +199,24 @@ class TimelineEvent(Frozen):
     ref: str | None = None  # what the entry is about (an alert id), so that it is written once
 
 
+class Fact(Frozen):
+    """Something the team knows about the crisis. Drafts may state only verified facts."""
+
+    fact_id: str = Field(pattern=r"^F[0-9]{1,4}$")
+    text: str = Field(min_length=1, max_length=1000)
+    added_by: str
+    added_at: datetime
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_by is not None
+
+
+CRISIS_ROLES = ("Krisenleitung", "Kommunikation", "Recht", "Kundenservice", "Geschäftsführung")
+
+
 class Incident(Frozen):
     incident_id: str
     brand: str
@@ -196,7 +236,14 @@ class Incident(Frozen):
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     timeline: tuple[TimelineEvent, ...] = ()
+    reason_evidence: tuple[Reason | None, ...] = ()  # the numbers behind `reasons`, where known
+    facts: tuple[Fact, ...] = ()
+    assignments: dict[str, str] = Field(default_factory=dict)  # crisis role -> user id
     version: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status.active
 
 
 class DeliveryStatus(enum.StrEnum):

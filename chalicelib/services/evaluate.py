@@ -163,6 +163,7 @@ def _new_incident(brand: Brand, assessment: Assessment, now: datetime) -> Incide
         status=IncidentStatus.OPEN,
         severity=assessment.severity,
         reasons=assessment.reasons,
+        reason_evidence=assessment.evidence,
         topics=assessment.topics or (topic,),
         signals=tuple(s.name for s in assessment.signals),
         opened_at=now,
@@ -203,6 +204,7 @@ def _raise(incident: Incident, assessment: Assessment, now: datetime) -> Inciden
         update={
             "severity": assessment.severity,
             "reasons": assessment.reasons,
+            "reason_evidence": assessment.evidence,
             "topics": tuple(dict.fromkeys((*incident.topics, *assessment.topics))),
             "signals": tuple(dict.fromkeys((*incident.signals, *(s.name for s in assessment.signals)))),
             "updated_at": now,
@@ -255,9 +257,7 @@ def evaluate_brand(
         raised = update_incident(
             match.incident_id,
             lambda latest: (
-                _raise(latest, assessment, now)
-                if severity < latest.severity and latest.status is not IncidentStatus.RESOLVED
-                else None
+                _raise(latest, assessment, now) if severity < latest.severity and latest.is_active else None
             ),
             incidents=ports.incidents,
         )

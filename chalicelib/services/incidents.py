@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain import lifecycle
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
     Incident,
@@ -61,75 +62,94 @@ SAVE_ATTEMPTS = 5
 
 
 def update_incident(
-    incident_id: str, change: Callable[[Incident], Incident | None], *, incidents: IncidentRepository
+    incident_id: str,
+    change: Callable[[Incident], Incident | None],
+    *,
+    incidents: IncidentRepository,
+    expected_version: int | None = None,
 ) -> Incident | None:
     """Apply `change` to the latest version and save it; None when `change` finds nothing to do.
 
     Two writers that touch one incident (an acknowledgement, the rules job raising the severity, an
-    escalation) do not conflict in what they mean: on a version conflict, re-read and apply again."""
+    escalation) do not conflict in what they mean: on a version conflict, re-read and apply again.
+    A caller that acted on what it saw passes `expected_version`: if the incident changed since, 409."""
     for attempt in range(SAVE_ATTEMPTS):
-        changed = change(incidents.get(incident_id))
+        latest = incidents.get(incident_id)
+        if expected_version is not None and latest.version != expected_version:
+            raise Conflict(
+                "the incident changed since you loaded it; reload and try again",
+                [{"incident_id": incident_id, "version": latest.version, "expected": expected_version}],
+            )
+        changed = change(latest)
         if changed is None:
             return None
         try:
             return incidents.save(changed)
         except Conflict:
-            if attempt == SAVE_ATTEMPTS - 1:
+            if attempt == SAVE_ATTEMPTS - 1 or expected_version is not None:
                 raise
             logger.info("incident changed concurrently, retrying", incident_id=incident_id, attempt=attempt)
     raise AssertionError("unreachable")
 
 
-def _note_suffix(note: str | None) -> str:
-    return f": {note}" if note else ""
+def change_status(
+    incident_id: str,
+    to: IncidentStatus,
+    *,
+    incidents: IncidentRepository,
+    principal: Principal,
+    note: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Incident:
+    """Move an incident through its lifecycle. Acknowledging what someone has already taken on, or
+    resolving what is resolved, is harmless: the first one counts."""
+
+    def change(incident: Incident) -> Incident | None:
+        already = {
+            IncidentStatus.ACKNOWLEDGED: incident.acknowledged_at is not None and incident.is_active,
+            IncidentStatus.RESOLVED: incident.status in (IncidentStatus.RESOLVED, IncidentStatus.REVIEWED),
+        }
+        if already.get(to, incident.status is to):
+            return None
+        return lifecycle.transition(incident, to, actor=principal.name, now=now, note=note)
+
+    changed = update_incident(incident_id, change, incidents=incidents, expected_version=expected_version)
+    return changed or incidents.get(incident_id)
 
 
 def acknowledge(
     incident_id: str, *, incidents: IncidentRepository, principal: Principal, note: str | None, now: datetime
 ) -> Incident:
-    def change(incident: Incident) -> Incident | None:
-        if incident.status is IncidentStatus.RESOLVED:
-            raise Conflict("a resolved incident cannot be acknowledged", [{"status": incident.status.value}])
-        if incident.status is IncidentStatus.ACKNOWLEDGED:
-            return None  # acknowledging twice is harmless: the first acknowledgement counts
-        event = TimelineEvent(
-            at=now, kind="acknowledged", message="Bestätigt" + _note_suffix(note), actor=principal.name
-        )
-        return incident.model_copy(
-            update={
-                "status": IncidentStatus.ACKNOWLEDGED,
-                "acknowledged_at": now,
-                "acknowledged_by": principal.name,
-                "updated_at": now,
-                "timeline": (*incident.timeline, event),
-            }
-        )
-
-    return update_incident(incident_id, change, incidents=incidents) or incidents.get(incident_id)
+    return change_status(
+        incident_id, IncidentStatus.ACKNOWLEDGED, incidents=incidents, principal=principal, note=note, now=now
+    )
 
 
 def resolve(
     incident_id: str, *, incidents: IncidentRepository, principal: Principal, note: str | None, now: datetime
 ) -> Incident:
-    def change(incident: Incident) -> Incident | None:
-        if incident.status is IncidentStatus.RESOLVED:
-            return None
-        event = TimelineEvent(
-            at=now, kind="resolved", message="Gelöst" + _note_suffix(note), actor=principal.name
-        )
-        return incident.model_copy(
-            update={
-                "status": IncidentStatus.RESOLVED,
-                "acknowledged_at": incident.acknowledged_at or now,
-                "acknowledged_by": incident.acknowledged_by or principal.name,
-                "resolved_at": now,
-                "resolved_by": principal.name,
-                "updated_at": now,
-                "timeline": (*incident.timeline, event),
-            }
-        )
+    return change_status(
+        incident_id, IncidentStatus.RESOLVED, incidents=incidents, principal=principal, note=note, now=now
+    )
 
-    return update_incident(incident_id, change, incidents=incidents) or incidents.get(incident_id)
+
+def edit_desk(
+    incident_id: str,
+    change: Callable[[Incident], Incident],
+    *,
+    incidents: IncidentRepository,
+    expected_version: int | None = None,
+) -> Incident:
+    """A desk change (note, fact, roles) on the latest version; an unchanged incident is not saved."""
+
+    def apply(incident: Incident) -> Incident | None:
+        changed = change(incident)
+        return None if changed is incident else changed
+
+    return update_incident(
+        incident_id, apply, incidents=incidents, expected_version=expected_version
+    ) or incidents.get(incident_id)
 
 
 def escalate(

@@ -4,7 +4,17 @@ import { api, query } from "./api.js";
 import { fill, h } from "./dom.js";
 import { formatDateTime, formatDuration, has, t } from "./i18n.js";
 import { REFRESH_MS, reactionLine } from "./incidents.js";
-import { alertsTable, emptyLine, errorBox, loadingLine, mentionCard, severityBadge, statusChip } from "./ui.js";
+import {
+  alertsTable,
+  brandName,
+  emptyLine,
+  errorBox,
+  loadingLine,
+  mentionCard,
+  reasonsBlock,
+  severityBadge,
+  statusChip,
+} from "./ui.js";
 
 function card(titleKey, body, extraClass = "") {
   const id = `card-${titleKey.replace(/\W/g, "-")}`;
@@ -59,6 +69,7 @@ export function createIncidentView(ctx, incidentId) {
   let timer = null;
   let busy = false;
   let outcome = null; // the result of the last action: { success: key } or { error }
+  const statistics = { open: false }; // the statistics toggle stays as the user left it across refreshes
 
   const heading = h("h1", { tabindex: "-1", class: "detail-title" });
   const backLink = h("a", { href: "#/incidents", class: "back-link" });
@@ -114,7 +125,7 @@ export function createIncidentView(ctx, incidentId) {
         h(
           "dl",
           { class: "facts" },
-          fact("incident.brand", incident.brand),
+          fact("incident.brand", brandName(incident)),
           fact("incident.topic", incident.topic || t("none")),
           fact("incident.openedAt", timeValue(incident.opened_at)),
           fact("incident.detectedAt", timeValue(incident.detected_at)),
@@ -161,11 +172,11 @@ export function createIncidentView(ctx, incidentId) {
     }
     heading.textContent = incident.title || incident.incident_id;
     fill(headMeta, severityBadge(incident.severity), statusChip(incident.status), reactionLine(incident));
-    const reasons = incident.reasons || [];
+    const reasons = reasonsBlock(incident, { statistics: true, state: statistics, extraClass: "reasons--block" });
     const mentions = incident.top_mentions || [];
     fill(
       main,
-      reasons.length ? card("incident.reasons", h("ul", { class: "reasons reasons--block" }, reasons.map((r) => h("li", { text: r })))) : null,
+      reasons ? card("incident.reasons", h("div", { class: "reasons-card" }, reasons)) : null,
       card("incident.timeline", timelineList(incident.timeline)),
       card(
         "incident.mentions",

@@ -3,7 +3,7 @@
 import { api, query } from "./api.js";
 import { fill, h } from "./dom.js";
 import { formatDateTime, formatTime, t } from "./i18n.js";
-import { emptyLine, loadingLine, moreButton, severityBadge, statusChip } from "./ui.js";
+import { brandName, emptyLine, loadingLine, moreButton, reasonsBlock, severityBadge, statusChip } from "./ui.js";
 
 export const REFRESH_MS = 10_000;
 const PAGE_SIZE = 25;
@@ -51,13 +51,11 @@ function incidentItem(incident) {
       h(
         "p",
         { class: "incident__meta muted" },
-        h("span", { class: "incident__brand", text: incident.brand }),
+        h("span", { class: "incident__brand", text: brandName(incident) }),
         incident.topic ? h("span", { text: incident.topic }) : null,
         h("span", {}, `${t("incidents.opened")} `, h("time", { datetime: incident.opened_at, text: formatDateTime(incident.opened_at) })),
       ),
-      incident.reasons && incident.reasons.length
-        ? h("ul", { class: "reasons" }, incident.reasons.map((reason) => h("li", { text: reason })))
-        : null,
+      reasonsBlock(incident),
     ),
     h("div", { class: "incident__state" }, statusChip(incident.status), reactionLine(incident)),
   );

@@ -1,9 +1,54 @@
 // Shared building blocks: badges, error boxes, mention cards and alert rows.
 
 import { h, safeUrl } from "./dom.js";
-import { formatDateTime, formatNumber, formatScore, has, t } from "./i18n.js";
+import { formatDateTime, formatNumber, formatScore, has, language, t } from "./i18n.js";
 
 const SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4"];
+
+/** The brand as people know it ("Müller Haushaltsgeräte GmbH"), not its id. */
+export function brandName(incident) {
+  return incident.brand_name || incident.brand || t("none");
+}
+
+/** Why the incident fired, as plain sentences in the current language (German when no English is known). */
+export function plainReasons(incident) {
+  const german = incident.reasons || [];
+  const english = incident.reasons_en || [];
+  const reasons = language() === "en" && english.length === german.length ? english : german;
+  return reasons.map((reason) => String(reason).replace(/(\d) %/g, "$1\u00a0%")); // "17 %" stays on one line
+}
+
+/** The statistics behind the reasons, for those who check: [{ label, text }], only where there are some. */
+export function reasonStatistics(incident) {
+  const reasons = plainReasons(incident);
+  return (incident.reason_details || [])
+    .map((detail, index) => ({
+      label: has(`signal.${detail && detail.signal}`) ? t(`signal.${detail.signal}`) : reasons[index],
+      text: detail && (detail[language()] || detail.de),
+    }))
+    .filter((item) => item.text);
+}
+
+/** The plain reasons as a list; the statistics only behind a toggle (kept open across refreshes via `state`). */
+export function reasonsBlock(incident, { statistics = false, state = null, extraClass = "" } = {}) {
+  const reasons = plainReasons(incident);
+  if (!reasons.length) return null;
+  const list = h("ul", { class: `reasons ${extraClass}`.trim() }, reasons.map((reason) => h("li", { text: reason })));
+  const stats = statistics ? reasonStatistics(incident) : [];
+  if (!stats.length) return list;
+  const toggle = h(
+    "details",
+    { class: "reason-stats", open: Boolean(state && state.open) },
+    h("summary", { text: t("incident.statistics") }),
+    h(
+      "ul",
+      { class: "reason-stats__list" },
+      stats.map((item) => h("li", {}, h("span", { class: "reason-stats__label", text: `${item.label}: ` }), item.text)),
+    ),
+  );
+  if (state) toggle.addEventListener("toggle", () => (state.open = toggle.open));
+  return [list, toggle];
+}
 
 export function severityBadge(severity) {
   const known = SEVERITIES.includes(severity) ? severity.toLowerCase() : "unknown";

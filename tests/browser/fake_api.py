@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from chalicelib.domain.messages import reason_fields
+
 WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
 ASSET = re.compile(r"^/ui/([a-z0-9][a-z0-9_.-]{0,80}\.(js|css|svg|json))$")
 CONTENT_TYPES = {
@@ -38,6 +40,16 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+# Reasons as incidents store them; the API serves them through the same function as the real one:
+# plain German and English sentences, and the statistics apart (here: an incident stored with them).
+STORM_REASONS = (
+    "Volumen: 31 Erwähnungen in 5 Min statt 0.8 erwartet; 40 in den letzten 60 Min statt 9.6 (p<1e-12)",
+    "84% negativ (27 von 32) statt üblich 17% (p=2.2e-16)",
+    "12 Erwähnungen mit Risikobegriffen, davon 8 zu Sicherheit, Rückruf oder Gefahr",
+)
+BRAND_NAME = "Müller Haushaltsgeräte GmbH"
+
+
 def incident(
     incident_id: str, title: str, severity: str, status: str, opened_minutes_ago: int, **extra: Any
 ) -> dict[str, Any]:
@@ -47,11 +59,12 @@ def incident(
     return {
         "incident_id": incident_id,
         "brand": "mueller",
+        "brand_name": BRAND_NAME,
         "topic": extra.get("topic", "produkt"),
         "title": title,
         "status": status,
         "severity": severity,
-        "reasons": extra.get("reasons", ["Erwähnungen 6,2× über dem Normalwert"]),
+        **reason_fields(extra.get("reasons", ["25 Erwähnungen in 5 Minuten, sonst etwa 4"])),
         "opened_at": iso(opened),
         "updated_at": iso(resolved or acknowledged or opened),
         "detected_at": iso(opened),
@@ -97,7 +110,7 @@ def initial_state() -> dict[str, Any]:
             "open",
             7,
             topic="rueckruf",
-            reasons=["Erwähnungen 6,2× über dem Normalwert", "Risikobegriffe: Rückruf, gefährlich"],
+            reasons=STORM_REASONS,
         ),
         incident(
             "inc-2", "Lieferverzug <b>Hotline</b> überlastet", "SEV3", "acknowledged", 50, topic="service"

@@ -48,7 +48,15 @@ def test_a_responder_acknowledges_an_incident_and_switches_to_english(
     first = page.locator(".incident").first
     expect(first.locator(".badge")).to_have_text("SEV1")
     expect(first.locator(".badge")).to_have_class("badge badge--sev1")
-    expect(first).to_contain_text("Risikobegriffe: Rückruf, gefährlich")
+    expect(first.locator(".incident__brand")).to_have_text("Müller Haushaltsgeräte GmbH")
+    expect(first.locator(".reasons li")).to_have_text(
+        [
+            "31 Erwähnungen in 5 Minuten, sonst fast keine (in der letzten Stunde 40, sonst etwa 10)",
+            "84 % negativ (27 von 32), sonst etwa 17 %",
+            "12 Erwähnungen mit Risikobegriffen, davon 8 zu Sicherheit, Rückruf oder Gefahr",
+        ]
+    )
+    expect(first).not_to_contain_text("p =")  # no statistics in the list
     expect(first.locator(".timer")).to_have_text("seit 7 Min offen, unbestätigt")
     expect(first).to_contain_text("Eröffnet 26.11.2025, 09:53")  # 08:53 UTC shown in Berlin time
     # ...and text from the API is text, never markup
@@ -100,6 +108,71 @@ def test_a_responder_acknowledges_an_incident_and_switches_to_english(
     page.get_by_role("link", name="Incidents", exact=True).click()
     expect(page.locator(".incident").first.locator(".chip")).to_have_text("Acknowledged")
     expect(page.get_by_label("Severity")).to_be_visible()
+    assert console.errors == []
+
+
+def test_reasons_are_plain_and_the_statistics_wait_behind_a_toggle(page: Page, console: Console) -> None:
+    # Given a signed-in user on an incident whose reasons come with statistics
+    sign_in(page, "responder-key")
+    page.get_by_role("link", name="Rückruf-Gerüchte zum Kinderwagen „Flitzer“").click()
+    reasons = page.locator(".reasons-card")
+
+    # Then the plain reasons and the brand's name are there, and the p-values are not visible
+    expect(reasons.locator(".reasons li").nth(1)).to_have_text("84 % negativ (27 von 32), sonst etwa 17 %")
+    expect(page.locator(".facts")).to_contain_text("Müller Haushaltsgeräte GmbH")
+    p_value = reasons.get_by_text("p = 2,2·10⁻¹⁶", exact=False)
+    expect(p_value).to_be_hidden()
+    expect(reasons.get_by_text("p < 10⁻¹²", exact=False)).to_be_hidden()
+
+    # When the statistics toggle is opened
+    reasons.get_by_text("Statistik", exact=True).click()
+
+    # Then the statistics show, named by signal, and stay open across the ten-second refresh
+    expect(p_value).to_be_visible()
+    expect(reasons.locator(".reason-stats li")).to_have_text(
+        [
+            "Menge: Erwartet: 0,8 Erwähnungen in 5 Minuten, 9,6 in der letzten Stunde. "
+            "Negativ-Binomial-Test: p < 10⁻¹²",
+            "Negativer Anteil: Übliche Quote der Marke: 17 % negativ. Einseitiger Binomialtest: p = 2,2·10⁻¹⁶",
+        ]
+    )
+    page.clock.run_for(10_500)
+    expect(p_value).to_be_visible()
+
+    # When the language is switched to English, Then reasons and statistics are English
+    page.get_by_role("button", name="Switch to English").click()
+    expect(reasons.locator(".reasons li").nth(1)).to_have_text("84% negative (27 of 32), usually about 17%")
+    expect(reasons.get_by_text("Statistics", exact=True)).to_be_visible()
+    expect(reasons.get_by_text("One-sided binomial test: p = 2.2·10⁻¹⁶", exact=False)).to_be_visible()
+    assert console.errors == []
+
+
+def test_reasons_wrap_on_a_phone_without_horizontal_scrolling(page: Page, console: Console) -> None:
+    # Given a phone-sized screen (375 px)
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, "responder-key")
+    expect(page.locator(".incident")).to_have_count(3)
+
+    for where in ("list", "detail"):
+        if where == "detail":
+            page.get_by_role("link", name="Rückruf-Gerüchte zum Kinderwagen „Flitzer“").click()
+            page.locator(".reason-stats summary").click()
+            expect(page.locator(".reason-stats li").first).to_be_visible()
+        longest = page.locator(".reasons li").first
+        expect(longest).to_contain_text("31 Erwähnungen in 5 Minuten")
+        # Then the long reason wraps onto several lines inside the screen, at a readable size
+        box = longest.bounding_box()
+        style = longest.evaluate(
+            "el => ({size: parseFloat(getComputedStyle(el).fontSize), line: parseFloat(getComputedStyle(el).lineHeight)})"
+        )
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, (where, box)
+        assert box["height"] >= 2 * style["line"], (where, box, style)
+        assert style["size"] >= 14, (where, style)
+        # ...and nothing on the page scrolls sideways
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (where, overflow)
     assert console.errors == []
 
 

@@ -13,6 +13,7 @@ from chalicelib.ports import Storage
 from tests.contract.builders import (
     DEEPLY_NESTED_TOKEN,
     FORGED_TOKENS,
+    T0,
     every_page,
     incident,
     items,
@@ -272,3 +273,41 @@ def test_listing_incidents_rejects_a_token_it_did_not_issue(
     # Then it is told its input is invalid
     with pytest.raises(InvalidInput):
         storage.incidents.list(status=None, severity=None, brand=brand, limit=10, next_token=forged)
+
+
+def test_a_reopened_incident_is_active_again_unless_a_newer_one_holds_its_topic(
+    storage: Storage, brand: str
+) -> None:
+    # Given a resolved recall incident
+    first = storage.incidents.save(resolved(storage.incidents.create(incident(brand, "rueckruf"))))
+
+    # When it is reopened, Then it is the brand's active incident for the topic again, facts kept
+    reopened = storage.incidents.save(first.model_copy(update={"status": OPEN, "resolved_at": None}))
+    assert [i.incident_id for i in storage.incidents.active_for_brand(brand)] == [first.incident_id]
+    with pytest.raises(Conflict):
+        storage.incidents.create(incident(brand, "rueckruf"))
+
+    # Given it is resolved again and a newer incident opened for the topic
+    again = storage.incidents.save(resolved(reopened))
+    newer = storage.incidents.create(incident(brand, "rueckruf", opened_at=minutes(30)))
+
+    # When the old one is reopened, Then that conflicts and the newer one stays the active one
+    with pytest.raises(Conflict):
+        storage.incidents.save(again.model_copy(update={"status": OPEN, "resolved_at": None}))
+    assert [i.incident_id for i in storage.incidents.active_for_brand(brand)] == [newer.incident_id]
+    assert storage.incidents.get(first.incident_id).status is RESOLVED
+
+
+def test_facts_and_role_assignments_are_kept(storage: Storage, brand: str) -> None:
+    from chalicelib.domain.models import Fact
+
+    created = storage.incidents.create(incident(brand, "rueckruf"))
+    fact = Fact(
+        fact_id="F1", text="Serie 2024-07", added_by="Jonas", added_at=T0, verified_by="Anna", verified_at=T0
+    )
+    saved = storage.incidents.save(
+        created.model_copy(update={"facts": (fact,), "assignments": {"Krisenleitung": "anna-schmidt"}})
+    )
+    read = storage.incidents.get(created.incident_id)
+    assert read.facts == (fact,) and read.assignments == {"Krisenleitung": "anna-schmidt"}
+    assert read == saved

@@ -3,6 +3,7 @@ one transaction, so two rules runs cannot open the same crisis twice. Saves use 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -13,7 +14,7 @@ from chalicelib.adapters.dynamo.common import cancelled_by_condition, connection
 from chalicelib.adapters.dynamo.models import IncidentItem, TimelineEntry
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.models import Incident, IncidentStatus, Page, Severity, TimelineEvent
+from chalicelib.domain.models import Fact, Incident, IncidentStatus, Page, Reason, Severity, TimelineEvent
 
 
 def _marker_key(brand: str, topic: str) -> str:
@@ -40,8 +41,11 @@ class DynamoIncidentRepository:
 
     def save(self, incident: Incident) -> Incident:
         item = _incident_item(incident)
+        holds = _holds_marker(incident)
         try:
-            if incident.status is IncidentStatus.RESOLVED and _holds_marker(incident):
+            if incident.is_active and not holds:
+                self._reopen(item, incident)
+            elif not incident.is_active and holds:
                 marker = IncidentItem(_marker_key(incident.brand, incident.topic), kind="marker")
                 with TransactWrite(connection=connection_for(IncidentItem)) as tx:
                     tx.save(item)
@@ -62,6 +66,23 @@ class DynamoIncidentRepository:
                 ) from error
             raise
         return _incident(item)
+
+    def _reopen(self, item: IncidentItem, incident: Incident) -> None:
+        """An incident that becomes active again takes its topic's marker back, unless a newer
+        incident of the same brand and topic is open (Conflict)."""
+        marker = IncidentItem(_marker_key(incident.brand, incident.topic), kind="marker")
+        marker.incident_id = incident.incident_id
+        try:
+            with TransactWrite(connection=connection_for(IncidentItem)) as tx:
+                tx.save(item)
+                tx.save(marker, condition=IncidentItem.pk.does_not_exist())
+        except TransactWriteError as error:
+            if cancelled_by_condition(error) and not _holds_marker(incident):
+                raise Conflict(
+                    "another incident for this brand and topic is open; it cannot be reopened",
+                    [{"brand": incident.brand, "topic": incident.topic}],
+                ) from error
+            raise
 
     def get(self, incident_id: str) -> Incident:
         if not incident_id.startswith("INC-"):
@@ -124,7 +145,7 @@ def _holds_marker(incident: Incident) -> bool:
 
 
 def _incident_item(incident: Incident) -> IncidentItem:
-    active = incident.status is not IncidentStatus.RESOLVED
+    active = incident.is_active
     item = IncidentItem(
         incident.incident_id,
         kind="incident",
@@ -153,6 +174,17 @@ def _incident_item(incident: Incident) -> IncidentItem:
             )
             for e in incident.timeline
         ],
+        desk=json.dumps(
+            {
+                "facts": [fact.model_dump(mode="json") for fact in incident.facts],
+                "assignments": incident.assignments,
+                "reason_evidence": [
+                    None if e is None else {"signal": e.signal, "values": e.values, "text": e.text}
+                    for e in incident.reason_evidence
+                ],
+            },
+            ensure_ascii=False,
+        ),
     )
     if incident.version:
         item.version = incident.version
@@ -160,6 +192,7 @@ def _incident_item(incident: Incident) -> IncidentItem:
 
 
 def _incident(item: IncidentItem) -> Incident:
+    desk = json.loads(item.desk) if item.desk else {}
     return Incident(
         incident_id=item.pk,
         brand=item.brand or "",
@@ -189,5 +222,8 @@ def _incident(item: IncidentItem) -> Incident:
             )
             for e in (item.timeline or [])
         ),
+        facts=tuple(Fact.model_validate(fact) for fact in desk.get("facts", [])),
+        assignments=desk.get("assignments", {}),
+        reason_evidence=tuple(None if e is None else Reason(**e) for e in desk.get("reason_evidence", [])),
         version=int(item.version or 0),
     )

@@ -195,6 +195,7 @@ class IncidentItem(Model):
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
     timeline = ListAttribute(of=TimelineEntry, null=True)
+    desk = UnicodeAttribute(null=True)  # JSON: the response desk's facts and role assignments
     version = VersionAttribute()
 
     by_status = IncidentsByStatus()

@@ -61,7 +61,9 @@ CREATE TABLE IF NOT EXISTS incidents (
     doc         TEXT NOT NULL
 );
 -- One active incident per brand and topic: the database enforces it, as the marker item does in DynamoDB.
-CREATE UNIQUE INDEX IF NOT EXISTS incidents_one_active ON incidents (brand, topic) WHERE status != 'resolved';
+DROP INDEX IF EXISTS incidents_one_active;
+CREATE UNIQUE INDEX IF NOT EXISTS incidents_one_active_v2 ON incidents (brand, topic)
+    WHERE status NOT IN ('resolved', 'reviewed');
 CREATE INDEX IF NOT EXISTS incidents_by_opened ON incidents (opened_key);
 CREATE INDEX IF NOT EXISTS incidents_by_status ON incidents (status, opened_key);
 CREATE INDEX IF NOT EXISTS incidents_by_brand ON incidents (brand, opened_key);

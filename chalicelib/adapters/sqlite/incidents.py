@@ -93,8 +93,8 @@ class SqliteIncidentRepository:
     def active_for_brand(self, brand: str) -> list[Incident]:
         with self._db.snapshot() as conn:
             rows = conn.execute(
-                "SELECT doc, version FROM incidents WHERE brand = ? AND status != 'resolved'"
-                " ORDER BY opened_key",
+                "SELECT doc, version FROM incidents"
+                " WHERE brand = ? AND status NOT IN ('resolved', 'reviewed') ORDER BY opened_key",
                 (brand,),
             ).fetchall()
         return [_incident(row) for row in rows]

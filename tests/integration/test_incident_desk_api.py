@@ -1,0 +1,122 @@
+"""The response desk on an incident through the real API: lifecycle with versions, notes, facts and
+crisis roles, each in the timeline with who and when."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.services.ingest import ingest
+from tests.conftest import bearer
+from tests.factories import raw_mention
+
+pytestmark = pytest.mark.integration
+
+STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
+
+
+def _call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
+    response = getattr(api.http, method)(
+        path,
+        headers={**bearer(key), "Content-Type": "application/json"},
+        body=json.dumps(body) if body is not None else b"",
+    )
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+@pytest.fixture
+def incident_id(container: Any, api: Any, keys: dict) -> str:
+    """A fresh SEV1 incident (earlier ones of this module are resolved first)."""
+    from datetime import timedelta
+
+    for incident in container.incidents.active_for_brand("mueller"):
+        _call(api, "post", f"/incidents/{incident.incident_id}/resolve", keys["admin"])
+    container.clock.advance(days=2)
+    now = container.clock()
+    storm = [raw_mention(STORM, at=now - timedelta(seconds=9 * i)) for i in range(30)]
+    ingest(storm, enricher=container.enricher, mentions=container.mentions)
+    import app as chalice_app
+    from chalicelib.local.scheduler import Scheduler
+
+    result = Scheduler(chalice_app.app, "eu-central-1", on_error=lambda *_: None).invoke("evaluate_rules")
+    return str(result["opened"][0])
+
+
+def test_the_lifecycle_with_versions_and_reopen(api: Any, keys: dict, incident_id: str) -> None:
+    responder, path = keys["responder"], f"/incidents/{incident_id}"
+    opened = _call(api, "get", path, responder)[1]
+    version = opened["version"]
+    # A new incident keeps the numbers behind its plain reasons: the statistics behind the toggle
+    volume = next(d for d in opened["reason_details"] if d["signal"] == "volume")
+    assert "p" in (volume["de"] or "") and "p =" not in " ".join(opened["reasons"])
+
+    status, body = _call(
+        api, "post", f"{path}/status", responder, {"status": "responding", "version": version}
+    )
+    assert status == 200 and body["status"] == "responding" and body["acknowledged_by"] == "responder tester"
+
+    # Acting on what one saw before someone else's change is refused; without a version it applies
+    status, body = _call(
+        api, "post", f"{path}/status", responder, {"status": "monitoring", "version": version}
+    )
+    assert status == 409 and body["error"]["code"] == "conflict"
+    assert (
+        _call(api, "post", f"{path}/status", responder, {"status": "monitoring"})[1]["status"] == "monitoring"
+    )
+
+    # An invalid step is a 409 that says what is allowed; a made-up status a field-level 400
+    status, body = _call(api, "post", f"{path}/status", responder, {"status": "reviewed"})
+    assert status == 409 and body["error"]["code"] == "invalid_transition"
+    assert body["error"]["details"][0]["allowed"] == ["resolved", "responding"]
+    status, body = _call(api, "post", f"{path}/status", responder, {"status": "vergessen"})
+    assert status == 400 and body["error"]["details"][0]["field"] == "body.status"
+
+    assert _call(api, "post", f"{path}/resolve", responder)[1]["status"] == "resolved"
+    reopened = _call(api, "post", f"{path}/status", responder, {"status": "open", "note": "Neue Welle"})[1]
+    assert reopened["status"] == "open" and reopened["resolved_at"] is None
+    kinds = [event["kind"] for event in _call(api, "get", path, keys["viewer"])[1]["timeline"]]
+    assert kinds[-4:] == ["responding", "monitoring", "resolved", "reopened"]
+    assert _call(api, "post", f"{path}/status", keys["viewer"], {"status": "resolved"})[0] == 403
+
+
+def test_notes_facts_and_roles_land_in_the_timeline_with_who(api: Any, keys: dict, incident_id: str) -> None:
+    responder, path = keys["responder"], f"/incidents/{incident_id}"
+    assert _call(api, "post", f"{path}/notes", responder, {"text": "Hotline verstärkt"})[0] == 200
+    status, body = _call(api, "post", f"{path}/facts", responder, {"text": "Betroffen: Serie 2024-07"})
+    assert status == 200 and body["facts"] == [
+        {
+            "fact_id": "F1",
+            "text": "Betroffen: Serie 2024-07",
+            "added_by": "responder tester",
+            "added_at": body["facts"][0]["added_at"],
+            "verified": False,
+            "verified_by": None,
+            "verified_at": None,
+        }
+    ]
+    verified = _call(api, "post", f"{path}/facts/F1/verify", keys["approver"])[1]["facts"][0]
+    assert verified["verified"] and verified["verified_by"] == "approver tester"
+    assert _call(api, "post", f"{path}/facts/F7/verify", responder)[0] == 400
+
+    roles = {"Krisenleitung": "anna-schmidt", "Kommunikation": "jonas-weber"}
+    status, body = _call(api, "put", f"{path}/roles", responder, {"assignments": roles})
+    assert status == 200 and body["assignments"] == roles
+    status, body = _call(api, "put", f"{path}/roles", responder, {"assignments": {"Recht": "niemand-da"}})
+    assert status == 400
+
+    timeline = _call(api, "get", path, keys["viewer"])[1]["timeline"]
+    desk = [
+        (e["kind"], e["actor"])
+        for e in timeline
+        if e["kind"] in ("note", "fact_added", "fact_verified", "roles")
+    ]
+    assert desk == [
+        ("note", "responder tester"),
+        ("fact_added", "responder tester"),
+        ("fact_verified", "approver tester"),
+        ("roles", "responder tester"),
+    ]
+    assert _call(api, "post", f"{path}/notes", responder, {"text": ""})[0] == 400
+    assert _call(api, "post", "/incidents/INC-20990101-FFFFFF/notes", responder, {"text": "x"})[0] == 404
