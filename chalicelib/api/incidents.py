@@ -37,6 +37,11 @@ def list_incidents(principal: Principal) -> Response:
 @bp.route("/incidents/{incident_id}", methods=["GET"])
 @endpoint(bp, Role.VIEWER)
 def get_incident(principal: Principal, incident_id: str) -> Response:
+    return _detail(incident_id)
+
+
+def _detail(incident_id: str) -> Response:
+    """An incident as the desk shows it: timeline, top mentions, facts, roles, playbook and checklist."""
     container = deps.container()
     detail = incident_service.incident_detail(
         incident_id,
@@ -44,8 +49,9 @@ def get_incident(principal: Principal, incident_id: str) -> Response:
         mentions=container.mentions,
         window_minutes=container.playbook.rules.window_minutes,
         now=container.clock(),
+        library=container.crisis_playbooks,
     )
-    return json_response(schemas.incident_detail(detail.incident, detail.top_mentions))
+    return json_response(schemas.incident_detail(detail.incident, detail.top_mentions, detail.playbook))
 
 
 _STATUS_METRICS = {
@@ -82,14 +88,7 @@ def _desk(incident_id: str, version: int | None, change: Callable[[Incident], In
         incident_id, change, incidents=container.incidents, expected_version=version
     )
     metrics.add_metric(name="IncidentUpdated", unit="Count", value=1)
-    detail = incident_service.incident_detail(
-        incident.incident_id,
-        incidents=container.incidents,
-        mentions=container.mentions,
-        window_minutes=container.playbook.rules.window_minutes,
-        now=container.clock(),
-    )
-    return json_response(schemas.incident_detail(detail.incident, detail.top_mentions))
+    return _detail(incident.incident_id)
 
 
 @bp.route("/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
@@ -178,3 +177,42 @@ def list_alerts(principal: Principal) -> Response:
     return json_response(
         {"items": [schemas.delivery_view(d) for d in page.items], "next_token": page.next_token}
     )
+
+
+@bp.route("/incidents/{incident_id}/playbook", methods=["PUT"], content_types=ACCEPTED_CONTENT_TYPES)
+@endpoint(bp, Role.RESPONDER)
+def choose_playbook(principal: Principal, incident_id: str) -> Response:
+    body = parse_json_body(bp, schemas.PlaybookChoice)
+    container = deps.container()
+    incident_service.choose_playbook(
+        incident_id,
+        body.playbook_id,
+        incidents=container.incidents,
+        library=container.crisis_playbooks,
+        principal=principal,
+        now=container.clock(),
+        expected_version=body.version,
+    )
+    metrics.add_metric(name="IncidentUpdated", unit="Count", value=1)
+    return _detail(incident_id)
+
+
+@bp.route(
+    "/incidents/{incident_id}/checklist/{item_id}", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES
+)
+@endpoint(bp, Role.RESPONDER)
+def tick_checklist(principal: Principal, incident_id: str, item_id: str) -> Response:
+    body = parse_json_body(bp, schemas.TickBody, required=False)
+    container = deps.container()
+    incident_service.tick_checklist(
+        incident_id,
+        item_id,
+        body.done,
+        incidents=container.incidents,
+        library=container.crisis_playbooks,
+        principal=principal,
+        now=container.clock(),
+        expected_version=body.version,
+    )
+    metrics.add_metric(name="ChecklistItemTicked", unit="Count", value=1)
+    return _detail(incident_id)

@@ -8,7 +8,18 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain.messages import brand_display_name, reason_fields
-from chalicelib.domain.models import ApiKey, Delivery, Incident, IncidentStatus, Mention, Role, Severity, User
+from chalicelib.domain.models import (
+    ApiKey,
+    Delivery,
+    Incident,
+    IncidentStatus,
+    Mention,
+    Role,
+    Severity,
+    Tick,
+    User,
+)
+from chalicelib.services.incidents import PlaybookInUse
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
@@ -64,6 +75,16 @@ class TextBody(Request):
 
 
 class VersionBody(Request):
+    version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
+
+
+class PlaybookChoice(Request):
+    playbook_id: str = Field(min_length=1, max_length=60)
+    version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
+
+
+class TickBody(Request):
+    done: bool = True
     version: int | None = Field(default=None, ge=1, description="409 if the incident changed since")
 
 
@@ -139,7 +160,42 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
     }
 
 
-def incident_detail(incident: Incident, top_mentions: list[Mention]) -> dict[str, Any]:
+def _tick_view(tick: Tick | None) -> dict[str, Any]:
+    return {
+        "done": tick is not None,
+        "done_by": tick.done_by if tick else None,
+        "done_at": _iso(tick.done_at) if tick else None,
+    }
+
+
+def playbook_view(incident: Incident, in_use: PlaybookInUse | None) -> dict[str, Any]:
+    """The incident's crisis playbook and its first-hour checklist as the team ticked it."""
+    if in_use is None:
+        return {}
+    playbook = in_use.playbook
+    return {
+        "playbook": {
+            "id": playbook.id,
+            "title": playbook.title.model_dump(),
+            "selected": "manual" if in_use.manual else "auto",
+        },
+        "checklist": [
+            {
+                "item_id": item.id,
+                "text": item.text.model_dump(),
+                "role": item.role,
+                "due_minutes": item.due_minutes,
+                "due_at": _iso(incident.detected_at + timedelta(minutes=item.due_minutes)),
+                **_tick_view(incident.checklist.get(item.id)),
+            }
+            for item in playbook.first_hour
+        ],
+    }
+
+
+def incident_detail(
+    incident: Incident, top_mentions: list[Mention], playbook: PlaybookInUse | None = None
+) -> dict[str, Any]:
     return {
         **incident_summary(incident),
         "timeline": [
@@ -166,6 +222,7 @@ def incident_detail(incident: Incident, top_mentions: list[Mention]) -> dict[str
             for fact in incident.facts
         ],
         "assignments": dict(incident.assignments),
+        **playbook_view(incident, playbook),
     }
 
 

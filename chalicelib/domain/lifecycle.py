@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.errors import Conflict, InvalidInput
-from chalicelib.domain.models import CRISIS_ROLES, Fact, Incident, IncidentStatus, TimelineEvent
+from chalicelib.domain.models import CRISIS_ROLES, Fact, Incident, IncidentStatus, Tick, TimelineEvent
 
 S = IncidentStatus
 TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
@@ -133,4 +133,46 @@ def assign_roles(
     event = TimelineEvent(at=now, kind="roles", message="Rollen: " + "; ".join(lines), actor=actor)
     return incident.model_copy(
         update={"assignments": current, "updated_at": now, "timeline": (*incident.timeline, event)}
+    )
+
+
+def set_playbook(incident: Incident, playbook_id: str, title: str, *, actor: str, now: datetime) -> Incident:
+    """A responder chooses the crisis playbook; ticks of items the new one shares are kept."""
+    if incident.playbook_id == playbook_id:
+        return incident
+    event = TimelineEvent(at=now, kind="playbook", message=f"Playbook: {title}", actor=actor)
+    return incident.model_copy(
+        update={"playbook_id": playbook_id, "updated_at": now, "timeline": (*incident.timeline, event)}
+    )
+
+
+def tick(
+    incident: Incident,
+    item_id: str,
+    done: bool,
+    *,
+    playbook_id: str,
+    item_text: str,
+    actor: str,
+    now: datetime,
+) -> Incident:
+    """Mark a checklist item of the incident's playbook done (or not done again); the playbook in use
+    is recorded, so the checklist a person ticked stays the one shown."""
+    if (item_id in incident.checklist) == done:
+        return incident
+    checklist = dict(incident.checklist)
+    if done:
+        checklist[item_id] = Tick(done_by=actor, done_at=now)
+        message = f"Erledigt: {item_text}"
+    else:
+        checklist.pop(item_id)
+        message = f"Wieder offen: {item_text}"
+    event = TimelineEvent(at=now, kind="checklist", message=message, actor=actor, ref=item_id)
+    return incident.model_copy(
+        update={
+            "checklist": checklist,
+            "playbook_id": playbook_id,
+            "updated_at": now,
+            "timeline": (*incident.timeline, event),
+        }
     )

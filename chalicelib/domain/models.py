@@ -217,6 +217,13 @@ class Fact(Frozen):
 CRISIS_ROLES = ("Krisenleitung", "Kommunikation", "Recht", "Kundenservice", "Geschäftsführung")
 
 
+class Tick(Frozen):
+    """A checklist item marked done: by whom and when."""
+
+    done_by: str
+    done_at: datetime
+
+
 class Incident(Frozen):
     incident_id: str
     brand: str
@@ -239,6 +246,8 @@ class Incident(Frozen):
     reason_evidence: tuple[Reason | None, ...] = ()  # the numbers behind `reasons`, where known
     facts: tuple[Fact, ...] = ()
     assignments: dict[str, str] = Field(default_factory=dict)  # crisis role -> user id
+    playbook_id: str | None = None  # chosen by a responder; None: selected from the topics when shown
+    checklist: dict[str, Tick] = Field(default_factory=dict)  # checklist item id -> done
     version: int = 0
 
     @property

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib.domain import lifecycle
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.models import (
     Incident,
     IncidentStatus,
@@ -22,6 +23,9 @@ from chalicelib.observability import logger
 from chalicelib.ports import IncidentRepository, MentionRepository, OutboxRepository
 from chalicelib.services.alerts import enqueue_alert
 
+if TYPE_CHECKING:  # jinja2 and the playbooks load where a route needs them, not in every function
+    from chalicelib.domain.crisis import CrisisLibrary, CrisisPlaybook
+
 TOP_MENTIONS = 10
 
 
@@ -29,6 +33,78 @@ TOP_MENTIONS = 10
 class IncidentDetail:
     incident: Incident
     top_mentions: list[Mention]
+    playbook: PlaybookInUse | None = None
+
+
+@dataclass(frozen=True)
+class PlaybookInUse:
+    playbook: CrisisPlaybook
+    manual: bool  # chosen by a responder, not selected from the topics
+
+
+def playbook_in_use(incident: Incident, library: CrisisLibrary) -> PlaybookInUse:
+    """The crisis playbook the team works with: the one a responder chose (or ticked items of), else
+    the one the incident's risk categories and hashtags select."""
+    chosen = library.get(incident.playbook_id) if incident.playbook_id else None
+    if chosen is not None:
+        return PlaybookInUse(chosen, manual=True)
+    from chalicelib.domain.crisis import playbook_for_incident
+
+    selected = library.get(playbook_for_incident(library, incident).playbook_id) or library.fallback
+    return PlaybookInUse(selected, manual=False)
+
+
+def choose_playbook(
+    incident_id: str,
+    playbook_id: str,
+    *,
+    incidents: IncidentRepository,
+    library: CrisisLibrary,
+    principal: Principal,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Incident:
+    playbook = library.get(playbook_id)
+    if playbook is None:
+        raise InvalidInput("no such crisis playbook", [{"field": "body.playbook_id", "message": playbook_id}])
+    return edit_desk(
+        incident_id,
+        lambda i: lifecycle.set_playbook(i, playbook.id, playbook.title.de, actor=principal.name, now=now),
+        incidents=incidents,
+        expected_version=expected_version,
+    )
+
+
+def tick_checklist(
+    incident_id: str,
+    item_id: str,
+    done: bool,
+    *,
+    incidents: IncidentRepository,
+    library: CrisisLibrary,
+    principal: Principal,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Incident:
+    def change(incident: Incident) -> Incident:
+        playbook = playbook_in_use(incident, library).playbook
+        item = next((i for i in playbook.first_hour if i.id == item_id), None)
+        if item is None:
+            raise NotFound(
+                "the incident's playbook has no such checklist item",
+                [{"item_id": item_id, "playbook_id": playbook.id}],
+            )
+        return lifecycle.tick(
+            incident,
+            item_id,
+            done,
+            playbook_id=playbook.id,
+            item_text=item.text.de,
+            actor=principal.name,
+            now=now,
+        )
+
+    return edit_desk(incident_id, change, incidents=incidents, expected_version=expected_version)
 
 
 def list_incidents(
@@ -50,12 +126,13 @@ def incident_detail(
     mentions: MentionRepository,
     window_minutes: int,
     now: datetime,
+    library: CrisisLibrary | None = None,
 ) -> IncidentDetail:
     incident = incidents.get(incident_id)
     since = incident.first_signal_at - timedelta(minutes=window_minutes)
     until = incident.resolved_at or now
     top = mentions.top_for_incident(incident.brand, since, until, TOP_MENTIONS)
-    return IncidentDetail(incident, top)
+    return IncidentDetail(incident, top, playbook_in_use(incident, library) if library else None)
 
 
 SAVE_ATTEMPTS = 5

@@ -299,15 +299,24 @@ def test_a_reopened_incident_is_active_again_unless_a_newer_one_holds_its_topic(
 
 
 def test_facts_and_role_assignments_are_kept(storage: Storage, brand: str) -> None:
-    from chalicelib.domain.models import Fact
+    from chalicelib.domain.models import Fact, Tick
 
     created = storage.incidents.create(incident(brand, "rueckruf"))
     fact = Fact(
         fact_id="F1", text="Serie 2024-07", added_by="Jonas", added_at=T0, verified_by="Anna", verified_at=T0
     )
+    tick = Tick(done_by="Anna", done_at=T0)
     saved = storage.incidents.save(
-        created.model_copy(update={"facts": (fact,), "assignments": {"Krisenleitung": "anna-schmidt"}})
+        created.model_copy(
+            update={
+                "facts": (fact,),
+                "assignments": {"Krisenleitung": "anna-schmidt"},
+                "playbook_id": "datenpanne",
+                "checklist": {"lagebild": tick},
+            }
+        )
     )
     read = storage.incidents.get(created.incident_id)
     assert read.facts == (fact,) and read.assignments == {"Krisenleitung": "anna-schmidt"}
+    assert read.playbook_id == "datenpanne" and read.checklist == {"lagebild": tick}
     assert read == saved

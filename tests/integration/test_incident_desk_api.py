@@ -120,3 +120,31 @@ def test_notes_facts_and_roles_land_in_the_timeline_with_who(api: Any, keys: dic
     ]
     assert _call(api, "post", f"{path}/notes", responder, {"text": ""})[0] == 400
     assert _call(api, "post", "/incidents/INC-20990101-FFFFFF/notes", responder, {"text": "x"})[0] == 404
+
+
+def test_the_recall_storm_gets_the_recall_playbook_and_its_checklist_is_ticked(
+    api: Any, keys: dict, incident_id: str
+) -> None:
+    responder, path = keys["responder"], f"/incidents/{incident_id}"
+    detail = _call(api, "get", path, keys["viewer"])[1]
+    assert detail["playbook"] == {
+        "id": "produktmangel-rueckruf",
+        "title": detail["playbook"]["title"],
+        "selected": "auto",
+    }
+    first = detail["checklist"][0]
+    assert first["done"] is False and first["text"]["de"] and first["due_at"] > detail["detected_at"]
+
+    status, ticked = _call(api, "post", f"{path}/checklist/{first['item_id']}", responder, {"done": True})
+    assert status == 200
+    item = next(i for i in ticked["checklist"] if i["item_id"] == first["item_id"])
+    assert item["done"] and item["done_by"] == "responder tester"
+    assert ticked["timeline"][-1]["message"] == f"Erledigt: {first['text']['de']}"
+    assert _call(api, "post", f"{path}/checklist/nicht-da", responder, {"done": True})[0] == 404
+
+    # A responder switches to the data-breach playbook; an unknown playbook is a field-level 400
+    status, switched = _call(api, "put", f"{path}/playbook", responder, {"playbook_id": "datenpanne"})
+    assert status == 200 and switched["playbook"]["id"] == "datenpanne"
+    assert switched["playbook"]["selected"] == "manual"
+    status, body = _call(api, "put", f"{path}/playbook", responder, {"playbook_id": "gibt-es-nicht"})
+    assert status == 400 and body["error"]["details"][0]["field"] == "body.playbook_id"

@@ -107,3 +107,25 @@ def test_roles_go_to_known_people_and_unknown_roles_or_people_are_refused() -> N
             incident, {"Hausmeister": "anna-schmidt", "Recht": "nobody"}, names, actor="A", now=NOW
         )
     assert [d["field"] for d in refused.value.details] == ["body.Hausmeister", "body"]
+
+
+def test_a_checklist_item_is_ticked_once_by_a_person_and_can_be_reopened() -> None:
+    ticked = lifecycle.tick(
+        _incident(), "lagebild", True, playbook_id="p", item_text="Lagebild", actor="Anna", now=NOW
+    )
+    assert ticked.checklist["lagebild"].done_by == "Anna" and ticked.playbook_id == "p"
+    assert ticked.timeline[-1].message == "Erledigt: Lagebild" and ticked.timeline[-1].ref == "lagebild"
+    again = lifecycle.tick(
+        ticked, "lagebild", True, playbook_id="p", item_text="Lagebild", actor="Ben", now=NOW
+    )
+    assert again is ticked
+    reopened = lifecycle.tick(
+        ticked, "lagebild", False, playbook_id="p", item_text="Lagebild", actor="Ben", now=NOW
+    )
+    assert reopened.checklist == {} and reopened.timeline[-1].message == "Wieder offen: Lagebild"
+
+
+def test_choosing_the_playbook_in_use_again_changes_nothing() -> None:
+    chosen = lifecycle.set_playbook(_incident(), "datenpanne", "Datenpanne", actor="Anna", now=NOW)
+    assert chosen.playbook_id == "datenpanne" and chosen.timeline[-1].message == "Playbook: Datenpanne"
+    assert lifecycle.set_playbook(chosen, "datenpanne", "Datenpanne", actor="Ben", now=NOW) is chosen

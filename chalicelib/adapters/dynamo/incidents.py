@@ -14,7 +14,16 @@ from chalicelib.adapters.dynamo.common import cancelled_by_condition, connection
 from chalicelib.adapters.dynamo.models import IncidentItem, TimelineEntry
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.models import Fact, Incident, IncidentStatus, Page, Reason, Severity, TimelineEvent
+from chalicelib.domain.models import (
+    Fact,
+    Incident,
+    IncidentStatus,
+    Page,
+    Reason,
+    Severity,
+    Tick,
+    TimelineEvent,
+)
 
 
 def _marker_key(brand: str, topic: str) -> str:
@@ -178,6 +187,10 @@ def _incident_item(incident: Incident) -> IncidentItem:
             {
                 "facts": [fact.model_dump(mode="json") for fact in incident.facts],
                 "assignments": incident.assignments,
+                "playbook_id": incident.playbook_id,
+                "checklist": {
+                    item: tick.model_dump(mode="json") for item, tick in incident.checklist.items()
+                },
                 "reason_evidence": [
                     None if e is None else {"signal": e.signal, "values": e.values, "text": e.text}
                     for e in incident.reason_evidence
@@ -224,6 +237,8 @@ def _incident(item: IncidentItem) -> Incident:
         ),
         facts=tuple(Fact.model_validate(fact) for fact in desk.get("facts", [])),
         assignments=desk.get("assignments", {}),
+        playbook_id=desk.get("playbook_id"),
+        checklist={item: Tick.model_validate(tick) for item, tick in desk.get("checklist", {}).items()},
         reason_evidence=tuple(None if e is None else Reason(**e) for e in desk.get("reason_evidence", [])),
         version=int(item.version or 0),
     )
