@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state", "users")
+TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state", "users", "drafts")
 
 
 class Settings(BaseSettings):
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     table_prefix: str = Field(default="krisenradar-local-", pattern=r"^[A-Za-z0-9_.-]{1,200}$")
     alert_topic_arn: str = ""
     ingest_secret_name: str = ""
+    link_secret_name: str = ""
+    link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
     playbooks_dir: Path = PROJECT_ROOT / "playbooks"
     public_url: str = "http://localhost:8000"
     mention_retention_days: int = Field(default=90, ge=1, le=3650)
@@ -64,6 +66,11 @@ class Settings(BaseSettings):
     def ingest_secret_id(self) -> str:
         """The Secrets Manager secret that signs pushed mentions (HMAC-SHA256)."""
         return self.ingest_secret_name or f"krisenradar/{self.stage}/ingest-hmac"
+
+    @property
+    def link_secret_id(self) -> str:
+        """The Secrets Manager secret that signs the links in alerts (HMAC-SHA256)."""
+        return self.link_secret_name or f"krisenradar/{self.stage}/link-signing"
 
 
 @lru_cache(maxsize=1)

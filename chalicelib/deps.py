@@ -14,6 +14,7 @@ from chalicelib.domain.playbook import Playbook
 from chalicelib.ports import (
     ApiKeyRepository,
     BucketRepository,
+    DraftRepository,
     IncidentRepository,
     MentionRepository,
     Notifier,
@@ -22,6 +23,7 @@ from chalicelib.ports import (
     Source,
     StateRepository,
     Storage,
+    SubscriptionSync,
     TextAnalyzer,
     UserRepository,
 )
@@ -30,6 +32,7 @@ from chalicelib.services.ingest import Enricher
 
 if TYPE_CHECKING:  # jinja2 and the playbooks load only where a route needs them (cold start)
     from chalicelib.domain.crisis import CrisisLibrary
+    from chalicelib.services.alerts import Alerting
 
 
 def _now() -> datetime:
@@ -105,6 +108,10 @@ class Container:
     def users(self) -> UserRepository:
         return self.storage.users
 
+    @property
+    def drafts(self) -> DraftRepository:
+        return self.storage.drafts
+
     @cached_property
     def seeded_users(self) -> UserRepository:
         """The users, with the playbook's team members that are missing created once per cold start."""
@@ -116,6 +123,18 @@ class Container:
     @cached_property
     def ports(self) -> Ports:
         return Ports(buckets=self.buckets, incidents=self.incidents, state=self.state, outbox=self.outbox)
+
+    @property
+    def alerting(self) -> Alerting:
+        from chalicelib.services.alerts import Alerting
+
+        return Alerting(
+            playbook=self.playbook,
+            users=self.seeded_users,
+            secrets=self.secrets,
+            public_url=self.settings.public_url,
+            link_ttl=timedelta(minutes=self.settings.link_ttl_minutes),
+        )
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -130,10 +149,19 @@ class Container:
         return SnsNotifier(client, self.settings.alert_topic_arn)
 
     @cached_property
+    def subscriptions(self) -> SubscriptionSync:
+        import boto3
+
+        from chalicelib.adapters.subscriptions import SnsSubscriptions
+
+        client = boto3.client("sns", region_name=self.settings.region)
+        return SnsSubscriptions(client, self.settings.alert_topic_arn)
+
+    @cached_property
     def secrets(self) -> SecretProvider:
         from chalicelib.adapters.secrets import ManagedSecrets
 
-        return ManagedSecrets(self.settings.ingest_secret_id)
+        return ManagedSecrets(self.settings.ingest_secret_id, self.settings.link_secret_id)
 
     @cached_property
     def analyzer(self) -> TextAnalyzer:

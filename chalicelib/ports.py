@@ -9,10 +9,10 @@ from typing import Any, Protocol
 
 from chalicelib.analysis.types import TextAnalysis
 from chalicelib.domain.models import (
-    AlertMessage,
     ApiKey,
     Bucket,
     Delivery,
+    Draft,
     Incident,
     IncidentStatus,
     Mention,
@@ -125,9 +125,35 @@ class UserRepository(Protocol):
         """Every user, by id (a crisis team, not a customer base: one query, no paging)."""
 
 
+class DraftRepository(Protocol):
+    """Reply drafts and their review (four eyes); `version` is the optimistic lock."""
+
+    def create(self, draft: Draft) -> Draft:
+        """Store a new draft with version 1 (Conflict if the id exists)."""
+
+    def save(self, draft: Draft) -> Draft:
+        """Save with optimistic locking (Conflict if someone else saved first)."""
+
+    def get(self, draft_id: str) -> Draft:
+        """NotFound if there is none."""
+
+    def list_for_incident(self, incident_id: str, *, limit: int, next_token: str | None) -> Page[Draft]:
+        """The incident's drafts, newest first."""
+
+    def mention(self, mention_id: str) -> Mention | None:
+        """The mention a draft answers (`platform#native_id`), or None. Read-only; it lives here
+        until MentionRepository has a get of its own."""
+
+
 class Notifier(Protocol):
-    def publish(self, message: AlertMessage, escalation_level: int) -> str:
-        """Hand one alert to the notification service; returns its message id (DeliveryFailed on error)."""
+    def publish(self, delivery: Delivery) -> str:
+        """Hand one delivery to the notification service, addressed to its recipient; returns its
+        message id (DeliveryFailed on error)."""
+
+
+class SubscriptionSync(Protocol):
+    def sync(self, users: Sequence[User]) -> int:
+        """Make every person's alert subscriptions match their addresses; returns how many changed."""
 
 
 class TextAnalyzer(Protocol):
@@ -136,6 +162,9 @@ class TextAnalyzer(Protocol):
 
 class SecretProvider(Protocol):
     def ingest_secret(self) -> bytes: ...
+
+    def link_secret(self) -> bytes:
+        """Signs the links in alerts (domain/links.py)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +178,7 @@ class Storage:
     api_keys: ApiKeyRepository
     state: StateRepository
     users: UserRepository
+    drafts: DraftRepository
 
 
 @dataclass(frozen=True)

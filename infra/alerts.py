@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 from aws_cdk import Duration
 from aws_cdk import aws_sns as sns
@@ -12,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from chalicelib.domain.playbook import Team
+from chalicelib.domain.routing import INTEGRATIONS, filter_policy
 from chalicelib.domain.routing import subscriptions as team_subscriptions
 from infra.keys import rotating_key
 
@@ -42,7 +44,8 @@ class Alerts(Construct):
             master_key=self.topic_key,
             enforce_ssl=True,
         )
-        for protocol, endpoint, filter_policy in team_subscriptions(team):
+        # The team as it starts; later changes through the API subscribe new addresses themselves.
+        for protocol, endpoint, policy in team_subscriptions(team.as_users(datetime.now(UTC))):
             # The id hashes the endpoint: stable across deploys, and no phone number in the construct path.
             digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
             sns.CfnSubscription(
@@ -51,7 +54,7 @@ class Alerts(Construct):
                 topic_arn=self.topic.topic_arn,
                 protocol=protocol,
                 endpoint=endpoint,
-                filter_policy=filter_policy,
+                filter_policy=policy,
                 filter_policy_scope="MessageAttributes",
             )
 
@@ -76,5 +79,12 @@ class Alerts(Construct):
         )
         # Raw delivery: consumers (CRM) receive the structured `default` JSON document as the body.
         self.topic.add_subscription(
-            subscriptions.SqsSubscription(self.integration_queue, raw_message_delivery=True)
+            subscriptions.SqsSubscription(
+                self.integration_queue,
+                raw_message_delivery=True,
+                filter_policy={
+                    key: sns.SubscriptionFilter.string_filter(allowlist=values)
+                    for key, values in filter_policy("integration", INTEGRATIONS).items()
+                },
+            )
         )

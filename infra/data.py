@@ -66,6 +66,17 @@ class Data(Construct):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self.link_secret_name = f"krisenradar/{stage}/link-signing"
+        self.link_secret = secretsmanager.Secret(
+            self,
+            "LinkSecret",
+            secret_name=self.link_secret_name,
+            description="HMAC-SHA256 key that signs the personal links in SMS and email alerts",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
 
     def _table(self, name: str, schema: dict[str, Any], *, protect: bool) -> dynamodb.Table:
         types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}

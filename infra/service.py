@@ -35,14 +35,23 @@ class Access:
     write: tuple[str, ...] = ()
     publish_alerts: bool = False
     ingest_secret: bool = False
+    link_secret: bool = False  # signs (jobs composing alerts) or checks (API) the links in alerts
+    manage_subscriptions: bool = False  # the API keeps each person's alert subscriptions in step
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
-    API_HANDLER: Access(write=TABLES, ingest_secret=True),
+    API_HANDLER: Access(write=TABLES, ingest_secret=True, link_secret=True, manage_subscriptions=True),
     "collect_mentions": Access(write=("mentions", "buckets", "state")),
-    "evaluate_rules": Access(read=("buckets",), write=("incidents", "state", "outbox"), publish_alerts=True),
+    "evaluate_rules": Access(
+        read=("buckets", "users"),
+        write=("incidents", "state", "outbox"),
+        publish_alerts=True,
+        link_secret=True,
+    ),
     "deliver_alerts": Access(write=("outbox",), publish_alerts=True),
-    "escalate_incidents": Access(write=("incidents", "outbox"), publish_alerts=True),
+    "escalate_incidents": Access(
+        read=("users",), write=("incidents", "outbox"), publish_alerts=True, link_secret=True
+    ),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
 
@@ -115,20 +124,18 @@ class ApiAndJobs(Construct):
                 actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             )
         )
-        for table in access.read:
-            data.tables[table].grant_read_data(role)
-        for table in access.write:
-            data.tables[table].grant_read_write_data(role)
-        if access.publish_alerts:
-            alerts.topic.grant_publish(role)
-        if access.ingest_secret:
-            data.ingest_secret.grant_read(role)
+        _grant(role, access, data, alerts)
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         findings = {
             "Resource::*": "X-Ray trace submission has no resource-level permissions",
             "Action::kms:GenerateDataKey*": "Publishing to the encrypted topic needs its key's data keys",
         }
+        if access.manage_subscriptions:
+            topic_id = Stack.of(self).get_logical_id(alerts.topic.node.default_child)  # type: ignore[arg-type]
+            findings[f"Resource::<{topic_id}>:*"] = (
+                "Subscriptions of the alert topic (their ARNs extend the topic's): one per team member"
+            )
         for table in (*access.read, *access.write):
             table_id = Stack.of(self).get_logical_id(data.tables[table].node.default_child)  # type: ignore[arg-type]
             findings[f"Resource::<{table_id}.Arn>/index/*"] = "Queries on this table's secondary indexes"
@@ -144,6 +151,7 @@ class ApiAndJobs(Construct):
             "KRISENRADAR_TABLE_PREFIX": data.table_prefix,
             "KRISENRADAR_ALERT_TOPIC_ARN": alerts.topic.topic_arn,
             "KRISENRADAR_INGEST_SECRET_NAME": data.ingest_secret_name,
+            "KRISENRADAR_LINK_SECRET_NAME": data.link_secret_name,
             "KRISENRADAR_PLAYBOOKS_DIR": PACKAGED_PLAYBOOKS_DIR,
             "KRISENRADAR_MENTION_RETENTION_DAYS": str(settings.mention_retention_days),
             "POWERTOOLS_SERVICE_NAME": "krisenradar",
@@ -228,4 +236,30 @@ def _check_functions_known(build_dir: Path) -> None:
         raise ValueError(
             "the Chalice app's functions differ from infra/service.py FUNCTION_ACCESS: "
             f"unknown {sorted(functions - known)}, missing {sorted(known - functions)}"
+        )
+
+
+def _grant(role: iam.Role, access: Access, data: Data, alerts: Alerts) -> None:
+    """The data, topic and secrets one function may touch, and nothing more."""
+    for table in access.read:
+        data.tables[table].grant_read_data(role)
+    for table in access.write:
+        data.tables[table].grant_read_write_data(role)
+    if access.publish_alerts:
+        alerts.topic.grant_publish(role)
+    if access.ingest_secret:
+        data.ingest_secret.grant_read(role)
+    if access.link_secret:
+        data.link_secret.grant_read(role)
+    if access.manage_subscriptions:
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sns:Subscribe", "sns:ListSubscriptionsByTopic"], resources=[alerts.topic.topic_arn]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"],
+                resources=[f"{alerts.topic.topic_arn}:*"],
+            )
         )

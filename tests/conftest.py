@@ -102,7 +102,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="module")
-def aws_env(emulator: Any) -> Any:
+def aws_env(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Tables and the alert topic, created once per test module (they cost about 1.5 s in moto).
 
     Tests in one module share the tables, so each test creates its own data and asserts on it.
@@ -122,7 +122,8 @@ def aws_env(emulator: Any) -> Any:
     from chalicelib.adapters.playbooks import load_playbook
 
     team: Team = load_playbook(settings.playbooks_dir).team
-    topic_arn, gateways = bootstrap.ensure_topic(settings, team)
+    topic_arn, gateways = bootstrap.ensure_topic(settings, team.as_users(datetime.now(UTC)))
+    bootstrap.ensure_secrets(settings, tmp_path_factory.mktemp("secrets"))
     return settings.model_copy(update={"alert_topic_arn": topic_arn}), gateways
 
 

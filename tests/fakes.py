@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.errors import DeliveryFailed, InvalidInput, SourceUnavailable
-from chalicelib.domain.models import AlertMessage, Delivery, DeliveryStatus, Page, RawMention
+from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput, NotFound, SourceUnavailable
+from chalicelib.domain.models import Delivery, DeliveryStatus, Page, RawMention, User
 from chalicelib.ports import FetchResult
 
 
@@ -133,14 +133,54 @@ class FlakyNotifier:
 
     def __init__(self, failures: int = 0) -> None:
         self.failures = failures
-        self.published: list[tuple[AlertMessage, int]] = []
+        self.published: list[Delivery] = []
+        self._lock = threading.Lock()
 
-    def publish(self, message: AlertMessage, escalation_level: int) -> str:
-        if self.failures > 0:
-            self.failures -= 1
-            raise DeliveryFailed("SNS is down", [])
-        self.published.append((message, escalation_level))
-        return f"msg-{len(self.published)}"
+    def publish(self, delivery: Delivery) -> str:
+        with self._lock:
+            if self.failures > 0:
+                self.failures -= 1
+                raise DeliveryFailed("SNS is down", [])
+            self.published.append(delivery)
+            return f"msg-{len(self.published)}"
+
+
+class MemoryUsers:
+    """The user repository in memory (list and get are what alerting and links need)."""
+
+    def __init__(self, users: Sequence[User]) -> None:
+        self.users = {u.user_id: u.model_copy(update={"version": 1}) for u in users}
+
+    def create(self, user: User) -> User:
+        if user.user_id in self.users:
+            raise Conflict("a user with this id exists", [])
+        self.users[user.user_id] = user.model_copy(update={"version": 1})
+        return self.users[user.user_id]
+
+    def save(self, user: User) -> User:
+        if self.users[user.user_id].version != user.version:
+            raise Conflict("stale", [])
+        self.users[user.user_id] = user.model_copy(update={"version": user.version + 1})
+        return self.users[user.user_id]
+
+    def get(self, user_id: str) -> User:
+        if user_id not in self.users:
+            raise NotFound("no such user", [])
+        return self.users[user_id]
+
+    def list(self) -> list[User]:
+        return [self.users[k] for k in sorted(self.users)]
+
+
+class StaticSecrets:
+    def __init__(self, ingest: bytes = b"ingest-secret", link: bytes = b"link-secret") -> None:
+        self._ingest, self._link = ingest, link
+
+    def ingest_secret(self) -> bytes:
+        return self._ingest
+
+    def link_secret(self) -> bytes:
+        return self._link
 
 
 class ScriptedSource:

@@ -8,18 +8,24 @@ _MAX_AGE_SECONDS = 300
 
 
 class ManagedSecrets:
-    def __init__(self, ingest_secret_id: str) -> None:
+    def __init__(self, ingest_secret_id: str, link_secret_id: str) -> None:
         self._ingest_secret_id = ingest_secret_id
+        self._link_secret_id = link_secret_id
 
     def ingest_secret(self) -> bytes:
-        from aws_lambda_powertools.utilities import parameters
+        return _secret(self._ingest_secret_id, "the ingest secret")
 
-        try:
-            value = parameters.get_secret(self._ingest_secret_id, max_age=_MAX_AGE_SECONDS)
-        except parameters.exceptions.GetParameterError as error:
-            raise AppError(
-                "the ingest secret is not configured", [{"secret": self._ingest_secret_id}]
-            ) from error
-        if not value:
-            raise AppError("the ingest secret is empty", [{"secret": self._ingest_secret_id}])
-        return value.encode() if isinstance(value, str) else bytes(value)
+    def link_secret(self) -> bytes:
+        return _secret(self._link_secret_id, "the link-signing secret")
+
+
+def _secret(secret_id: str, what: str) -> bytes:
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        value = parameters.get_secret(secret_id, max_age=_MAX_AGE_SECONDS)
+    except parameters.exceptions.GetParameterError as error:
+        raise AppError(f"{what} is not configured", [{"secret": secret_id}]) from error
+    if not value:
+        raise AppError(f"{what} is empty", [{"secret": secret_id}])
+    return value.encode() if isinstance(value, str) else bytes(value)

@@ -1,4 +1,4 @@
-"""SNS notifier: one publish per alert, per-protocol texts, and the attributes the filters route on."""
+"""SNS notifier: one publish per delivery, addressed to its recipient by the attributes filters use."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.errors import DeliveryFailed
-from chalicelib.domain.models import AlertMessage
+from chalicelib.domain.models import Delivery
 
 _SUBJECT_LIMIT = 99
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
@@ -22,31 +22,23 @@ def ascii_subject(subject: str) -> str:
     return printable[:_SUBJECT_LIMIT] or "Krisenradar"
 
 
-def attributes(message: AlertMessage, escalation_level: int) -> dict[str, Any]:
+def attributes(delivery: Delivery) -> dict[str, Any]:
+    """What the subscriptions filter on: each hears what is addressed to it (domain/routing.py)."""
     return {
-        "severity": {"DataType": "String", "StringValue": message.severity.label},
-        "brand": {"DataType": "String", "StringValue": message.brand},
-        "event_type": {"DataType": "String", "StringValue": message.event_type},
-        "escalation_level": {"DataType": "Number", "StringValue": str(escalation_level)},
+        "alert_id": {"DataType": "String", "StringValue": delivery.alert_id},
+        "channel": {"DataType": "String", "StringValue": delivery.channel},
+        "recipient": {"DataType": "String", "StringValue": delivery.recipient},
+        "severity": {"DataType": "String", "StringValue": delivery.severity.label},
+        "brand": {"DataType": "String", "StringValue": delivery.brand},
+        "event_type": {"DataType": "String", "StringValue": delivery.event_type},
+        "escalation_level": {"DataType": "Number", "StringValue": str(delivery.escalation_level)},
     }
 
 
-def structured_body(message: AlertMessage, escalation_level: int) -> str:
-    """`default` is a JSON document for integrations (SQS, HTTPS, CRM); sms and email get their texts."""
-    default = {
-        "alert_id": message.alert_id,
-        "incident_id": message.incident_id,
-        "brand": message.brand,
-        "event_type": message.event_type,
-        "severity": message.severity.label,
-        "escalation_level": escalation_level,
-        "subject": message.subject,
-        "sms": message.sms,
-        "email": message.email,
-    }
+def structured_body(delivery: Delivery) -> str:
+    """The one recipient's text for every protocol (SMS, email, SQS/HTTPS for integrations)."""
     return json.dumps(
-        {"default": json.dumps(default, ensure_ascii=False), "sms": message.sms, "email": message.email},
-        ensure_ascii=False,
+        {"default": delivery.body, "sms": delivery.body, "email": delivery.body}, ensure_ascii=False
     )
 
 
@@ -55,14 +47,14 @@ class SnsNotifier:
         self._client = client
         self._topic_arn = topic_arn
 
-    def publish(self, message: AlertMessage, escalation_level: int) -> str:
+    def publish(self, delivery: Delivery) -> str:
         try:
             response = self._client.publish(
                 TopicArn=self._topic_arn,
-                Message=structured_body(message, escalation_level),
+                Message=structured_body(delivery),
                 MessageStructure="json",
-                Subject=ascii_subject(message.subject),
-                MessageAttributes=attributes(message, escalation_level),
+                Subject=ascii_subject(delivery.subject),
+                MessageAttributes=attributes(delivery),
             )
         except (ClientError, BotoCoreError) as error:
             raise DeliveryFailed("SNS did not accept the alert", [{"cause": str(error)[:300]}]) from error

@@ -18,7 +18,7 @@ from chalicelib import deps
 from chalicelib.domain.errors import AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.models import Principal, Role
 from chalicelib.observability import logger
-from chalicelib.services.auth import authenticate, require
+from chalicelib.services.auth import authenticate, authenticate_link, require
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -95,10 +95,29 @@ def parse_query(bp: Blueprint, model: type[M]) -> M:
         raise InvalidInput("the query is invalid", validation_details(exc, "query.")) from exc
 
 
+def _principal(bp: Blueprint, role: Role, link: bool, path: dict[str, str]) -> Principal:
+    container = deps.container()
+    authorization = bp.current_request.headers.get("authorization")
+    scheme, _, token = (authorization or "").partition(" ")
+    if link and scheme.lower() == "link":
+        # The signed link of an alert: its recipient may open this incident and acknowledge it.
+        return authenticate_link(
+            token.strip(),
+            incident_id=path["incident_id"],
+            users=container.seeded_users,
+            secrets=container.secrets,
+            now=container.clock(),
+        )
+    principal = authenticate(authorization, keys=container.api_keys, users=container.users)
+    require(principal, role)
+    return principal
+
+
 def endpoint(
-    bp: Blueprint, role: Role | None
+    bp: Blueprint, role: Role | None, *, link: bool = False
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Authenticate (unless role is None), authorise, run the view, and map errors to responses."""
+    """Authenticate (unless role is None), authorise, run the view, and map errors to responses.
+    `link`: the route also accepts an alert's signed link (`Authorization: Link <token>`)."""
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
@@ -106,14 +125,7 @@ def endpoint(
             try:
                 if role is None:
                     return view(**path)
-                container = deps.container()
-                principal: Principal = authenticate(
-                    bp.current_request.headers.get("authorization"),
-                    keys=container.api_keys,
-                    users=container.users,
-                )
-                require(principal, role)
-                return view(principal=principal, **path)
+                return view(principal=_principal(bp, role, link, path), **path)
             except AppError as error:
                 if error.status >= 500:
                     logger.exception("request failed", code=error.code)

@@ -35,7 +35,7 @@ def list_incidents(principal: Principal) -> Response:
 
 
 @bp.route("/incidents/{incident_id}", methods=["GET"])
-@endpoint(bp, Role.VIEWER)
+@endpoint(bp, Role.VIEWER, link=True)
 def get_incident(principal: Principal, incident_id: str) -> Response:
     return _detail(incident_id)
 
@@ -92,7 +92,7 @@ def _desk(incident_id: str, version: int | None, change: Callable[[Incident], In
 
 
 @bp.route("/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
-@endpoint(bp, Role.RESPONDER)
+@endpoint(bp, Role.RESPONDER, link=True)
 def acknowledge_incident(principal: Principal, incident_id: str) -> Response:
     return _transition(principal, incident_id, IncidentStatus.ACKNOWLEDGED)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
@@ -40,7 +42,7 @@ def create_user(principal: Principal) -> Response:
         users=container.seeded_users,
     )
     metrics.add_metric(name="UserCreated", unit="Count", value=1)
-    return json_response(schemas.user_view(user), status=201)
+    return json_response(_with_subscriptions(schemas.user_view(user)), status=201)
 
 
 @bp.route("/users/{user_id}", methods=["GET"])
@@ -63,7 +65,17 @@ def update_user(principal: Principal, user_id: str) -> Response:
         now=container.clock(),
     )
     metrics.add_metric(name="UserUpdated", unit="Count", value=1)
-    return json_response(schemas.user_view(user))
+    return json_response(_with_subscriptions(schemas.user_view(user)))
+
+
+def _with_subscriptions(view: dict[str, Any]) -> dict[str, Any]:
+    """A new person or a changed phone number, email or duty is reflected in the alert subscriptions."""
+    container = deps.container()
+    warning = people.sync_subscriptions(container.seeded_users, container.subscriptions)
+    if warning:
+        metrics.add_metric(name="SubscriptionSyncFailed", unit="Count", value=1)
+        return {**view, "warnings": [warning]}
+    return view
 
 
 @bp.route("/users/{user_id}/api-keys", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)

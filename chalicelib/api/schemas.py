@@ -7,10 +7,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.domain.links import without_link_tokens
 from chalicelib.domain.messages import brand_display_name, reason_fields
 from chalicelib.domain.models import (
     ApiKey,
     Delivery,
+    Draft,
     Incident,
     IncidentStatus,
     Mention,
@@ -259,11 +261,12 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
         "channel": delivery.channel,
         "recipient": delivery.recipient,
         "escalation_level": delivery.escalation_level,
+        "user_id": delivery.user_id,
         "status": delivery.status.value,
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
         "subject": delivery.subject,
-        "body": delivery.body,
+        "body": without_link_tokens(delivery.body),
         "created_at": _iso(delivery.created_at),
         "delivered_at": _iso(delivery.delivered_at),
     }
@@ -340,4 +343,105 @@ def api_key_view(key: ApiKey) -> dict[str, Any]:
         "revoked": key.disabled,
         "revoked_at": _iso(key.revoked_at),
         "revoked_by": key.revoked_by,
+    }
+
+
+# --- reply drafts ---------------------------------------------------------------------------------
+
+DraftKindLabel = Literal["reply", "private_message", "holding_statement", "press_statement"]
+DraftChannelLabel = Literal[
+    "x",
+    "bluesky",
+    "mastodon",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "youtube",
+    "reddit",
+    "google_reviews",
+    "trustpilot",
+    "email",
+    "sms",
+    "website",
+    "press",
+]
+
+
+class DraftCreate(Request):
+    """A draft from the incident's crisis playbook; replies and private messages answer a mention."""
+
+    kind: DraftKindLabel
+    channel: DraftChannelLabel
+    language: Literal["de", "en"]
+    address: Literal["Sie", "Du"]
+    mention_id: str | None = Field(
+        default=None, max_length=600, pattern=r"^[a-z0-9_-]+#.+$", description="platform#native_id"
+    )
+    incident_title: str | None = Field(
+        default=None, min_length=1, max_length=200, description="the matter in plain words"
+    )
+    contact: str | None = Field(default=None, min_length=1, max_length=200, description="hotline or page")
+    next_update: str | None = Field(
+        default=None, min_length=1, max_length=80, description="e.g. heute um 16 Uhr"
+    )
+
+
+class DraftEdit(Request):
+    text: str = Field(min_length=1, max_length=5000)
+    version: int = Field(ge=1, description="the version edited; 409 if the draft changed since")
+
+
+class DraftDecision(Request):
+    note: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, ge=1, description="409 if the draft changed since")
+
+
+class DraftPublish(Request):
+    url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
+    version: int | None = Field(default=None, ge=1, description="409 if the draft changed since")
+
+
+def draft_view(draft: Draft) -> dict[str, Any]:
+    return {
+        "draft_id": draft.draft_id,
+        "incident_id": draft.incident_id,
+        "brand": draft.brand,
+        "kind": draft.kind,
+        "channel": draft.channel,
+        "language": draft.language,
+        "address": draft.address,
+        "mention_id": draft.mention_id,
+        "playbook_id": draft.playbook_id,
+        "text": draft.text,
+        "recommendation": {
+            "channel": draft.recommendation.channel,
+            "reason": draft.recommendation.reason,
+            "reason_en": draft.recommendation.reason_en,
+            "rule": draft.recommendation.rule,
+        },
+        "checks": [check.model_dump() for check in draft.checks],
+        "status": draft.status.value,
+        "version": draft.version,
+        "created_by": draft.created_by,
+        "created_at": _iso(draft.created_at),
+        "edited_by": draft.edited_by,
+        "edited_at": _iso(draft.edited_at),
+        "approvals": [
+            {"by": a.by, "at": _iso(a.at), "version": a.version, "note": a.note} for a in draft.approvals
+        ],
+        "rejected_by": draft.rejected_by,
+        "rejected_at": _iso(draft.rejected_at),
+        "rejection_note": draft.rejection_note,
+        "published_by": draft.published_by,
+        "published_at": _iso(draft.published_at),
+        "published_url": draft.published_url,
+    }
+
+
+def draft_detail(draft: Draft) -> dict[str, Any]:
+    from chalicelib.domain.draft_review import versions
+
+    return {
+        **draft_view(draft),
+        "versions": [{**entry, "edited_at": _iso(entry["edited_at"])} for entry in versions(draft)],
     }

@@ -273,6 +273,7 @@ class Delivery(Frozen):
     severity: Severity
     channel: Literal["sms", "email", "integration"]
     recipient: str
+    user_id: str | None = None  # the person it is addressed to (integrations: None)
     escalation_level: int = Field(default=1, ge=1)
     subject: str
     body: str
@@ -356,3 +357,108 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_token: str | None = None
+
+
+# --- reply drafts (four-eyes approval; rules in domain/drafts.py) -----------------------------------
+
+DraftKind = Literal["reply", "private_message", "holding_statement", "press_statement"]
+DraftChannel = Literal[
+    "x",
+    "bluesky",
+    "mastodon",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "youtube",
+    "reddit",
+    "google_reviews",
+    "trustpilot",
+    "email",
+    "sms",
+    "website",
+    "press",
+]
+DraftAddress = Literal["Sie", "Du"]
+CheckSeverity = Literal["error", "warning", "info"]
+RecommendedChannel = Literal["public_reply", "private_message", "phone", "press_statement"]
+
+
+class DraftStatus(enum.StrEnum):
+    """draft -> approved -> published; rejected on the way. Editing returns a draft to draft."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+
+
+class DraftCheck(Frozen):
+    """One finding about a draft's text; an error blocks approval."""
+
+    code: str
+    message: str  # plain German
+    message_en: str
+    severity: CheckSeverity
+
+
+class Recommendation(Frozen):
+    rule: str
+    channel: RecommendedChannel
+    reason: str  # plain German
+    reason_en: str
+
+
+class Approval(Frozen):
+    by: str  # the person's name, as shown
+    by_id: str  # who it is (user id or key id): four eyes compare this
+    at: datetime
+    version: int  # the draft version approved
+    note: str | None = None
+
+
+class DraftRevision(Frozen):
+    """One version of a draft: who changed what and when. `text` is None when it did not change."""
+
+    version: int
+    change: Literal["created", "edited", "approved", "rejected", "published"]
+    by: str
+    at: datetime
+    text: str | None = None
+    note: str | None = None
+
+
+class Draft(Frozen):
+    draft_id: str
+    incident_id: str
+    brand: str
+    kind: DraftKind
+    channel: DraftChannel
+    language: Literal["de", "en"]
+    address: DraftAddress
+    mention_id: str | None = None
+    author_handle: str | None = None  # of the mention answered; shown in the text, so it backs claims
+    playbook_id: str
+    template_text: str  # as the playbook rendered it: reviewed wording, no claims of its own
+    text: str
+    recommendation: Recommendation
+    checks: tuple[DraftCheck, ...] = ()
+    status: DraftStatus = DraftStatus.DRAFT
+    created_by: str
+    created_by_id: str
+    created_at: datetime
+    edited_by: str
+    edited_by_id: str
+    edited_at: datetime
+    approvals: tuple[Approval, ...] = ()
+    rejected_by: str | None = None
+    rejected_at: datetime | None = None
+    rejection_note: str | None = None
+    published_by: str | None = None
+    published_at: datetime | None = None
+    published_url: str | None = None
+    revisions: tuple[DraftRevision, ...] = ()
+    version: int = 0
+
+    @property
+    def has_errors(self) -> bool:
+        return any(check.severity == "error" for check in self.checks)

@@ -7,11 +7,12 @@ functions load them at cold start (adapters/playbooks.py), so a broken playbook 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.domain.models import Role, Severity
+from chalicelib.domain.models import Role, Severity, User
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -81,6 +82,25 @@ class Team(Strict):
         if not any(m.escalation_level == 1 for m in self.members):
             raise ValueError("at least one member must be on escalation level 1")
         return self
+
+    def as_users(self, now: datetime) -> list[User]:
+        """The members as the people Krisenradar starts with (the store keeps their later edits)."""
+        return [
+            User(
+                user_id=member.id,
+                name=member.name,
+                role=member.role_level,
+                function=member.role,
+                phone=member.phone,
+                email=member.email,
+                escalation_level=member.escalation_level,
+                sms_min_severity=member.sms_severity,
+                on_duty=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for member in self.members
+        ]
 
 
 class VolumeRule(Strict):

@@ -1,57 +1,64 @@
-"""Who hears about what: one definition for the SNS filter policies and the planned deliveries.
+"""Who hears about what: the planned deliveries and the SNS filter policies, from one definition.
 
-SMS goes to members on the alerted escalation level (and below) for severities at least as bad as
-their `sms_min_severity` (SEV1-2 by default). Email goes to every member for everything.
-The same functions build the subscriptions' filter policies (local stack, CDK) and the outbox rows,
-so what the API shows as deliveries is what SNS routes.
+Every delivery is its own message, addressed to one recipient (its text carries that person's signed
+link), so each subscription on the alert topic hears only what is addressed to it: an SMS or email
+subscription filters on its own address, the integration queue on the channel `integration`.
+
+Who is alerted is decided from the crisis team in the store, so a change to the roster applies to the
+next alert: people on duty; SMS to those on the alerted escalation level (and below) for severities
+at least as bad as their SMS threshold (SEV1-2 by default); email to everyone on duty for everything.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
 
-from chalicelib.domain.models import Severity
-from chalicelib.domain.playbook import Team, TeamMember
+from chalicelib.domain.models import Severity, User
 
 Channel = Literal["sms", "email", "integration"]
-ALL_SEVERITIES = [s.label for s in Severity]
+INTEGRATIONS = "integrations"
 
 
-def sms_filter_policy(member: TeamMember) -> dict[str, Any]:
-    return {
-        "severity": [s.label for s in Severity if s <= member.sms_severity],
-        "escalation_level": [{"numeric": [">=", member.escalation_level]}],
-    }
+class Recipient(NamedTuple):
+    channel: Channel
+    address: str
+    user_id: str | None
 
 
-def email_filter_policy(member: TeamMember) -> dict[str, Any]:
-    return {"severity": list(ALL_SEVERITIES)}
-
-
-def gets_sms(member: TeamMember, severity: Severity, escalation_level: int) -> bool:
+def gets_sms(user: User, severity: Severity, escalation_level: int) -> bool:
     return (
-        member.phone is not None
-        and severity <= member.sms_severity
-        and member.escalation_level <= escalation_level
+        user.on_duty
+        and user.phone is not None
+        and severity <= user.sms_min_severity
+        and user.escalation_level <= escalation_level
     )
 
 
-def plan_recipients(team: Team, severity: Severity, escalation_level: int) -> list[tuple[Channel, str]]:
-    planned: list[tuple[Channel, str]] = []
-    for member in team.members:
-        if member.phone is not None and gets_sms(member, severity, escalation_level):
-            planned.append(("sms", member.phone))
-        if member.email is not None:
-            planned.append(("email", member.email))
+def plan_recipients(users: Sequence[User], severity: Severity, escalation_level: int) -> list[Recipient]:
+    planned: list[Recipient] = []
+    for user in sorted(users, key=lambda u: (u.escalation_level, u.user_id)):
+        if user.phone is not None and gets_sms(user, severity, escalation_level):
+            planned.append(Recipient("sms", user.phone, user.user_id))
+        if user.on_duty and user.email is not None:
+            planned.append(Recipient("email", user.email, user.user_id))
+    planned.append(Recipient("integration", INTEGRATIONS, None))
     return planned
 
 
-def subscriptions(team: Team) -> list[tuple[Channel, str, dict[str, Any]]]:
-    """(protocol, endpoint, filter policy) for every team subscription on the alert topic."""
+def filter_policy(channel: Channel, address: str) -> dict[str, Any]:
+    """A subscription hears the messages addressed to it, and nothing else."""
+    if channel == "integration":
+        return {"channel": ["integration"]}
+    return {"channel": [channel], "recipient": [address]}
+
+
+def subscriptions(users: Sequence[User]) -> list[tuple[Channel, str, dict[str, Any]]]:
+    """(protocol, endpoint, filter policy) for every person's subscription on the alert topic."""
     subs: list[tuple[Channel, str, dict[str, Any]]] = []
-    for member in team.members:
-        if member.phone is not None:
-            subs.append(("sms", member.phone, sms_filter_policy(member)))
-        if member.email is not None:
-            subs.append(("email", member.email, email_filter_policy(member)))
+    for user in users:
+        if user.phone is not None:
+            subs.append(("sms", user.phone, filter_policy("sms", user.phone)))
+        if user.email is not None:
+            subs.append(("email", user.email, filter_policy("email", user.email)))
     return subs

@@ -63,7 +63,7 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
         playbook=container.playbook,
         ports=container.ports,
         config=container.detector_config,
-        public_url=container.settings.public_url,
+        alerting=container.alerting,
     )
     opened, raised, inhibited = report.ids("opened"), report.ids("raised"), report.ids("inhibited")
     metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
@@ -94,11 +94,7 @@ def escalate_incidents(event: Any) -> dict[str, Any]:
     container = deps.container()
     now = container.clock()
     escalated = escalate(
-        now=now,
-        playbook=container.playbook,
-        incidents=container.incidents,
-        outbox=container.outbox,
-        public_url=container.settings.public_url,
+        now=now, alerting=container.alerting, incidents=container.incidents, outbox=container.outbox
     )
     delivery = _deliver(now)
     metrics.add_metric(name="IncidentEscalated", unit="Count", value=len(escalated))

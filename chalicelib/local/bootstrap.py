@@ -4,8 +4,10 @@ the ingest secret (Secrets Manager) and the first admin API key."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,10 @@ import boto3
 
 from chalicelib.adapters.dynamo.common import create_tables
 from chalicelib.adapters.dynamo.models import MODELS
+from chalicelib.adapters.subscriptions import SnsSubscriptions
 from chalicelib.config import Settings
-from chalicelib.domain.models import Role, utcnow
-from chalicelib.domain.playbook import Team
-from chalicelib.domain.routing import subscriptions
+from chalicelib.domain.models import Role, User, utcnow
+from chalicelib.domain.routing import INTEGRATIONS, filter_policy, subscriptions
 from chalicelib.ports import ApiKeyRepository
 from chalicelib.services.auth import create_key
 
@@ -35,32 +37,39 @@ class GatewayQueue:
     url: str
 
 
-def ensure_topic(settings: Settings, team: Team) -> tuple[str, list[GatewayQueue]]:
+def create_topic(settings: Settings) -> str:
+    sns = boto3.client("sns", region_name=settings.region)
+    return str(sns.create_topic(Name=TOPIC_NAME)["TopicArn"])
+
+
+def ensure_topic(settings: Settings, users: Sequence[User]) -> tuple[str, list[GatewayQueue]]:
+    """The alert topic with every person's subscriptions (as in AWS; moto accepts them but sends
+    nothing), plus, locally, a queue per subscription with the same filter that the console reads."""
     sns = boto3.client("sns", region_name=settings.region)
     sqs = boto3.client("sqs", region_name=settings.region)
-    topic_arn = str(sns.create_topic(Name=TOPIC_NAME)["TopicArn"])
+    topic_arn = create_topic(settings)
+    SnsSubscriptions(sns, topic_arn).sync(users)
     existing = {
         (s["Protocol"], s["Endpoint"])
         for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])
     }
     gateways: list[GatewayQueue] = []
-    names = {m.email: m.name for m in team.members} | {m.phone: m.name for m in team.members}
-    for index, (channel, endpoint, policy) in enumerate(subscriptions(team)):
-        if (channel, endpoint) not in existing:
-            # The real subscription, as in AWS (moto accepts it but sends nothing).
-            _subscribe(sns, topic_arn, channel, endpoint, policy)
-        url = sqs.create_queue(QueueName=f"krisenradar-local-{channel}-{index}")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    names = {u.email: u.name for u in users} | {u.phone: u.name for u in users}
+    for channel, endpoint, policy in subscriptions(users):
+        digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
+        url = sqs.create_queue(QueueName=f"krisenradar-local-{channel}-{digest}")["QueueUrl"]
+        arn = _queue_arn(sqs, url)
         if ("sqs", arn) not in existing:
             _subscribe(sns, topic_arn, "sqs", arn, policy)
         gateways.append(GatewayQueue(channel, endpoint, names.get(endpoint, endpoint), url))
-    integration_url = sqs.create_queue(QueueName=INTEGRATION_QUEUE)["QueueUrl"]
-    integration_arn = sqs.get_queue_attributes(QueueUrl=integration_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    integration_arn = _queue_arn(sqs, sqs.create_queue(QueueName=INTEGRATION_QUEUE)["QueueUrl"])
     if ("sqs", integration_arn) not in existing:
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=integration_arn)
+        _subscribe(sns, topic_arn, "sqs", integration_arn, filter_policy("integration", INTEGRATIONS))
     return topic_arn, gateways
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
 def _subscribe(sns: Any, topic_arn: str, protocol: str, endpoint: str, policy: dict[str, Any]) -> None:
@@ -72,7 +81,13 @@ def _subscribe(sns: Any, topic_arn: str, protocol: str, endpoint: str, policy: d
     )
 
 
-def ensure_ingest_secret(settings: Settings, secret_file: Path) -> None:
+def ensure_secrets(settings: Settings, state_dir: Path) -> None:
+    """The ingest HMAC secret and the link-signing secret, kept in the state dir across restarts."""
+    _ensure_secret(settings, settings.ingest_secret_id, state_dir / "ingest-secret")
+    _ensure_secret(settings, settings.link_secret_id, state_dir / "link-secret")
+
+
+def _ensure_secret(settings: Settings, secret_id: str, secret_file: Path) -> None:
     if secret_file.is_file():
         value = secret_file.read_text().strip()
     else:
@@ -82,9 +97,9 @@ def ensure_ingest_secret(settings: Settings, secret_file: Path) -> None:
         secret_file.chmod(0o600)
     client = boto3.client("secretsmanager", region_name=settings.region)
     try:
-        client.create_secret(Name=settings.ingest_secret_id, SecretString=value)
+        client.create_secret(Name=secret_id, SecretString=value)
     except client.exceptions.ResourceExistsException:
-        client.put_secret_value(SecretId=settings.ingest_secret_id, SecretString=value)
+        client.put_secret_value(SecretId=secret_id, SecretString=value)
 
 
 def ensure_admin_key(keys: ApiKeyRepository, key_file: Path, preset: str | None) -> str | None:

@@ -11,10 +11,10 @@ from chalicelib.local.bootstrap import GatewayQueue
 
 
 def render(gateway: GatewayQueue, envelope: dict[str, Any]) -> str:
-    payload = json.loads(envelope.get("Message", "{}"))
+    """What the gateway would send: the SMS text, or the email's subject (each message is addressed)."""
     if gateway.channel == "sms":
-        return f"[SMS an {gateway.member} {gateway.recipient}] {payload.get('sms', '')}"
-    return f"[E-Mail an {gateway.member} <{gateway.recipient}>] {payload.get('subject', '')}"
+        return f"[SMS an {gateway.member} {gateway.recipient}] {envelope.get('Message', '')}"
+    return f"[E-Mail an {gateway.member} <{gateway.recipient}>] {envelope.get('Subject', '')}"
 
 
 class Console:

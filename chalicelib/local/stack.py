@@ -62,21 +62,20 @@ class LocalStack:
         self.emulator.start()
         _configure_environment(self.emulator.endpoint, self.state_dir, self.port)
         from chalicelib import deps
-        from chalicelib.adapters.playbooks import load_playbook
         from chalicelib.config import get_settings
         from chalicelib.local import bootstrap
 
         bootstrap_settings = get_settings()
         if bootstrap_settings.store == "dynamodb":  # KRISENRADAR_STORE=dynamodb: the emulator's, not kept
             bootstrap.ensure_tables_for(bootstrap_settings)
-        team = load_playbook(bootstrap_settings.playbooks_dir).team
-        topic_arn, gateways = bootstrap.ensure_topic(bootstrap_settings, team)
         # The functions read the topic from their settings, as in AWS: build them with it set.
-        os.environ["KRISENRADAR_ALERT_TOPIC_ARN"] = topic_arn
+        os.environ["KRISENRADAR_ALERT_TOPIC_ARN"] = bootstrap.create_topic(bootstrap_settings)
         get_settings.cache_clear()
         deps.override(None)
         container = deps.container()
-        bootstrap.ensure_ingest_secret(container.settings, self.state_dir / "ingest-secret")
+        bootstrap.ensure_secrets(container.settings, self.state_dir)
+        # Subscriptions for the crisis team as it is in the store (seeded from team.yaml once).
+        _, gateways = bootstrap.ensure_topic(container.settings, container.seeded_users.list())
         admin_key = bootstrap.ensure_admin_key(
             container.api_keys, self.state_dir / "admin-key", os.environ.get("KRISENRADAR_ADMIN_KEY")
         )

@@ -15,12 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import DeliveryFailed
-from chalicelib.domain.messages import compose_alert
-from chalicelib.domain.models import AlertMessage, Delivery, DeliveryStatus, Incident
+from chalicelib.domain.links import link_url, sign_link
+from chalicelib.domain.messages import (
+    compose_alert,
+    compose_email,
+    compose_sms,
+    incident_link,
+    integration_document,
+)
+from chalicelib.domain.models import AlertMessage, Delivery, Incident
 from chalicelib.domain.playbook import Playbook
 from chalicelib.domain.routing import plan_recipients
 from chalicelib.observability import logger
-from chalicelib.ports import Notifier, OutboxRepository
+from chalicelib.ports import Notifier, OutboxRepository, SecretProvider, UserRepository
 
 # Longer than a publish can take (the SNS client gives up well before), so a live sender keeps its claim.
 LEASE = timedelta(minutes=5)
@@ -47,61 +54,72 @@ def alert_id_for(incident: Incident, event_type: str, escalation_level: int) -> 
     return f"{incident.incident_id}#{event_type}#{incident.severity.label}#L{escalation_level}"
 
 
+@dataclass(frozen=True)
+class Alerting:
+    """What composing an alert needs besides the incident: the brands, the crisis team as it is in the
+    store now (so a roster change applies to the next alert), the link secret and the public URL."""
+
+    playbook: Playbook
+    users: UserRepository
+    secrets: SecretProvider
+    public_url: str
+    link_ttl: timedelta = timedelta(minutes=60)
+
+
+def _link(alerting: Alerting, incident: Incident, user_id: str | None, now: datetime, secret: bytes) -> str:
+    if user_id is None:
+        return incident_link(alerting.public_url, incident.incident_id)
+    token = sign_link(
+        secret, incident_id=incident.incident_id, user_id=user_id, expires_at=now + alerting.link_ttl
+    )
+    return link_url(alerting.public_url, incident.incident_id, token)
+
+
 def enqueue_alert(
     incident: Incident,
     event_type: str,
     *,
-    playbook: Playbook,
+    alerting: Alerting,
     outbox: OutboxRepository,
-    public_url: str,
     now: datetime,
     escalation_level: int = 1,
 ) -> tuple[AlertMessage, int]:
-    """Write the alert's deliveries to the outbox; returns the message and how many rows were new."""
-    brand = playbook.brand(incident.brand)
-    message = compose_alert(
-        incident,
-        event_type,
-        alert_id_for(incident, event_type, escalation_level),
-        public_url,
-        brand.name if brand else incident.brand,
-    )
-    deliveries = [
-        Delivery(
-            alert_id=message.alert_id,
-            incident_id=incident.incident_id,
-            brand=incident.brand,
-            event_type=event_type,
-            severity=incident.severity,
-            channel=channel,
-            recipient=recipient,
-            escalation_level=escalation_level,
-            subject=message.subject,
-            body=message.sms if channel == "sms" else message.email,
-            created_at=now,
+    """Write one delivery per recipient to the outbox, each with its own text and signed link; returns
+    the alert (as integrations see it) and how many rows were new."""
+    brand = alerting.playbook.brand(incident.brand)
+    brand_name = brand.name if brand else incident.brand
+    alert_id = alert_id_for(incident, event_type, escalation_level)
+    message = compose_alert(incident, event_type, alert_id, alerting.public_url, brand_name)
+    recipients = plan_recipients(alerting.users.list(), incident.severity, escalation_level)
+    secret = alerting.secrets.link_secret() if any(r.user_id for r in recipients) else b""
+    deliveries = []
+    for recipient in recipients:
+        link = _link(alerting, incident, recipient.user_id, now, secret)
+        if recipient.channel == "sms":
+            subject, body = message.subject, compose_sms(incident, event_type, link, brand_name)
+        elif recipient.channel == "email":
+            subject, body = compose_email(incident, event_type, link, brand_name)
+        else:
+            subject, body = message.subject, integration_document(message, escalation_level)
+        deliveries.append(
+            Delivery(
+                alert_id=alert_id,
+                incident_id=incident.incident_id,
+                brand=incident.brand,
+                event_type=event_type,
+                severity=incident.severity,
+                channel=recipient.channel,
+                recipient=recipient.address,
+                user_id=recipient.user_id,
+                escalation_level=escalation_level,
+                subject=subject,
+                body=body,
+                created_at=now,
+            )
         )
-        for channel, recipient in plan_recipients(playbook.team, incident.severity, escalation_level)
-    ]
     new = outbox.add(deliveries)
-    logger.info("alert enqueued", alert_id=message.alert_id, deliveries=len(deliveries), new=new)
+    logger.info("alert enqueued", alert_id=alert_id, deliveries=len(deliveries), new=new)
     return message, new
-
-
-def _message_from(deliveries: list[Delivery]) -> tuple[AlertMessage, int]:
-    first = deliveries[0]
-    sms = next((d.body for d in deliveries if d.channel == "sms"), "")
-    email = next((d.body for d in deliveries if d.channel == "email"), first.body)
-    message = AlertMessage(
-        alert_id=first.alert_id,
-        incident_id=first.incident_id,
-        brand=first.brand,
-        event_type=first.event_type,
-        severity=first.severity,
-        subject=first.subject,
-        sms=sms or first.subject,
-        email=email,
-    )
-    return message, first.escalation_level
 
 
 def deliver_pending(
@@ -113,7 +131,7 @@ def deliver_pending(
     holder: str | None = None,
     lease: timedelta = LEASE,
 ) -> DeliveryReport:
-    """Claim, publish and settle every alert that is due; SNS fans each one out to its recipients."""
+    """Claim the due deliveries of each alert, publish each one to its recipient, and settle it."""
     holder = holder or secrets.token_hex(8)
     report = DeliveryReport()
     for alert_id in outbox.due(now, limit):
@@ -121,31 +139,22 @@ def deliver_pending(
         if not claimed:
             report.claimed_elsewhere += 1
             continue
-        rows = outbox.for_alert(alert_id) or claimed
-        sent = next((row for row in rows if row.status is DeliveryStatus.DELIVERED and row.message_id), None)
-        if sent is not None and sent.message_id is not None:
-            # The alert went out already and SNS fanned it out to every subscriber: rows written after
-            # that publish (a writer still adding the alert's rows, a new team member) are settled with
-            # it instead of sending the alert a second time.
-            report.delivered += outbox.mark_delivered(
-                claimed, holder=holder, message_id=sent.message_id, at=now
-            )
-            continue
-        # Rebuild the message from all rows of the alert, delivered ones included.
-        message, level = _message_from(rows)
-        try:
-            message_id = notifier.publish(message, level)
-        except DeliveryFailed as error:
-            report.failed += len(claimed)
-            retry_at = now + retry_delay(max(d.attempts for d in claimed) + 1)
-            outbox.release(claimed, holder=holder, error=error.message, retry_at=retry_at)
-            logger.warning("alert publish failed", alert_id=alert_id, error=error.message)
-            continue
-        report.published += 1
-        settled = outbox.mark_delivered(claimed, holder=holder, message_id=message_id, at=now)
-        report.delivered += settled
-        if settled < len(claimed):
-            # Our lease ran out mid-publish and another sender took over: it may publish again.
-            report.lease_lost += len(claimed) - settled
-            logger.warning("alert lease lost before it was settled", alert_id=alert_id)
+        for delivery in claimed:
+            try:
+                message_id = notifier.publish(delivery)
+            except DeliveryFailed as error:
+                report.failed += 1
+                retry_at = now + retry_delay(delivery.attempts + 1)
+                outbox.release([delivery], holder=holder, error=error.message, retry_at=retry_at)
+                logger.warning(
+                    "alert publish failed", alert_id=alert_id, channel=delivery.channel, error=error.message
+                )
+                continue
+            report.published += 1
+            if outbox.mark_delivered([delivery], holder=holder, message_id=message_id, at=now):
+                report.delivered += 1
+            else:
+                # Our lease ran out mid-publish and another sender took over: it may publish again.
+                report.lease_lost += 1
+                logger.warning("alert lease lost before it was settled", alert_id=alert_id)
     return report

@@ -14,8 +14,9 @@ import time
 from datetime import datetime
 
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthorized
+from chalicelib.domain.links import verify_link
 from chalicelib.domain.models import ApiKey, Principal, Role
-from chalicelib.ports import ApiKeyRepository, UserRepository
+from chalicelib.ports import ApiKeyRepository, SecretProvider, UserRepository
 
 _KEY = re.compile(r"^kr_([0-9a-f]{16})_([A-Za-z0-9_-]{40,64})$")
 # A verified key is trusted for a few seconds without reading it again. The entry is never renewed on
@@ -118,3 +119,14 @@ def require(principal: Principal, role: Role) -> None:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def authenticate_link(
+    token: str, *, incident_id: str, users: UserRepository, secrets: SecretProvider, now: datetime
+) -> Principal:
+    """The person an alert's signed link was sent to, acting on that incident only (the routes that
+    accept links: open the incident, acknowledge it). Expired, foreign or altered: Unauthorized."""
+    people = {user.user_id: user for user in users.list()}
+    claims = verify_link(secrets.link_secret(), token, incident_id=incident_id, user_ids=people, now=now)
+    person = people[claims.user_id]
+    return Principal(key_id="link", name=person.name, role=Role.RESPONDER, user_id=person.user_id)

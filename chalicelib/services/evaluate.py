@@ -22,7 +22,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.playbook import Brand, Playbook
 from chalicelib.observability import logger
 from chalicelib.ports import BucketRepository, IncidentRepository, OutboxRepository, StateRepository
-from chalicelib.services.alerts import enqueue_alert
+from chalicelib.services.alerts import Alerting, enqueue_alert
 from chalicelib.services.incidents import update_incident
 
 STEP = timedelta(seconds=BUCKET_SECONDS)
@@ -229,7 +229,7 @@ def evaluate_brand(
     playbook: Playbook,
     ports: Ports,
     config: VolumeDetectorConfig,
-    public_url: str,
+    alerting: Alerting,
 ) -> BrandEvaluation:
     state, window, partial = update_detector(brand.id, now=now, playbook=playbook, ports=ports, config=config)
     volume = _volume_input(state, bucket_start(now), partial, now)
@@ -268,7 +268,7 @@ def evaluate_brand(
         event = "severity_raised"
     else:
         return result
-    enqueue_alert(incident, event, playbook=playbook, outbox=ports.outbox, public_url=public_url, now=now)
+    enqueue_alert(incident, event, alerting=alerting, outbox=ports.outbox, now=now)
     logger.info(
         "incident signal",
         incident_id=incident.incident_id,
@@ -289,14 +289,14 @@ class EvaluationReport:
 
 
 def evaluate_all(
-    *, now: datetime, playbook: Playbook, ports: Ports, config: VolumeDetectorConfig, public_url: str
+    *, now: datetime, playbook: Playbook, ports: Ports, config: VolumeDetectorConfig, alerting: Alerting
 ) -> EvaluationReport:
     report = EvaluationReport()
     for brand in playbook.brands:
         try:
             report.results.append(
                 evaluate_brand(
-                    brand, now=now, playbook=playbook, ports=ports, config=config, public_url=public_url
+                    brand, now=now, playbook=playbook, ports=ports, config=config, alerting=alerting
                 )
             )
         except Exception:  # one brand's failure must not hide another brand's crisis

@@ -18,10 +18,9 @@ from chalicelib.domain.models import (
     Severity,
     TimelineEvent,
 )
-from chalicelib.domain.playbook import Playbook
 from chalicelib.observability import logger
 from chalicelib.ports import IncidentRepository, MentionRepository, OutboxRepository
-from chalicelib.services.alerts import enqueue_alert
+from chalicelib.services.alerts import Alerting, enqueue_alert
 
 if TYPE_CHECKING:  # jinja2 and the playbooks load where a route needs them, not in every function
     from chalicelib.domain.crisis import CrisisLibrary, CrisisPlaybook
@@ -232,12 +231,12 @@ def edit_desk(
 def escalate(
     *,
     now: datetime,
-    playbook: Playbook,
+    alerting: Alerting,
     incidents: IncidentRepository,
     outbox: OutboxRepository,
-    public_url: str,
 ) -> list[tuple[str, int]]:
     """Alert the next level of the escalation chain for incidents nobody has acknowledged in time."""
+    playbook = alerting.playbook
     escalated: list[tuple[str, int]] = []
     steps = sorted(playbook.team.escalation, key=lambda step: step.level)
     for brand in playbook.brands:
@@ -252,9 +251,8 @@ def escalate(
             message, _ = enqueue_alert(
                 incident,
                 "escalation",
-                playbook=playbook,
+                alerting=alerting,
                 outbox=outbox,
-                public_url=public_url,
                 now=now,
                 escalation_level=level,
             )

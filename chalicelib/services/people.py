@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.domain.errors import Conflict, DeliveryFailed, Forbidden, InvalidInput
 from chalicelib.domain.models import ApiKey, Page, Principal, Role, User
 from chalicelib.domain.playbook import Team
 from chalicelib.observability import logger
-from chalicelib.ports import ApiKeyRepository, UserRepository
+from chalicelib.ports import ApiKeyRepository, SubscriptionSync, UserRepository
 from chalicelib.services import auth
 
 # What people may change about themselves; everything else (role, name, escalation) is the admin's.
@@ -21,20 +21,7 @@ def seed_team(team: Team, *, users: UserRepository, now: datetime) -> int:
     """Create every team member from the playbook who is not a user yet; returns how many were new.
     Users already in the store keep their edits: the playbook is where a team starts, not a mirror."""
     created = 0
-    for member in team.members:
-        user = User(
-            user_id=member.id,
-            name=member.name,
-            role=member.role_level,
-            function=member.role,
-            phone=member.phone,
-            email=member.email,
-            escalation_level=member.escalation_level,
-            sms_min_severity=member.sms_severity,
-            on_duty=True,
-            created_at=now,
-            updated_at=now,
-        )
+    for user in team.as_users(now):
         try:
             users.create(user)
             created += 1
@@ -138,3 +125,16 @@ def revoke_key(key_id: str, *, principal: Principal, keys: ApiKeyRepository, now
 def on_duty(users: list[User]) -> list[User]:
     """Who is on duty now, by escalation level."""
     return sorted((u for u in users if u.on_duty), key=lambda u: (u.escalation_level, u.name))
+
+
+def sync_subscriptions(users: UserRepository, subscriptions: SubscriptionSync) -> str | None:
+    """After a change to the team: every person's alert subscriptions match their addresses again.
+    Returns a warning for the person who made the change when that failed (the change itself stands)."""
+    try:
+        changed = subscriptions.sync(users.list())
+    except DeliveryFailed as error:
+        logger.warning("alert subscriptions not updated", error=error.message)
+        return "Die Benachrichtigungen konnten nicht angepasst werden; bitte später erneut speichern."
+    if changed:
+        logger.info("alert subscriptions updated", changed=changed)
+    return None

@@ -6,6 +6,7 @@ import { createAlertsView, createMentionsView } from "./feeds.js";
 import { formatDuration, language, secondsSince, setLanguage, t, translateStatic } from "./i18n.js";
 import { createIncidentView } from "./incident.js";
 import { createIncidentsView } from "./incidents.js";
+import { createTeamView } from "./team.js";
 import { errorBox, errorHeading } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -62,10 +63,11 @@ function renderBanner() {
   els.banner.hidden = false;
 }
 
-/** Update every running timer on the page (open incidents waiting for acknowledgement). */
+/** Update every running timer on the page (incidents waiting for acknowledgement, overdue checklist items). */
 function tick() {
   for (const el of els.view.querySelectorAll("[data-since]")) {
-    el.textContent = t("incidents.openUnacked", { duration: formatDuration(secondsSince(el.dataset.since)) });
+    const template = el.dataset.template || "incidents.openUnacked";
+    el.textContent = t(template, { duration: formatDuration(secondsSince(el.dataset.since)) });
   }
   for (const el of els.view.querySelectorAll("[data-duration]")) {
     el.textContent = t(el.dataset.template, { duration: formatDuration(Number(el.dataset.duration)) });
@@ -75,7 +77,7 @@ function tick() {
 function parseRoute() {
   const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "incidents" && parts[1]) return { name: "incidents", id: decodeURIComponent(parts[1]) };
-  if (["incidents", "alerts", "mentions"].includes(parts[0])) return { name: parts[0] };
+  if (["incidents", "alerts", "mentions", "team"].includes(parts[0])) return { name: parts[0] };
   return null;
 }
 
@@ -83,6 +85,7 @@ function createView(route) {
   if (route.name === "incidents" && route.id) return createIncidentView(ctx, route.id);
   if (route.name === "alerts") return createAlertsView(ctx);
   if (route.name === "mentions") return createMentionsView(ctx);
+  if (route.name === "team") return createTeamView(ctx);
   return createIncidentsView(ctx);
 }
 

@@ -1,32 +1,43 @@
-// One incident: facts, reasons, timeline, top mentions, its alert deliveries, and the response actions.
+// One incident as a response desk: the next step first, then reasons, checklist, facts, crisis roles,
+// who is on duty, the timeline with status updates, top mentions, alert deliveries and key data.
 
 import { api, query } from "./api.js";
+import { createChecklist } from "./checklist.js";
+import { createNextStep } from "./desk.js";
 import { fill, h } from "./dom.js";
-import { formatDateTime, formatDuration, has, t } from "./i18n.js";
+import { createFacts } from "./facts.js";
+import { formatDateTime, formatDuration, t } from "./i18n.js";
 import { REFRESH_MS, reactionLine } from "./incidents.js";
+import { overdueItems } from "./lifecycle.js";
+import { createDuty, createRoles } from "./roles.js";
+import { createTimeline } from "./timeline.js";
 import {
   alertsTable,
   brandName,
   emptyLine,
   errorBox,
+  keepingFocus,
   loadingLine,
   mentionCard,
+  notice,
   reasonsBlock,
   severityBadge,
   statusChip,
 } from "./ui.js";
 
-function card(titleKey, body, extraClass = "") {
-  const id = `card-${titleKey.replace(/\W/g, "-")}`;
-  return h(
-    "section",
-    { class: `card ${extraClass}`.trim(), "aria-labelledby": id },
-    h("h2", { id, class: "card__title", text: t(titleKey) }),
-    body,
-  );
+// On a phone, what to do next comes first; on a wide screen the desk work sits beside the story.
+const NARROW = ["next", "reasons", "checklist", "facts", "roles", "duty", "timeline", "mentions", "alerts", "keyData"];
+const WIDE_MAIN = ["next", "reasons", "checklist", "timeline", "mentions", "alerts"];
+const WIDE_SIDE = ["facts", "roles", "duty", "keyData"];
+
+function card(id) {
+  const title = h("h2", { id: `${id}-title`, class: "card__title" });
+  const body = h("div");
+  const element = h("section", { class: "card", id, "aria-labelledby": `${id}-title` }, title, body);
+  return { element, title, body };
 }
 
-function fact(labelKey, value, extra) {
+function keyFact(labelKey, value, extra) {
   return [h("dt", { text: t(labelKey) }), h("dd", {}, value, extra ? h("span", { class: "muted small", text: ` ${extra}` }) : null)];
 }
 
@@ -34,65 +45,57 @@ function timeValue(value) {
   return value ? h("time", { datetime: value, text: formatDateTime(value) }) : t("none");
 }
 
-function timelineList(events) {
-  if (!events || !events.length) return emptyLine("incident.timelineEmpty");
+function keyData(incident) {
+  const timers = incident.timers || {};
   return h(
-    "ol",
-    { class: "timeline" },
-    events.map((event) =>
-      h(
-        "li",
-        { class: `timeline__item timeline__item--${event.kind}` },
-        h("time", { class: "timeline__time", datetime: event.at, text: formatDateTime(event.at) }),
-        h(
-          "div",
-          { class: "timeline__body" },
-          h(
-            "p",
-            { class: "timeline__kind" },
-            h("strong", { text: has(`kind.${event.kind}`) ? t(`kind.${event.kind}`) : event.kind }),
-            event.severity ? [" ", severityBadge(event.severity)] : null,
-            event.actor ? h("span", { class: "muted", text: ` · ${t("incident.by", { actor: event.actor })}` }) : null,
-          ),
-          event.message ? h("p", { class: "timeline__message", text: event.message }) : null,
-        ),
-      ),
+    "dl",
+    { class: "facts" },
+    keyFact("incident.brand", brandName(incident)),
+    keyFact("incident.topic", incident.topic || t("none")),
+    keyFact("incident.openedAt", timeValue(incident.opened_at)),
+    keyFact("incident.detectedAt", timeValue(incident.detected_at)),
+    keyFact(
+      "incident.acknowledgedAt",
+      timeValue(incident.acknowledged_at),
+      incident.acknowledged_by ? t("incident.by", { actor: incident.acknowledged_by }) : null,
     ),
+    keyFact(
+      "incident.resolvedAt",
+      timeValue(incident.resolved_at),
+      incident.resolved_by ? t("incident.by", { actor: incident.resolved_by }) : null,
+    ),
+    keyFact("incident.ttd", formatDuration(timers.time_to_detect_s)),
+    keyFact("incident.tta", formatDuration(timers.time_to_acknowledge_s)),
+    keyFact("incident.ttr", formatDuration(timers.time_to_resolve_s)),
   );
 }
 
 export function createIncidentView(ctx, incidentId) {
-  let incident = null;
-  let alerts = null;
-  let alertsError = null;
+  const state = {
+    incident: null,
+    alerts: null,
+    alertsError: null,
+    users: null,
+    onDuty: [],
+    usersError: null,
+    playbooks: null,
+    playbooksError: null,
+    busy: false,
+  };
   let inFlight = null;
   let timer = null;
-  let busy = false;
-  let outcome = null; // the result of the last action: { success: key } or { error }
+  let signature = null;
+  let playbooksRequested = false;
+  let outcome = null; // the result of the last action: { section, kind, key, params } or { section, error }
   const statistics = { open: false }; // the statistics toggle stays as the user left it across refreshes
+  const narrow = window.matchMedia("(max-width: 900px)");
+  const messages = new Map();
 
   const heading = h("h1", { tabindex: "-1", class: "detail-title" });
   const backLink = h("a", { href: "#/incidents", class: "back-link" });
   const headMeta = h("div", { class: "detail-head__meta" });
   const main = h("div", { class: "detail-main" });
-  const facts = h("div");
-
-  const noteLabel = h("label", { for: "incident-note" });
-  const noteHint = h("p", { id: "incident-note-hint", class: "muted small" });
-  const note = h("textarea", { id: "incident-note", name: "note", rows: "3", maxlength: "2000", "aria-describedby": "incident-note-hint" });
-  const ackButton = h("button", { type: "button", class: "btn btn--primary", id: "acknowledge" });
-  const resolveButton = h("button", { type: "button", class: "btn btn--secondary", id: "resolve" });
-  const actionMessage = h("div", { class: "action-message", role: "status", "aria-live": "polite", tabindex: "-1" });
-  const actionsTitle = h("h2", { id: "actions-title", class: "card__title" });
-  const actions = h(
-    "section",
-    { class: "card card--actions", "aria-labelledby": "actions-title" },
-    actionsTitle,
-    h("div", { class: "field" }, noteLabel, note, noteHint),
-    h("div", { class: "button-row" }, ackButton, resolveButton),
-    actionMessage,
-  );
-  const side = h("aside", { class: "detail-side" }, actions, facts);
+  const side = h("div", { class: "detail-side" });
   const element = h(
     "section",
     { class: "view-incident" },
@@ -101,140 +104,215 @@ export function createIncidentView(ctx, incidentId) {
     h("div", { class: "detail-grid" }, main, side),
   );
 
-  ackButton.addEventListener("click", () => act("acknowledge"));
-  resolveButton.addEventListener("click", () => act("resolve"));
-
-  function renderActions() {
-    actionsTitle.textContent = t("incident.actions");
-    noteLabel.textContent = t("incident.note");
-    noteHint.textContent = t("incident.noteHint");
-    ackButton.textContent = t("incident.acknowledge");
-    resolveButton.textContent = t("incident.resolve");
-    const status = incident ? incident.status : null;
-    ackButton.disabled = busy || status !== "open";
-    resolveButton.disabled = busy || !status || status === "resolved";
-    note.disabled = busy || !status || status === "resolved";
-  }
-
-  function renderFacts() {
-    const timers = incident.timers || {};
-    fill(
-      facts,
-      card(
-        "incident.facts",
-        h(
-          "dl",
-          { class: "facts" },
-          fact("incident.brand", brandName(incident)),
-          fact("incident.topic", incident.topic || t("none")),
-          fact("incident.openedAt", timeValue(incident.opened_at)),
-          fact("incident.detectedAt", timeValue(incident.detected_at)),
-          fact(
-            "incident.acknowledgedAt",
-            timeValue(incident.acknowledged_at),
-            incident.acknowledged_by ? t("incident.by", { actor: incident.acknowledged_by }) : null,
-          ),
-          fact(
-            "incident.resolvedAt",
-            timeValue(incident.resolved_at),
-            incident.resolved_by ? t("incident.by", { actor: incident.resolved_by }) : null,
-          ),
-          fact("incident.ttd", formatDuration(timers.time_to_detect_s)),
-          fact("incident.tta", formatDuration(timers.time_to_acknowledge_s)),
-          fact("incident.ttr", formatDuration(timers.time_to_resolve_s)),
-        ),
-      ),
-    );
-  }
-
   function renderOutcome() {
-    if (!outcome) return fill(actionMessage);
-    if (outcome.error) return fill(actionMessage, errorBox(outcome.error));
-    return fill(actionMessage, h("p", { class: "success", text: t(outcome.success) }));
+    for (const [section, el] of messages) {
+      if (!outcome || outcome.section !== section) {
+        fill(el);
+      } else if (outcome.error) {
+        fill(el, errorBox(outcome.error));
+      } else {
+        fill(el, notice(outcome.kind, t(outcome.key, outcome.params || {})));
+      }
+    }
   }
 
-  function renderAlerts() {
-    if (alertsError) return errorBox(alertsError);
-    if (!alerts) return loadingLine();
-    return alerts.length ? alertsTable(alerts, { compact: true }) : emptyLine("incident.alertsEmpty");
+  function syncBusy() {
+    for (const control of element.querySelectorAll("[data-desk-action]")) control.disabled = state.busy;
+  }
+
+  const desk = {
+    state,
+    /** The message area of one section (persistent, so a refresh keeps what it says). */
+    messageFor(section, className = "section-message") {
+      const el = h("div", { class: className, role: "status", "aria-live": "polite", tabindex: "-1" });
+      messages.set(section, el);
+      return el;
+    },
+    say(section, kind, key, params = {}) {
+      outcome = { section, kind, key, params };
+      renderOutcome();
+    },
+    focusMessage(section) {
+      const el = messages.get(section);
+      if (el && el.childNodes.length) el.focus();
+    },
+    focusSection(name) {
+      const target = sections[name] && sections[name].element;
+      if (!target || target.hidden) return;
+      target.scrollIntoView({ block: "start" });
+      (sections[name].heading || target).focus({ preventScroll: true });
+    },
+    /**
+     * Send one desk change. Status routes answer with the summary (merged, then the detail is
+     * reloaded), desk routes with the full detail. A 409 means someone else was faster: say so and
+     * show what is true now.
+     */
+    async run(section, path, { method = "POST", body = {}, success, params = {}, summary = false } = {}) {
+      inFlight?.abort(); // a refresh started before this change must not overwrite its result
+      state.busy = true;
+      outcome = null;
+      renderOutcome();
+      syncBusy();
+      try {
+        const result = await api(`/incidents/${encodeURIComponent(incidentId)}${path}`, { method, body });
+        state.busy = false;
+        state.incident = summary ? { ...state.incident, ...result } : result;
+        outcome = { section, kind: "success", key: success, params };
+        render();
+        if (summary) await load({ force: true });
+        return { ok: true, result };
+      } catch (error) {
+        state.busy = false;
+        if (error.name === "AbortError" || error.status === 401) {
+          render();
+          return { ok: false, error };
+        }
+        if (error.status === 409) {
+          outcome = { section, kind: "warn", key: "desk.stale" };
+          await load({ force: true });
+        } else {
+          outcome = { section, error };
+          render(); // puts ticked boxes and chosen values back to what is saved
+        }
+        return { ok: false, error };
+      }
+    },
+  };
+
+  const reasons = card("reasons");
+  const mentions = card("mentions");
+  const alerts = card("alerts");
+  const keyDataCard = card("key-data");
+  const sections = {
+    next: createNextStep(desk),
+    reasons: {
+      element: reasons.element,
+      update() {
+        const block = reasonsBlock(state.incident, { statistics: true, state: statistics, extraClass: "reasons--block" });
+        reasons.element.hidden = !block;
+        reasons.title.textContent = t("incident.reasons");
+        if (block) fill(reasons.body, h("div", { class: "reasons-card" }, block));
+      },
+    },
+    checklist: createChecklist(desk),
+    facts: createFacts(desk),
+    roles: createRoles(desk),
+    duty: createDuty(desk),
+    timeline: createTimeline(desk),
+    mentions: {
+      element: mentions.element,
+      update() {
+        const items = state.incident.top_mentions || [];
+        mentions.title.textContent = t("incident.mentions");
+        fill(mentions.body, items.length ? h("div", { class: "mention-list" }, items.map(mentionCard)) : emptyLine("incident.mentionsEmpty"));
+      },
+    },
+    alerts: {
+      element: alerts.element,
+      update() {
+        alerts.title.textContent = t("incident.alerts");
+        if (state.alertsError) fill(alerts.body, errorBox(state.alertsError));
+        else if (!state.alerts) fill(alerts.body, loadingLine());
+        else fill(alerts.body, state.alerts.length ? alertsTable(state.alerts, { compact: true }) : emptyLine("incident.alertsEmpty"));
+      },
+    },
+    keyData: {
+      element: keyDataCard.element,
+      update() {
+        keyDataCard.title.textContent = t("incident.facts");
+        fill(keyDataCard.body, keyData(state.incident));
+      },
+    },
+  };
+
+  /** Put the sections into the columns for this screen; nodes only move when the order changes. */
+  function layout() {
+    const place = (column, names) => {
+      const wanted = names.map((name) => sections[name].element);
+      const same = column.children.length === wanted.length && wanted.every((el, i) => column.children[i] === el);
+      if (!same) fill(column, wanted);
+    };
+    if (narrow.matches) {
+      place(main, NARROW);
+      place(side, []);
+    } else {
+      place(main, WIDE_MAIN);
+      place(side, WIDE_SIDE);
+    }
+    side.hidden = narrow.matches;
   }
 
   function render() {
-    fill(backLink, h("span", { "aria-hidden": "true", text: "← " }), t("incident.back"));
-    renderActions();
-    renderOutcome();
-    if (!incident) {
-      heading.textContent = t("loading");
-      fill(headMeta);
-      fill(main, loadingLine());
-      fill(facts);
-      return;
-    }
-    heading.textContent = incident.title || incident.incident_id;
-    fill(headMeta, severityBadge(incident.severity), statusChip(incident.status), reactionLine(incident));
-    const reasons = reasonsBlock(incident, { statistics: true, state: statistics, extraClass: "reasons--block" });
-    const mentions = incident.top_mentions || [];
-    fill(
-      main,
-      reasons ? card("incident.reasons", h("div", { class: "reasons-card" }, reasons)) : null,
-      card("incident.timeline", timelineList(incident.timeline)),
-      card(
-        "incident.mentions",
-        mentions.length ? h("div", { class: "mention-list" }, mentions.map(mentionCard)) : emptyLine("incident.mentionsEmpty"),
-      ),
-      card("incident.alerts", renderAlerts()),
-    );
-    renderFacts();
+    keepingFocus(element, () => {
+      fill(backLink, h("span", { "aria-hidden": "true", text: "← " }), t("incident.back"));
+      const incident = state.incident;
+      if (!incident) {
+        heading.textContent = t("loading");
+        fill(headMeta);
+        sections.next.update();
+        for (const [name, section] of Object.entries(sections)) section.element.hidden = name !== "next";
+      } else {
+        heading.textContent = incident.title || incident.incident_id;
+        fill(headMeta, severityBadge(incident.severity), statusChip(incident.status), reactionLine(incident));
+        for (const section of Object.values(sections)) {
+          section.element.hidden = false;
+          section.update();
+        }
+      }
+      renderOutcome();
+      layout();
+    });
     ctx.tick();
   }
 
-  async function load() {
+  async function loadPlaybooks() {
+    playbooksRequested = true;
+    try {
+      const page = await api("/playbooks");
+      state.playbooks = page.items || [];
+      state.playbooksError = null;
+    } catch (error) {
+      state.playbooksError = error;
+    }
+    if (!state.busy) render();
+  }
+
+  async function load({ force = false } = {}) {
     inFlight?.abort();
     const controller = new AbortController();
     inFlight = controller;
+    const { signal } = controller;
     const id = encodeURIComponent(incidentId);
-    const [detail, deliveries] = await Promise.allSettled([
-      api(`/incidents/${id}`, { signal: controller.signal }),
-      api(`/alerts${query({ incident_id: incidentId, limit: 50 })}`, { signal: controller.signal }),
+    const [detail, deliveries, team] = await Promise.allSettled([
+      api(`/incidents/${id}`, { signal }),
+      api(`/alerts${query({ incident_id: incidentId, limit: 50 })}`, { signal }),
+      api("/users", { signal }),
     ]);
     if (inFlight === controller) inFlight = null;
-    if (controller.signal.aborted) return;
+    if (signal.aborted) return;
     if (detail.status === "rejected") {
       ctx.showError(detail.reason);
+      if (force) render();
       return;
     }
     ctx.clearError();
-    incident = detail.value;
-    alerts = deliveries.status === "fulfilled" ? deliveries.value.items : null;
-    alertsError = deliveries.status === "rejected" ? deliveries.reason : null;
+    state.incident = detail.value;
+    state.alerts = deliveries.status === "fulfilled" ? deliveries.value.items : null;
+    state.alertsError = deliveries.status === "rejected" ? deliveries.reason : null;
+    state.users = team.status === "fulfilled" ? team.value.items : state.users;
+    state.onDuty = team.status === "fulfilled" ? team.value.on_duty || [] : state.onDuty;
+    state.usersError = team.status === "rejected" ? team.reason : null;
+    if (state.incident.playbook && !playbooksRequested) loadPlaybooks();
+    // Re-render only what changed (or an item became overdue): a refresh must not disturb someone typing.
+    const overdue = overdueItems(state.incident).map((item) => item.item_id);
+    const fresh = JSON.stringify([detail.value, state.alerts, team.status === "fulfilled" ? team.value : null, overdue]);
+    if (!force && fresh === signature) return;
+    signature = fresh;
     render();
   }
 
-  async function act(action) {
-    busy = true;
-    outcome = null;
-    renderActions();
-    renderOutcome();
-    const text = note.value.trim();
-    try {
-      const summary = await api(`/incidents/${encodeURIComponent(incidentId)}/${action}`, {
-        method: "POST",
-        body: text ? { note: text } : {},
-      });
-      incident = { ...incident, ...summary };
-      note.value = "";
-      busy = false;
-      outcome = { success: action === "acknowledge" ? "incident.acknowledged" : "incident.resolvedDone" };
-      render();
-      await load();
-    } catch (error) {
-      busy = false;
-      renderActions();
-      if (error.status === 401 || error.name === "AbortError") return;
-      outcome = { error };
-      renderOutcome();
-    }
-    actionMessage.focus();
+  function relayout() {
+    keepingFocus(element, layout);
   }
 
   return {
@@ -244,12 +322,14 @@ export function createIncidentView(ctx, incidentId) {
     start() {
       render();
       load();
+      narrow.addEventListener("change", relayout);
       timer = window.setInterval(() => {
-        if (!inFlight && !busy) load();
+        if (!inFlight && !state.busy) load();
       }, REFRESH_MS);
     },
     destroy() {
       window.clearInterval(timer);
+      narrow.removeEventListener("change", relayout);
       inFlight?.abort();
     },
   };

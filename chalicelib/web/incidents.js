@@ -3,6 +3,7 @@
 import { api, query } from "./api.js";
 import { fill, h } from "./dom.js";
 import { formatDateTime, formatTime, t } from "./i18n.js";
+import { STATUSES, isActive } from "./lifecycle.js";
 import { brandName, emptyLine, loadingLine, moreButton, reasonsBlock, severityBadge, statusChip } from "./ui.js";
 
 export const REFRESH_MS = 10_000;
@@ -18,7 +19,8 @@ export function reactionLine(incident) {
     return h("p", { class: "timer timer--urgent", "data-since": incident.opened_at || incident.detected_at });
   }
   const timers = incident.timers || {};
-  if (incident.status === "resolved" && timers.time_to_resolve_s != null) {
+  const closed = incident.status === "resolved" || incident.status === "reviewed";
+  if (closed && timers.time_to_resolve_s != null) {
     return h("p", { class: "timer", "data-duration": timers.time_to_resolve_s, "data-template": "incidents.resolvedAfter" });
   }
   if (timers.time_to_acknowledge_s != null) {
@@ -42,7 +44,10 @@ function incidentItem(incident) {
   const severity = (incident.severity || "").toLowerCase();
   return h(
     "li",
-    { class: `incident incident--${severity} incident--${incident.status}`, "data-incident-id": incident.incident_id },
+    {
+      class: `incident incident--${severity} incident--${incident.status}${isActive(incident.status) ? "" : " incident--closed"}`,
+      "data-incident-id": incident.incident_id,
+    },
     h("div", { class: "incident__sev" }, severityBadge(incident.severity)),
     h(
       "div",
@@ -95,7 +100,7 @@ export function createIncidentsView(ctx) {
       select(
         "filter-status",
         "filter.status",
-        [["", t("filter.all")], ...["open", "acknowledged", "resolved"].map((s) => [s, t(`status.${s}`)])],
+        [["", t("filter.all")], ...STATUSES.map((s) => [s, t(`status.${s}`)])],
         filters.status,
         (value) => {
           filters.status = value;

@@ -235,3 +235,68 @@ export function moreButton(nextToken, load) {
   });
   return h("div", { class: "more-wrap" }, button);
 }
+
+/** A {de, en} text from the API in the current language (German when the other is missing). */
+export function localized(text) {
+  if (!text || typeof text !== "object") return text ? String(text) : "";
+  return text[language()] || text.de || text.en || "";
+}
+
+/** A phone link for an E.164 number; anything else stays plain text. */
+export function phoneLink(phone, label = phone) {
+  if (typeof phone !== "string" || !/^\+[1-9]\d{6,14}$/.test(phone)) return phone ? h("span", { class: "mono", text: phone }) : null;
+  return h("a", { class: "phone mono", href: `tel:${phone}`, text: label });
+}
+
+export function mailLink(email) {
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email)) return null;
+  return h("a", { class: "mail", href: `mailto:${email}`, text: email });
+}
+
+/**
+ * Field-level messages of a 400 from the API: { fieldName: text } for details like
+ * {"field": "body.escalation_level", "message": ..., "type": ...}. Validation details (with a type)
+ * say what is wrong themselves; a domain rule's detail is terse, so its error message is used.
+ */
+export function fieldErrors(error) {
+  const found = {};
+  for (const detail of (error && error.details) || []) {
+    if (!detail || typeof detail.field !== "string" || !detail.field.startsWith("body.")) continue;
+    const name = detail.field.slice("body.".length).split(".")[0];
+    const message = detail.type ? detail.message : error.message || detail.message;
+    const lead = detail.type && has(`fieldError.${detail.type}`) ? `${t(`fieldError.${detail.type}`)} – ` : "";
+    found[name] = `${lead}${message}`;
+  }
+  return found;
+}
+
+/** A short message in a section: success (green), warning (amber) or an API error. */
+export function notice(kind, content) {
+  if (kind === "error") return errorBox(content);
+  return h("p", { class: `notice notice--${kind}`, text: content });
+}
+
+/**
+ * Run `change` (which re-renders `root`) and give the focus back to the control that had it,
+ * found again by its data-focus-key, with the caret where it was.
+ */
+export function keepingFocus(root, change) {
+  const active = document.activeElement;
+  const holder = active && root.contains(active) ? active.closest("[data-focus-key]") : null;
+  const key = holder ? holder.dataset.focusKey : null;
+  const caret = active && "selectionStart" in active && typeof active.selectionStart === "number"
+    ? [active.selectionStart, active.selectionEnd]
+    : null;
+  change();
+  if (!key || (document.activeElement && root.contains(document.activeElement) && document.activeElement !== document.body)) return;
+  const again = root.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  if (!again) return;
+  again.focus({ preventScroll: true });
+  if (caret && "setSelectionRange" in again) {
+    try {
+      again.setSelectionRange(caret[0], caret[1]);
+    } catch {
+      // Not every input supports a selection (checkbox); the focus is what matters.
+    }
+  }
+}

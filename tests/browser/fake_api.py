@@ -1,5 +1,7 @@
-"""A fake Krisenradar backend for browser tests: the real files from chalicelib/web/ plus canned API
-answers in the shapes of chalicelib/api/schemas.py, with just enough state for acknowledge/resolve."""
+"""A fake Krisenradar backend for browser tests: the real files from chalicelib/web/ plus API answers in
+the shapes of chalicelib/api/schemas.py (canned data: fake_data.py), with enough state for the response
+desk: the lifecycle (the real TRANSITIONS), notes, facts, crisis roles, the playbook checklist (the real
+playbook view) and the team (the real people service). Request bodies are checked with the real models."""
 
 from __future__ import annotations
 
@@ -7,13 +9,36 @@ import copy
 import json
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chalicelib.domain.messages import reason_fields
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api import schemas
+from chalicelib.api.http import validation_details
+from chalicelib.api.playbooks import playbook_summary
+from chalicelib.domain.crisis import CrisisPlaybook
+from chalicelib.domain.errors import AppError, Conflict, InvalidInput, NotFound
+from chalicelib.domain.lifecycle import LABELS, TRANSITIONS
+from chalicelib.domain.models import CRISIS_ROLES, IncidentStatus, Principal, Role, Tick, User
+from chalicelib.services import auth, people
+from chalicelib.services.incidents import PlaybookInUse
+from tests.browser.fake_data import (
+    AUTO_PLAYBOOK,
+    FALLBACK_PLAYBOOK,
+    NOW,
+    PLAYBOOKS,
+    incident,
+    initial_state,
+    iso,
+)
+
+__all__ = ["NOW", "FakeApi", "incident"]
 
 WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
 ASSET = re.compile(r"^/ui/([a-z0-9][a-z0-9_.-]{0,80}\.(js|css|svg|json))$")
@@ -29,170 +54,26 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
 }
-# The browser clock is pinned to NOW, so "seit 7 Min offen" is exact.
-NOW = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
-KEYS = {"responder-key": ("Rita Responder", 2), "viewer-key": ("Viktor Viewer", 1)}
-RESPONDER = 2
+# Shared keys act with a fixed name and role; personal keys (user id) with the person's current role.
+KEYS: dict[str, tuple[str, Role] | str] = {
+    "responder-key": ("Rita Responder", Role.RESPONDER),
+    "viewer-key": ("Viktor Viewer", Role.VIEWER),
+    "jonas-key": "jonas-weber",
+    "admin-key": "anna-schmidt",
+}
 MENTIONS_PAGE = 2
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-# Reasons as incidents store them; the API serves them through the same function as the real one:
-# plain German and English sentences, and the statistics apart (here: an incident stored with them).
-STORM_REASONS = (
-    "Volumen: 31 Erwähnungen in 5 Min statt 0.8 erwartet; 40 in den letzten 60 Min statt 9.6 (p<1e-12)",
-    "84% negativ (27 von 32) statt üblich 17% (p=2.2e-16)",
-    "12 Erwähnungen mit Risikobegriffen, davon 8 zu Sicherheit, Rückruf oder Gefahr",
-)
-BRAND_NAME = "Müller Haushaltsgeräte GmbH"
-
-
-def incident(
-    incident_id: str, title: str, severity: str, status: str, opened_minutes_ago: int, **extra: Any
-) -> dict[str, Any]:
-    opened = NOW - timedelta(minutes=opened_minutes_ago)
-    acknowledged = opened + timedelta(minutes=3) if status != "open" else None
-    resolved = opened + timedelta(minutes=40) if status == "resolved" else None
-    return {
-        "incident_id": incident_id,
-        "brand": "mueller",
-        "brand_name": BRAND_NAME,
-        "topic": extra.get("topic", "produkt"),
-        "title": title,
-        "status": status,
-        "severity": severity,
-        **reason_fields(extra.get("reasons", ["25 Erwähnungen in 5 Minuten, sonst etwa 4"])),
-        "opened_at": iso(opened),
-        "updated_at": iso(resolved or acknowledged or opened),
-        "detected_at": iso(opened),
-        "first_signal_at": iso(opened - timedelta(minutes=2)),
-        "acknowledged_at": iso(acknowledged),
-        "acknowledged_by": "Rita Responder" if acknowledged else None,
-        "resolved_at": iso(resolved),
-        "resolved_by": "Rita Responder" if resolved else None,
-        "version": 1,
-        "timers": {
-            "time_to_detect_s": 120.0,
-            "time_to_acknowledge_s": 180.0 if acknowledged else None,
-            "time_to_resolve_s": 2400.0 if resolved else None,
-        },
-    }
-
-
-def mention(index: int, text: str, sentiment: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "mention_id": f"m-{index}",
-        "platform": extra.get("platform", "mastodon"),
-        "native_id": f"n-{index}",
-        "brand": "mueller",
-        "text": text,
-        "url": extra.get("url", f"https://social.example/@kunde{index}/{index}"),
-        "published_at": iso(NOW - timedelta(minutes=5 + index)),
-        "author": {"handle": f"@kunde{index}", "followers": 12400 * index, "is_media": index == 2},
-        "reach": 12400 * index,
-        "lang": extra.get("lang", "de"),
-        "sentiment": sentiment,
-        "sentiment_score": -0.82 if sentiment == "negative" else 0.1,
-        "risk_terms": extra.get("risk_terms", []),
-        "topics": ["produkt"],
-    }
-
-
-def initial_state() -> dict[str, Any]:
-    incidents = [
-        incident(
-            "inc-1",
-            "Rückruf-Gerüchte zum Kinderwagen „Flitzer“",
-            "SEV1",
-            "open",
-            7,
-            topic="rueckruf",
-            reasons=STORM_REASONS,
-        ),
-        incident(
-            "inc-2", "Lieferverzug <b>Hotline</b> überlastet", "SEV3", "acknowledged", 50, topic="service"
-        ),
-        incident("inc-3", "Kritik an Werbespot", "SEV4", "resolved", 600, topic="marketing"),
-    ]
-    mentions = [
-        mention(
-            1,
-            "Der Flitzer ist gefährlich, bitte sofort Rückruf! #mueller",
-            "negative",
-            risk_terms=["gefährlich", "rückruf"],
-        ),
-        mention(
-            2,
-            '<img src=x onerror="alert(1)"> Stimmt das mit dem Rückruf?',
-            "neutral",
-            url="javascript:alert(1)",
-        ),
-        mention(3, "Great stroller, no problems here.", "positive", lang="en"),
-        mention(
-            4,
-            "Warte seit einer Woche auf Antwort vom Kundenservice.",
-            "negative",
-            risk_terms=["kundenservice"],
-        ),
-        mention(5, "Hat jemand Infos zum Rückruf?", "neutral"),
-    ]
-    alerts = [
-        {
-            "alert_id": "al-1",
-            "incident_id": "inc-1",
-            "brand": "mueller",
-            "event_type": "incident_opened",
-            "severity": "SEV1",
-            "channel": "sms",
-            "recipient": "+49 151 0000001",
-            "status": "delivered",
-            "attempts": 1,
-            "last_error": None,
-            "subject": "SEV1 Müller: Rückruf-Gerüchte",
-            "body": "Neuer Vorfall SEV1 – bitte bestätigen.",
-            "created_at": iso(NOW - timedelta(minutes=6)),
-            "delivered_at": iso(NOW - timedelta(minutes=6)),
-        },
-        {
-            "alert_id": "al-2",
-            "incident_id": "inc-1",
-            "brand": "mueller",
-            "event_type": "incident_opened",
-            "severity": "SEV1",
-            "channel": "email",
-            "recipient": "krisenstab@mueller.example",
-            "status": "pending",
-            "attempts": 2,
-            "last_error": "SMTP 451 temporarily deferred",
-            "subject": "SEV1 Müller: Rückruf-Gerüchte",
-            "body": "Neuer Vorfall SEV1.",
-            "created_at": iso(NOW - timedelta(minutes=6)),
-            "delivered_at": None,
-        },
-    ]
-    timelines = {
-        "inc-1": [
-            {
-                "at": iso(NOW - timedelta(minutes=7)),
-                "kind": "detected",
-                "message": "Erkannt: 31 Erwähnungen in 5 Minuten",
-                "actor": None,
-                "severity": "SEV1",
-            }
-        ]
-    }
-    return {
-        "incidents": incidents,
-        "mentions": mentions,
-        "alerts": alerts,
-        "timelines": timelines,
-        "posts": [],
-        "queries": [],
-        "revoked": set(),
-    }
+def parse_body(model: type[BaseModel], body: Any, *, required: bool = True) -> Any:
+    """As the API's parse_json_body: a missing body, and field-level details for a wrong one."""
+    if body is None:
+        if required:
+            raise InvalidInput("a JSON body is required", [{"field": "body", "message": "missing"}])
+        return model()
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidInput("the body is invalid", validation_details(exc, "body.")) from exc
 
 
 def error(
@@ -208,6 +89,30 @@ class FakeApi:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.routes: list[tuple[str, re.Pattern[str], Role, Callable[..., tuple[int, Any]]]] = [
+            (
+                "POST",
+                re.compile(r"/incidents/([\w-]+)/(acknowledge|resolve)"),
+                Role.RESPONDER,
+                self.old_route,
+            ),
+            ("POST", re.compile(r"/incidents/([\w-]+)/status"), Role.RESPONDER, self.change_status),
+            ("POST", re.compile(r"/incidents/([\w-]+)/notes"), Role.RESPONDER, self.add_note),
+            ("POST", re.compile(r"/incidents/([\w-]+)/facts"), Role.RESPONDER, self.add_fact),
+            (
+                "POST",
+                re.compile(r"/incidents/([\w-]+)/facts/(F\d+)/verify"),
+                Role.RESPONDER,
+                self.verify_fact,
+            ),
+            ("PUT", re.compile(r"/incidents/([\w-]+)/roles"), Role.RESPONDER, self.assign_roles),
+            ("PUT", re.compile(r"/incidents/([\w-]+)/playbook"), Role.RESPONDER, self.choose_playbook),
+            ("POST", re.compile(r"/incidents/([\w-]+)/checklist/([\w-]+)"), Role.RESPONDER, self.tick),
+            ("GET", re.compile(r"/incidents/([\w-]+)"), Role.VIEWER, self.get_incident),
+            ("GET", re.compile(r"/users"), Role.VIEWER, self.list_users),
+            ("PUT", re.compile(r"/users/([\w-]+)"), Role.VIEWER, self.update_user),
+            ("GET", re.compile(r"/playbooks"), Role.VIEWER, self.list_playbooks),
+        ]
 
     def start(self) -> FakeApi:
         self.thread.start()
@@ -224,18 +129,43 @@ class FakeApi:
     def add_incident(self, item: dict[str, Any]) -> None:
         with self.lock:
             self.state["incidents"].insert(0, item)
+            self.state["desk"][item["incident_id"]] = {
+                "facts": [],
+                "assignments": {},
+                "playbook_id": None,
+                "ticks": {},
+            }
 
     def revoke(self, key: str) -> None:
         with self.lock:
             self.state["revoked"].add(key)
 
+    def someone_else_writes(self, incident_id: str, text: str = "Pressestelle ruft zurück") -> None:
+        """Another responder saves a status update: the incident's version moves on."""
+        with self.lock:
+            found = self.find(incident_id)
+            self.record(found, "note", text, "Anna Schmidt")
+
+    def user(self, user_id: str) -> User:
+        return self.state["users"].get(user_id)
+
     # ---- routes -------------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, params: dict[str, str], auth: str, body: Any) -> tuple[int, Any]:
-        key = auth.removeprefix("Bearer ").strip()
-        if key not in KEYS or key in self.state["revoked"]:
+    def principal(self, key: str) -> Principal | None:
+        known = KEYS.get(key)
+        if known is None or key in self.state["revoked"]:
+            return None
+        if isinstance(known, str):
+            person = self.user(known)
+            return Principal(key_id=key, name=person.name, role=person.role, user_id=person.user_id)
+        return Principal(key_id=key, name=known[0], role=known[1])
+
+    def handle(
+        self, method: str, path: str, params: dict[str, str], auth_header: str, body: Any
+    ) -> tuple[int, Any]:
+        principal = self.principal(auth_header.removeprefix("Bearer ").strip())
+        if principal is None:
             return error(401, "unauthorized", "invalid or missing API key")
-        actor, role = KEYS[key]
         self.state["queries"].append((method, path, params))
         if method == "GET" and path == "/incidents":
             return self.list_incidents(params)
@@ -244,19 +174,24 @@ class FakeApi:
             return 200, {"items": items, "next_token": None}
         if method == "GET" and path == "/mentions":
             return self.list_mentions(params)
-        match = re.fullmatch(r"/incidents/([\w-]+)(?:/(acknowledge|resolve))?", path)
-        if match is None:
-            return error(404, "not_found", "no such route")
-        found = next((i for i in self.state["incidents"] if i["incident_id"] == match.group(1)), None)
+        for route_method, pattern, role, view in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None or route_method != method:
+                continue
+            try:
+                auth.require(principal, role)
+                if method != "GET":
+                    self.state["writes"].append((method, path, body))
+                return view(principal, body, *match.groups())
+            except AppError as exc:
+                return error(exc.status, exc.code, exc.message, exc.details)
+        return error(404, "not_found", "no such route")
+
+    def find(self, incident_id: str) -> dict[str, Any]:
+        found = next((i for i in self.state["incidents"] if i["incident_id"] == incident_id), None)
         if found is None:
-            return error(404, "not_found", "incident not found", [{"incident_id": match.group(1)}])
-        if method == "GET" and match.group(2) is None:
-            return 200, self.detail(found)
-        if method == "POST" and match.group(2):
-            if role < RESPONDER:
-                return error(403, "forbidden", "role responder required", [{"role": "viewer"}])
-            return self.transition(found, match.group(2), actor, (body or {}).get("note"))
-        return error(405, "method_not_allowed", "method not allowed")
+            raise NotFound("incident not found", [{"incident_id": incident_id}])
+        return found
 
     def list_incidents(self, params: dict[str, str]) -> tuple[int, Any]:
         items = [
@@ -279,36 +214,235 @@ class FakeApi:
         items = self.state["mentions"]
         return 200, {"items": items[start:end], "next_token": str(end) if end < len(items) else None}
 
-    def detail(self, found: dict[str, Any]) -> dict[str, Any]:
-        return {
-            **found,
-            "timeline": self.state["timelines"].get(found["incident_id"], []),
-            "top_mentions": self.state["mentions"][:2],
-        }
+    def playbook_in_use(self, found: dict[str, Any]) -> tuple[CrisisPlaybook, bool]:
+        chosen = self.state["desk"][found["incident_id"]]["playbook_id"]
+        if chosen:
+            return PLAYBOOKS[chosen], True
+        return PLAYBOOKS[AUTO_PLAYBOOK.get(found["topic"], FALLBACK_PLAYBOOK)], False
 
-    def transition(self, found: dict[str, Any], action: str, actor: str, note: str | None) -> tuple[int, Any]:
-        if found["status"] == "resolved":
-            return error(409, "conflict", "a resolved incident cannot be changed", [{"status": "resolved"}])
-        self.state["posts"].append((found["incident_id"], action, note))
-        at = NOW + timedelta(minutes=1)
-        detected = datetime.fromisoformat(found["detected_at"])
-        seconds = round((at - detected).total_seconds(), 1)
-        if action == "acknowledge":
-            found.update(status="acknowledged", acknowledged_at=iso(at), acknowledged_by=actor)
-            found["timers"]["time_to_acknowledge_s"] = seconds
-        else:
-            found.update(status="resolved", resolved_at=iso(at), resolved_by=actor)
-            found["timers"]["time_to_resolve_s"] = seconds
-        word = "Bestätigt" if action == "acknowledge" else "Gelöst"
-        self.state["timelines"].setdefault(found["incident_id"], []).append(
+    def detail(self, found: dict[str, Any]) -> dict[str, Any]:
+        desk = self.state["desk"][found["incident_id"]]
+        playbook, manual = self.playbook_in_use(found)
+        # The real view of playbook and checklist; it reads only these two fields of the incident.
+        ticked = SimpleNamespace(
+            detected_at=datetime.fromisoformat(found["detected_at"]), checklist=desk["ticks"]
+        )
+        return copy.deepcopy(
             {
-                "at": iso(at),
-                "kind": f"{action}d",
-                "message": word + (f": {note}" if note else ""),
-                "actor": actor,
+                **found,
+                "timeline": self.state["timelines"].get(found["incident_id"], []),
+                "top_mentions": self.state["mentions"][:2],
+                "facts": desk["facts"],
+                "assignments": desk["assignments"],
+                **schemas.playbook_view(ticked, PlaybookInUse(playbook, manual)),
             }
         )
+
+    def get_incident(self, principal: Principal, body: Any, incident_id: str) -> tuple[int, Any]:
+        return 200, self.detail(self.find(incident_id))
+
+    def record(self, found: dict[str, Any], kind: str, message: str, actor: str) -> datetime:
+        """A change saved: a timeline entry, a new version, as the repositories do on save."""
+        at = NOW + timedelta(minutes=1)
+        self.state["timelines"].setdefault(found["incident_id"], []).append(
+            {"at": iso(at), "kind": kind, "message": message, "actor": actor, "severity": None}
+        )
+        found.update(updated_at=iso(at), version=found["version"] + 1)
+        return at
+
+    @staticmethod
+    def check_version(found: dict[str, Any], expected: int | None) -> None:
+        if expected is not None and expected != found["version"]:
+            raise Conflict(
+                "the incident changed since you loaded it; reload and try again",
+                [{"incident_id": found["incident_id"], "version": found["version"], "expected": expected}],
+            )
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    def old_route(self, principal: Principal, body: Any, incident_id: str, action: str) -> tuple[int, Any]:
+        note = parse_body(schemas.NoteBody, body, required=False)
+        to = IncidentStatus.ACKNOWLEDGED if action == "acknowledge" else IncidentStatus.RESOLVED
+        self.state["posts"].append((incident_id, action, note.note))
+        return self.transition(self.find(incident_id), to, principal, note.note, note.version)
+
+    def change_status(self, principal: Principal, body: Any, incident_id: str) -> tuple[int, Any]:
+        change = parse_body(schemas.StatusChange, body)
+        self.state["posts"].append((incident_id, change.status.value, change.note))
+        return self.transition(self.find(incident_id), change.status, principal, change.note, change.version)
+
+    def transition(
+        self,
+        found: dict[str, Any],
+        to: IncidentStatus,
+        principal: Principal,
+        note: str | None,
+        version: int | None,
+    ) -> tuple[int, Any]:
+        """services.incidents.change_status and domain.lifecycle.transition over the fake's dicts."""
+        self.check_version(found, version)
+        status = IncidentStatus(found["status"])
+        already = {
+            IncidentStatus.ACKNOWLEDGED: found["acknowledged_at"] is not None and status.active,
+            IncidentStatus.RESOLVED: status in (IncidentStatus.RESOLVED, IncidentStatus.REVIEWED),
+        }
+        if already.get(to, status is to):
+            return 200, copy.deepcopy(found)
+        if to not in TRANSITIONS[status]:
+            raise Conflict(
+                f"an incident that is {status.value} cannot become {to.value}",
+                [
+                    {
+                        "status": status.value,
+                        "requested": to.value,
+                        "allowed": sorted(s.value for s in TRANSITIONS[status]),
+                    }
+                ],
+            )
+        reopened = not status.active and to.active
+        message = ("Wieder geöffnet" if reopened else LABELS[to]) + (f": {note}" if note else "")
+        at = self.record(found, "reopened" if reopened else to.value, message, principal.name)
+        seconds = round((at - datetime.fromisoformat(found["detected_at"])).total_seconds(), 1)
+        found["status"] = to.value
+        if found["acknowledged_at"] is None and to is not IncidentStatus.OPEN:
+            found.update(acknowledged_at=iso(at), acknowledged_by=principal.name)
+            found["timers"]["time_to_acknowledge_s"] = seconds
+        if to is IncidentStatus.RESOLVED:
+            found.update(resolved_at=iso(at), resolved_by=principal.name)
+            found["timers"]["time_to_resolve_s"] = seconds
+        if reopened:
+            found.update(resolved_at=None, resolved_by=None)
+            found["timers"]["time_to_resolve_s"] = None
         return 200, copy.deepcopy(found)
+
+    # ---- the desk: notes, facts, roles, playbook and checklist ----------------------------------
+
+    def add_note(self, principal: Principal, body: Any, incident_id: str) -> tuple[int, Any]:
+        note = parse_body(schemas.TextBody, body)
+        found = self.find(incident_id)
+        self.check_version(found, note.version)
+        self.record(found, "note", note.text, principal.name)
+        return 200, self.detail(found)
+
+    def add_fact(self, principal: Principal, body: Any, incident_id: str) -> tuple[int, Any]:
+        fact = parse_body(schemas.TextBody, body)
+        found = self.find(incident_id)
+        self.check_version(found, fact.version)
+        facts = self.state["desk"][incident_id]["facts"]
+        fact_id = f"F{len(facts) + 1}"
+        at = self.record(found, "fact_added", f"Fakt {fact_id} erfasst: {fact.text}", principal.name)
+        facts.append(
+            {
+                "fact_id": fact_id,
+                "text": fact.text,
+                "added_by": principal.name,
+                "added_at": iso(at),
+                "verified": False,
+                "verified_by": None,
+                "verified_at": None,
+            }
+        )
+        return 200, self.detail(found)
+
+    def verify_fact(self, principal: Principal, body: Any, incident_id: str, fact_id: str) -> tuple[int, Any]:
+        version = parse_body(schemas.VersionBody, body, required=False)
+        found = self.find(incident_id)
+        self.check_version(found, version.version)
+        fact = next((f for f in self.state["desk"][incident_id]["facts"] if f["fact_id"] == fact_id), None)
+        if fact is None:
+            raise InvalidInput("no such fact on this incident", [{"field": "fact_id", "message": fact_id}])
+        if not fact["verified"]:
+            at = self.record(
+                found, "fact_verified", f"Fakt {fact_id} geprüft: {fact['text']}", principal.name
+            )
+            fact.update(verified=True, verified_by=principal.name, verified_at=iso(at))
+        return 200, self.detail(found)
+
+    def assign_roles(self, principal: Principal, body: Any, incident_id: str) -> tuple[int, Any]:
+        roles = parse_body(schemas.RolesBody, body)
+        found = self.find(incident_id)
+        self.check_version(found, roles.version)
+        names = {user.user_id: user.name for user in self.state["users"].list()}
+        unknown_roles = sorted(set(roles.assignments) - set(CRISIS_ROLES))
+        unknown_people = sorted({u for u in roles.assignments.values() if u is not None} - set(names))
+        if unknown_roles or unknown_people:
+            raise InvalidInput(
+                "unknown crisis roles or people",
+                [{"field": f"body.{r}", "message": "unknown role"} for r in unknown_roles]
+                + [{"field": "body", "message": f"unknown person {u}"} for u in unknown_people],
+            )
+        current = self.state["desk"][incident_id]["assignments"]
+        lines = []
+        for role, user_id in roles.assignments.items():
+            if current.get(role) == user_id:
+                continue
+            if user_id is None:
+                current.pop(role, None)
+            else:
+                current[role] = user_id
+            lines.append(f"{role}: {names[user_id] if user_id else 'niemand'}")
+        if lines:
+            self.record(found, "roles", "Rollen: " + "; ".join(lines), principal.name)
+        return 200, self.detail(found)
+
+    def choose_playbook(self, principal: Principal, body: Any, incident_id: str) -> tuple[int, Any]:
+        choice = parse_body(schemas.PlaybookChoice, body)
+        found = self.find(incident_id)
+        self.check_version(found, choice.version)
+        playbook = PLAYBOOKS.get(choice.playbook_id)
+        if playbook is None:
+            raise InvalidInput(
+                "no such crisis playbook", [{"field": "body.playbook_id", "message": choice.playbook_id}]
+            )
+        desk = self.state["desk"][incident_id]
+        if desk["playbook_id"] != playbook.id:
+            desk["playbook_id"] = playbook.id
+            self.record(found, "playbook", f"Playbook: {playbook.title.de}", principal.name)
+        return 200, self.detail(found)
+
+    def tick(self, principal: Principal, body: Any, incident_id: str, item_id: str) -> tuple[int, Any]:
+        tick = parse_body(schemas.TickBody, body, required=False)
+        found = self.find(incident_id)
+        self.check_version(found, tick.version)
+        playbook, _ = self.playbook_in_use(found)
+        item = next((i for i in playbook.first_hour if i.id == item_id), None)
+        if item is None:
+            raise NotFound(
+                "the incident's playbook has no such checklist item",
+                [{"item_id": item_id, "playbook_id": playbook.id}],
+            )
+        desk = self.state["desk"][incident_id]
+        if (item_id in desk["ticks"]) != tick.done:
+            word = "Erledigt" if tick.done else "Wieder offen"
+            at = self.record(found, "checklist", f"{word}: {item.text.de}", principal.name)
+            if tick.done:
+                desk["ticks"][item_id] = Tick(done_by=principal.name, done_at=at)
+            else:
+                desk["ticks"].pop(item_id)
+            desk["playbook_id"] = playbook.id  # the checklist a person ticked stays the one shown
+        return 200, self.detail(found)
+
+    def list_playbooks(self, principal: Principal, body: Any) -> tuple[int, Any]:
+        return 200, {"items": [playbook_summary(p) for p in PLAYBOOKS.values()], "next_token": None}
+
+    # ---- people -------------------------------------------------------------------------------
+
+    def list_users(self, principal: Principal, body: Any) -> tuple[int, Any]:
+        users = self.state["users"].list()
+        on_duty = [user.user_id for user in people.on_duty(users)]
+        return 200, {"items": [schemas.user_view(u) for u in users], "on_duty": on_duty}
+
+    def update_user(self, principal: Principal, body: Any, user_id: str) -> tuple[int, Any]:
+        update = parse_body(schemas.UserUpdate, body)
+        user = people.update_user(
+            user_id,
+            update.changes(),
+            expected_version=update.version,
+            principal=principal,
+            users=self.state["users"],
+            now=NOW + timedelta(minutes=1),
+        )
+        return 200, schemas.user_view(user)
 
     # ---- HTTP plumbing ------------------------------------------------------------------------
 
@@ -368,5 +502,8 @@ class FakeApi:
 
             def do_POST(self) -> None:
                 self._api("POST")
+
+            def do_PUT(self) -> None:
+                self._api("PUT")
 
         return Handler

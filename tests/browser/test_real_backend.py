@@ -4,6 +4,7 @@ browser reads are the shapes the API writes. A storm becomes an incident; a resp
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +44,7 @@ def test_the_frontend_shows_and_acknowledges_a_real_incident(
         playbook=container.playbook,
         ports=container.ports,
         config=container.detector_config,
-        public_url=live_api,
+        alerting=replace(container.alerting, public_url=live_api),
     )
     incident_id = evaluations.ids("opened")[0]
 
@@ -66,7 +67,43 @@ def test_the_frontend_shows_and_acknowledges_a_real_incident(
         page.get_by_role("button", name="Bestätigen").click()
         expect(page.locator(".detail-head .chip")).to_have_text("Bestätigt")
         expect(page.locator(".timeline")).to_contain_text("Bestätigt: Pressestelle informiert")
+        desk_on_the_real_api(page)
     finally:
         context.close()
-    assert container.incidents.get(incident_id).acknowledged_by == "responder tester"
+    saved = container.incidents.get(incident_id)
+    assert saved.acknowledged_by == "responder tester"
+    assert saved.status.value == "responding"
+    assert [(f.text, f.verified_by) for f in saved.facts] == [
+        ("Rauch nur bei Modell 3000-B", "responder tester")
+    ]
+    assert saved.assignments == {"Kommunikation": "jonas-weber"}
+    assert saved.checklist["team-einberufen"].done_by == "responder tester"
     assert errors == []
+
+
+def desk_on_the_real_api(page: Any) -> None:
+    """The response desk against the real routes: the shapes the fake mirrors are the real ones."""
+    # the lifecycle, with the version the page loaded
+    expect(page.locator("#next-step [data-step]")).to_have_text(
+        ["Bearbeitung beginnen", "Beobachten", "Lösen"]
+    )
+    page.get_by_role("button", name="Bearbeitung beginnen").click()
+    expect(page.locator(".detail-head .chip")).to_have_text("In Bearbeitung")
+    # a fact, verified by a named person
+    facts = page.locator("#facts")
+    facts.get_by_label("Neuer Fakt").fill("Rauch nur bei Modell 3000-B")
+    facts.get_by_role("button", name="Fakt hinzufügen").click()
+    facts.get_by_role("button", name="Geprüft").click()
+    expect(facts.locator(".fact")).to_contain_text("geprüft von responder tester")
+    # a crisis role for someone of the seeded team, who is on duty
+    expect(page.locator("#duty .duty__name").first).to_be_visible()
+    page.locator("#roles").get_by_label("Kommunikation").select_option("jonas-weber")
+    page.locator("#roles").get_by_role("button", name="Rollen speichern").click()
+    expect(page.locator(".timeline")).to_contain_text("Kommunikation: Jonas Weber")
+    # the crisis playbook's checklist
+    checklist = page.locator("#checklist")
+    expect(checklist).to_contain_text("Produktmangel oder Rückruf")
+    checklist.locator('[data-item-id="team-einberufen"]').get_by_role("checkbox").check()
+    expect(checklist.locator('[data-item-id="team-einberufen"]')).to_contain_text(
+        "erledigt von responder tester"
+    )

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,13 +151,14 @@ def test_mentions_and_buckets_expire_and_the_rest_do_not(synth: Synth) -> None:
     assert ttl["krisenradar-dev-apikeys"] is None
 
 
-def test_ingest_secret_is_generated_long_and_without_punctuation(synth: Synth) -> None:
-    (secret,) = synth.of_type("AWS::SecretsManager::Secret").values()
-    assert secret["Properties"]["Name"] == "krisenradar/dev/ingest-hmac"
-    generated = secret["Properties"]["GenerateSecretString"]
-    assert generated["PasswordLength"] >= 48
-    assert generated["ExcludePunctuation"] is True
-    assert secret["DeletionPolicy"] == "Retain"
+def test_the_ingest_and_link_secrets_are_generated_long_and_without_punctuation(synth: Synth) -> None:
+    secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
+    assert set(secrets) == {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing"}
+    for secret in secrets.values():
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["PasswordLength"] >= 48
+        assert generated["ExcludePunctuation"] is True
+        assert secret["DeletionPolicy"] == "Retain"
 
 
 # --- alerts ----------------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def test_team_subscriptions_route_like_the_outbox_plans(synth: Synth) -> None:
     team = load_playbook(PROJECT_ROOT / "playbooks").team
     expected = sorted(
         (protocol, endpoint, json.dumps(policy, sort_keys=True))
-        for protocol, endpoint, policy in subscriptions(team)
+        for protocol, endpoint, policy in subscriptions(team.as_users(datetime.now(UTC)))
     )
     actual = sorted(
         (
@@ -192,13 +194,15 @@ def test_team_subscriptions_route_like_the_outbox_plans(synth: Synth) -> None:
             assert sub["Properties"]["FilterPolicyScope"] == "MessageAttributes"
 
 
-def test_sev1_only_member_gets_sms_from_level_two(synth: Synth) -> None:
+def test_each_persons_subscription_hears_only_what_is_addressed_to_it(synth: Synth) -> None:
+    # Who gets which alert is decided from the roster in the store (routing.plan_recipients); every
+    # message is addressed, so a subscription filters on its own address.
     synth.template.has_resource_properties(
         "AWS::SNS::Subscription",
         {
             "Protocol": "sms",
             "Endpoint": "+4915100000003",
-            "FilterPolicy": {"severity": ["SEV1"], "escalation_level": [{"numeric": [">=", 2]}]},
+            "FilterPolicy": {"channel": ["sms"], "recipient": ["+4915100000003"]},
         },
     )
 
@@ -212,7 +216,12 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
     assert "KmsMasterKeyId" in synth.resources[dlq_id]["Properties"]
     synth.template.has_resource_properties(
         "AWS::SNS::Subscription",
-        {"Protocol": "sqs", "RawMessageDelivery": True, "Endpoint": {"Fn::GetAtt": [queue_id, "Arn"]}},
+        {
+            "Protocol": "sqs",
+            "RawMessageDelivery": True,
+            "Endpoint": {"Fn::GetAtt": [queue_id, "Arn"]},
+            "FilterPolicy": {"channel": ["integration"]},
+        },
     )
 
 

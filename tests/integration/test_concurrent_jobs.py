@@ -43,18 +43,21 @@ def store(request: Any, container: Any, tmp_path: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def published(container: Any) -> Callable[[], Counter[str]]:
-    """Every alert SNS accepted, by alert id: a queue subscribed to the alert topic without a filter."""
+def published(container: Any) -> Callable[[], Counter[tuple[str, str, str]]]:
+    """Every message SNS accepted, by (alert id, channel, recipient): a queue subscribed to the alert
+    topic without a filter."""
     sqs, sns = boto3.client("sqs"), boto3.client("sns")
     url = sqs.create_queue(QueueName=f"count-{id(container)}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=container.settings.alert_topic_arn, Protocol="sqs", Endpoint=arn)
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[str, str, str]] = Counter()
 
-    def drain() -> Counter[str]:
+    def drain() -> Counter[tuple[str, str, str]]:
         while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
             for message in messages:
-                seen[json.loads(json.loads(message["Body"])["Message"])["alert_id"]] += 1
+                attributes = json.loads(message["Body"])["MessageAttributes"]
+                key = tuple(attributes[name]["Value"] for name in ("alert_id", "channel", "recipient"))
+                seen[key] += 1  # type: ignore[index]
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return seen
 
@@ -122,12 +125,14 @@ def test_overlapping_jobs_publish_each_alert_exactly_once(store: Any, published:
     )
     _job("deliver_alerts")()  # whatever a lost race left due (nothing should be)
 
-    # Then every alert of the incident went to SNS exactly once, and every row says delivered
+    # Then every message of the incident's alerts went to SNS exactly once, and every row says delivered
     rows = store.outbox.list(incident_id=incident_id, limit=100, next_token=None).items
     alerts = {row.alert_id for row in rows}
     assert any("#escalation#" in alert for alert in alerts) and any("#incident_opened#" in a for a in alerts)
     counts = published()
-    assert {alert: counts[alert] for alert in alerts} == dict.fromkeys(alerts, 1)
+    messages = {(row.alert_id, row.channel, row.recipient) for row in rows}
+    assert {key: counts[key] for key in messages} == dict.fromkeys(messages, 1)
+    assert {key for key in counts if key[0] in alerts} == messages
     assert all(row.status is DeliveryStatus.DELIVERED for row in rows)
     timeline = [event.kind for event in store.incidents.get(incident_id).timeline]
     assert timeline.count("escalated") == 1

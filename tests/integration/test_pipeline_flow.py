@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.domain.messages import gsm7_length
 from chalicelib.domain.models import DeliveryStatus, bucket_start
 from chalicelib.services.ingest import ingest
 from chalicelib.services.push import SIGNATURE_HEADER, sign
@@ -64,7 +65,7 @@ def _drain(queue_url: str) -> list[dict]:
         if not batch:
             return messages
         for message in batch:
-            messages.append(json.loads(json.loads(message["Body"])["Message"]))
+            messages.append(json.loads(message["Body"]))  # the SNS envelope: Message, Subject, attributes
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
@@ -113,13 +114,18 @@ def test_a_storm_opens_one_incident_and_alerts_sms_and_email_through_sns(
     assert {r for c, r in channels if c == "email"} == {m.email for m in container.playbook.team.members}
     assert all(a["status"] == "delivered" and a["delivered_at"] for a in alerts)
 
-    # SNS routed by the filter policies: level-1 SMS gateways and every email gateway got it.
+    # SNS routed by the filter policies: each gateway got exactly the one message addressed to it,
+    # SMS with the recipient's own signed link, email with a subject, and nobody's shows in /alerts.
     received = {(g.channel, g.recipient): _drain(g.url) for g in container.gateways}
     for (channel, recipient), messages in received.items():
         expected = (channel, recipient) in channels
-        assert bool(messages) == expected, (channel, recipient)
-    sms_text = next(m for (c, _), ms in received.items() if c == "sms" for m in ms)["sms"]
-    assert incident_id in sms_text and len(sms_text) <= 160
+        assert len(messages) == (1 if expected else 0), (channel, recipient)
+        for envelope in messages:
+            assert envelope["MessageAttributes"]["recipient"]["Value"] == recipient
+    texts = [ms[0]["Message"] for (c, _), ms in received.items() if c == "sms" and ms]
+    assert all(f"/#/i/{incident_id}/" in text and gsm7_length(text) <= 160 for text in texts)
+    assert len({text.rsplit("/", 1)[1] for text in texts}) == len(texts)  # one link per person
+    assert all(f"/#/i/{incident_id}/" not in a["body"] for a in alerts)
 
     # The next run updates the same incident instead of opening a duplicate.
     container.clock.advance(minutes=1)
@@ -189,7 +195,18 @@ def test_acknowledge_stops_escalation_and_resolve_closes(container: Any, api: An
 
 def test_a_failed_publish_stays_pending_and_is_delivered_by_the_retry_job(container: Any, api: Any) -> None:
     from chalicelib import deps
+    from chalicelib.domain.models import Principal, Role
+    from chalicelib.services.incidents import resolve
 
+    admin = Principal(key_id="k", name="Admin", role=Role.ADMIN)
+    for active in container.incidents.active_for_brand("mueller"):  # a calm start: no crisis open
+        resolve(
+            active.incident_id,
+            incidents=container.incidents,
+            principal=admin,
+            note=None,
+            now=container.clock(),
+        )
     container.clock.advance(days=1)
     good_arn = container.settings.alert_topic_arn
     broken = deps.Container(

@@ -24,7 +24,7 @@ from chalicelib.domain.messages import (
     volume_evidence,
 )
 from chalicelib.domain.models import Bucket, Incident, IncidentStatus, Severity
-from chalicelib.domain.routing import plan_recipients, sms_filter_policy, subscriptions
+from chalicelib.domain.routing import filter_policy, plan_recipients, subscriptions
 
 PLAYBOOK = load_playbook(Path(__file__).resolve().parents[2] / "playbooks")
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -374,31 +374,46 @@ def test_sms_is_german_and_email_is_bilingual_in_plain_words() -> None:
     assert not STATISTICS.search(message.email) and not STATISTICS.search(message.sms)
 
 
+TEAM = PLAYBOOK.team.as_users(NOW)
+
+
+def _sent(planned: list, channel: str) -> set[str]:
+    return {r.address for r in planned if r.channel == channel}
+
+
 def test_sms_goes_to_level_one_for_sev2_and_email_to_everyone() -> None:
-    planned = plan_recipients(PLAYBOOK.team, Severity.SEV2, escalation_level=1)
-    sms = {r for c, r in planned if c == "sms"}
-    email = {r for c, r in planned if c == "email"}
-    assert sms == {m.phone for m in PLAYBOOK.team.members if m.escalation_level == 1}
-    assert email == {m.email for m in PLAYBOOK.team.members if m.email}
+    planned = plan_recipients(TEAM, Severity.SEV2, escalation_level=1)
+    assert _sent(planned, "sms") == {m.phone for m in PLAYBOOK.team.members if m.escalation_level == 1}
+    assert _sent(planned, "email") == {m.email for m in PLAYBOOK.team.members if m.email}
+    assert [r for r in planned if r.channel == "integration"] == [("integration", "integrations", None)]
+    assert all(r.user_id for r in planned if r.channel != "integration")
 
 
 def test_no_sms_for_sev3_but_email_still_goes() -> None:
-    planned = plan_recipients(PLAYBOOK.team, Severity.SEV3, escalation_level=3)
-    assert [c for c, _ in planned if c == "sms"] == []
-    assert len([c for c, _ in planned if c == "email"]) == len(PLAYBOOK.team.members)
+    planned = plan_recipients(TEAM, Severity.SEV3, escalation_level=3)
+    assert _sent(planned, "sms") == set()
+    assert len(_sent(planned, "email")) == len(PLAYBOOK.team.members)
 
 
 def test_escalation_reaches_the_next_level_only_for_severe_enough_incidents() -> None:
     ceo = next(m for m in PLAYBOOK.team.members if m.escalation_level == 2)
-    assert ("sms", ceo.phone) not in plan_recipients(PLAYBOOK.team, Severity.SEV1, 1)
-    assert ("sms", ceo.phone) in plan_recipients(PLAYBOOK.team, Severity.SEV1, 2)
-    assert ("sms", ceo.phone) not in plan_recipients(PLAYBOOK.team, Severity.SEV2, 2)  # SEV1 only for her
+    assert ceo.phone not in _sent(plan_recipients(TEAM, Severity.SEV1, 1), "sms")
+    assert ceo.phone in _sent(plan_recipients(TEAM, Severity.SEV1, 2), "sms")
+    assert ceo.phone not in _sent(plan_recipients(TEAM, Severity.SEV2, 2), "sms")  # SEV1 only for her
 
 
-def test_filter_policies_mirror_the_plan() -> None:
-    member = next(m for m in PLAYBOOK.team.members if m.escalation_level == 1)
-    policy = sms_filter_policy(member)
-    assert policy["severity"] == ["SEV1", "SEV2"]
-    assert policy["escalation_level"] == [{"numeric": [">=", 1]}]
-    protocols = {p for p, _, _ in subscriptions(PLAYBOOK.team)}
-    assert protocols == {"sms", "email"}
+def test_people_off_duty_get_nothing_and_a_changed_roster_applies_to_the_next_alert() -> None:
+    anna = next(u for u in TEAM if u.user_id == "anna-schmidt")
+    off = [u.model_copy(update={"on_duty": False}) if u is anna else u for u in TEAM]
+    planned = plan_recipients(off, Severity.SEV1, 1)
+    assert anna.phone not in _sent(planned, "sms") and anna.email not in _sent(planned, "email")
+    moved = [u.model_copy(update={"phone": "+4915199999999"}) if u is anna else u for u in TEAM]
+    assert "+4915199999999" in _sent(plan_recipients(moved, Severity.SEV1, 1), "sms")
+
+
+def test_each_subscription_hears_only_what_is_addressed_to_it() -> None:
+    subs = subscriptions(TEAM)
+    assert {p for p, _, _ in subs} == {"sms", "email"}
+    for protocol, endpoint, policy in subs:
+        assert policy == {"channel": [protocol], "recipient": [endpoint]}
+    assert filter_policy("integration", "integrations") == {"channel": ["integration"]}

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.adapters.playbooks import load_playbook
+from chalicelib.domain.links import verify_link
+from chalicelib.domain.messages import gsm7_length
 from chalicelib.domain.models import DeliveryStatus, Incident, IncidentStatus, Severity
-from chalicelib.services.alerts import LEASE, deliver_pending, enqueue_alert, retry_delay
+from chalicelib.services.alerts import LEASE, Alerting, deliver_pending, enqueue_alert, retry_delay
 from chalicelib.services.collect import collect, cursor_key
 from chalicelib.services.ingest import IngestResult
 from tests.factories import raw_mention
-from tests.fakes import FlakyNotifier, MemoryOutbox, MemoryState, ScriptedSource, unavailable
+from tests.fakes import (
+    FlakyNotifier,
+    MemoryOutbox,
+    MemoryState,
+    MemoryUsers,
+    ScriptedSource,
+    StaticSecrets,
+    unavailable,
+)
 
 PLAYBOOK = load_playbook(Path(__file__).resolve().parents[2] / "playbooks")
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+ALERTING = Alerting(
+    playbook=PLAYBOOK,
+    users=MemoryUsers(PLAYBOOK.team.as_users(NOW)),
+    secrets=StaticSecrets(),
+    public_url="https://krisenradar.example.de",
+)
 
 
 class RecordingStore:
@@ -80,20 +98,16 @@ def _incident(severity: Severity = Severity.SEV2) -> Incident:
 
 def test_enqueueing_the_same_alert_twice_writes_it_once() -> None:
     outbox = MemoryOutbox()
-    _, first = enqueue_alert(
-        _incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW
-    )
-    _, second = enqueue_alert(
-        _incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW
-    )
+    _, first = enqueue_alert(_incident(), "incident_opened", alerting=ALERTING, outbox=outbox, now=NOW)
+    _, second = enqueue_alert(_incident(), "incident_opened", alerting=ALERTING, outbox=outbox, now=NOW)
     assert first == len(outbox.rows) > 0
     assert second == 0
 
 
 def test_a_failed_publish_is_retried_with_back_off_until_delivered_and_never_dropped() -> None:
     outbox = MemoryOutbox()
-    enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
-    notifier = FlakyNotifier(failures=2)
+    enqueue_alert(_incident(), "incident_opened", alerting=ALERTING, outbox=outbox, now=NOW)
+    notifier = FlakyNotifier(failures=2 * len(outbox.rows))  # SNS is down for two runs
     now = NOW
     for waited in (timedelta(seconds=30), timedelta(seconds=60)):
         report = deliver_pending(outbox=outbox, notifier=notifier, now=now)
@@ -104,7 +118,7 @@ def test_a_failed_publish_is_retried_with_back_off_until_delivered_and_never_dro
         assert deliver_pending(outbox=outbox, notifier=notifier, now=now + waited / 2).failed == 0
         now += waited
     report = deliver_pending(outbox=outbox, notifier=notifier, now=now)
-    assert report.published == 1  # one publish per alert; SNS fans it out
+    assert report.published == len(outbox.rows)  # one message per recipient
     assert all(d.status is DeliveryStatus.DELIVERED for d in outbox.rows.values())
     assert all(d.attempts == 3 and d.last_error == "SNS is down" for d in outbox.rows.values())
     assert deliver_pending(outbox=outbox, notifier=notifier, now=now).published == 0
@@ -117,9 +131,7 @@ def test_the_back_off_doubles_and_stops_growing_at_fifteen_minutes() -> None:
 def test_overlapping_senders_publish_each_alert_once() -> None:
     outbox = MemoryOutbox()
     for severity in (Severity.SEV1, Severity.SEV2):
-        enqueue_alert(
-            _incident(severity), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW
-        )
+        enqueue_alert(_incident(severity), "incident_opened", alerting=ALERTING, outbox=outbox, now=NOW)
     notifier = FlakyNotifier()
     start = threading.Barrier(4)
 
@@ -132,42 +144,42 @@ def test_overlapping_senders_publish_each_alert_once() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(m.alert_id for m, _ in notifier.published) == sorted(
-        {d.alert_id for d in outbox.rows.values()}
-    )
+    assert sorted((d.alert_id, d.target) for d in notifier.published) == sorted(outbox.rows)
     assert all(d.status is DeliveryStatus.DELIVERED for d in outbox.rows.values())
 
 
 def test_a_sender_that_died_mid_publish_leaves_the_alert_to_the_next_one_after_its_lease() -> None:
     outbox = MemoryOutbox()
-    enqueue_alert(_incident(), "incident_opened", playbook=PLAYBOOK, outbox=outbox, public_url="u", now=NOW)
+    enqueue_alert(_incident(), "incident_opened", alerting=ALERTING, outbox=outbox, now=NOW)
     [alert_id] = outbox.due(NOW, 10)
     assert outbox.claim(alert_id, holder="dead", now=NOW, lease=LEASE)  # then it crashed
     notifier = FlakyNotifier()
     assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW + LEASE / 2).published == 0
-    assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW + LEASE).published == 1
+    assert deliver_pending(outbox=outbox, notifier=notifier, now=NOW + LEASE).published == len(outbox.rows)
     # The dead sender's late settlement no longer counts.
     assert outbox.mark_delivered(outbox.for_alert(alert_id), holder="dead", message_id="x", at=NOW) == 0
-    assert {d.message_id for d in outbox.rows.values()} == {"msg-1"}
+    assert all(d.message_id and d.message_id.startswith("msg-") for d in outbox.rows.values())
 
 
-def test_the_published_message_carries_the_sms_text_and_level() -> None:
+def test_each_recipient_gets_their_own_text_with_a_link_only_they_can_use() -> None:
     outbox = MemoryOutbox()
-    message, _ = enqueue_alert(
-        _incident(Severity.SEV1),
-        "escalation",
-        playbook=PLAYBOOK,
-        outbox=outbox,
-        public_url="u",
-        now=NOW,
-        escalation_level=2,
+    enqueue_alert(
+        _incident(Severity.SEV1), "escalation", alerting=ALERTING, outbox=outbox, now=NOW, escalation_level=2
     )
     notifier = FlakyNotifier()
     deliver_pending(outbox=outbox, notifier=notifier, now=NOW)
-    published, level = notifier.published[0]
-    assert level == 2
-    assert published.sms == message.sms
-    assert published.severity is Severity.SEV1
+    sms = {d.user_id: d for d in notifier.published if d.channel == "sms"}
+    assert set(sms) == {"anna-schmidt", "jonas-weber", "petra-krause"}  # levels 1 and 2 at SEV1
+    assert all(d.escalation_level == 2 and gsm7_length(d.body) <= 160 for d in sms.values())
+    anna = sms["anna-schmidt"].body
+    token = re.search(r"/#/i/INC-20261120-AAAAAA/([A-Za-z0-9_-]{27})", anna)
+    assert token is not None and token.group(0) not in sms["jonas-weber"].body
+    claims = verify_link(
+        b"link-secret", token.group(1), incident_id="INC-20261120-AAAAAA", user_ids=["anna-schmidt"], now=NOW
+    )
+    assert claims.expires_at == NOW + timedelta(minutes=60)
+    [integration] = [d for d in notifier.published if d.channel == "integration"]
+    assert json.loads(integration.body)["alert_id"] == integration.alert_id and integration.user_id is None
 
 
 def test_the_brands_own_posts_and_namesakes_are_not_mentions_and_authors_are_minimised() -> None:

@@ -20,6 +20,9 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |12a| API keys newest first                                 | apikeys / by_created                 | kind = "apikey"                       |
 |14 | user by id / every user of the team                   | users, users / by_kind               | PK user_id / kind = "user"            |
 |13 | source cursor / detector state                        | state                                | PK key                                |
+|15 | a reply draft (with its versions and approvals)       | drafts                               | PK draft_id, version condition        |
+|16 | an incident's drafts, newest first                    | drafts / by_incident                 | incident_id = :i                      |
+|17 | published statements of a brand in a time range       | drafts / by_published (sparse)       | published_brand = :b AND key BETWEEN  |
 
 Mentions and buckets carry a TTL (DSGVO retention); incidents carry a version for optimistic locking.
 """
@@ -247,6 +250,7 @@ class DeliveryItem(Model):
     severity = NumberAttribute()
     channel = UnicodeAttribute()
     recipient = UnicodeAttribute()
+    user_id = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(default=1)
     subject = UnicodeAttribute()
     body = UnicodeAttribute()
@@ -353,6 +357,48 @@ class StateItem(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+# --- reply drafts -----------------------------------------------------------------------------------
+
+
+class DraftsByIncident(_Index):
+    class Meta:
+        index_name = "by_incident"
+        projection = AllProjection()
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class DraftsByPublished(_Index):
+    class Meta:
+        index_name = "by_published"
+        projection = AllProjection()
+
+    published_brand = UnicodeAttribute(hash_key=True)
+    published_key = UnicodeAttribute(range_key=True)
+
+
+class DraftItem(Model):
+    """The draft as a JSON document, plus what its listings query; published_* only once published."""
+
+    class Meta(_Meta):
+        table_name = "drafts"
+
+    draft_id = UnicodeAttribute(hash_key=True)
+    incident_id = UnicodeAttribute()
+    brand = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    published_brand = UnicodeAttribute(null=True)
+    published_key = UnicodeAttribute(null=True)
+    published_at = UTCDateTimeAttribute(null=True)
+    doc = UnicodeAttribute()
+    version = VersionAttribute()
+
+    by_incident = DraftsByIncident()
+    by_published = DraftsByPublished()
+
+
 MODELS: dict[str, type[Model]] = {
     "mentions": MentionItem,
     "buckets": BucketItem,
@@ -361,6 +407,7 @@ MODELS: dict[str, type[Model]] = {
     "apikeys": ApiKeyItem,
     "state": StateItem,
     "users": UserItem,
+    "drafts": DraftItem,
 }
 
 TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at"}

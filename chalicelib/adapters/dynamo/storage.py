@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.adapters.dynamo import models
 from chalicelib.adapters.dynamo.common import create_tables
+from chalicelib.adapters.dynamo.drafts import DynamoDraftRepository
 from chalicelib.adapters.dynamo.incidents import DynamoIncidentRepository
 from chalicelib.adapters.dynamo.keys_state import (
     DynamoApiKeyRepository,
@@ -35,4 +36,5 @@ def dynamo_storage(
         api_keys=DynamoApiKeyRepository(),
         state=DynamoStateRepository(),
         users=DynamoUserRepository(),
+        drafts=DynamoDraftRepository(),
     )

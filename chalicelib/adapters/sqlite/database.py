@@ -101,6 +101,20 @@ CREATE TABLE IF NOT EXISTS users (
     doc     TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS drafts (
+    draft_id      TEXT PRIMARY KEY,
+    incident_id   TEXT NOT NULL,
+    brand         TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    created_key   TEXT NOT NULL,
+    published_key TEXT,
+    version       INTEGER NOT NULL,
+    doc           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drafts_by_incident ON drafts (incident_id, created_key);
+-- Published statements by brand and time: what a later measurement of their effect reads.
+CREATE INDEX IF NOT EXISTS drafts_published ON drafts (brand, published_key) WHERE published_key IS NOT NULL;
+
 CREATE TABLE IF NOT EXISTS state (
     key        TEXT PRIMARY KEY,
     value      TEXT NOT NULL,

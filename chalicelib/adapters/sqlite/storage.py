@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chalicelib.adapters.sqlite.database import Database
+from chalicelib.adapters.sqlite.drafts import SqliteDraftRepository
 from chalicelib.adapters.sqlite.incidents import SqliteIncidentRepository
 from chalicelib.adapters.sqlite.keys_state import (
     SqliteApiKeyRepository,
@@ -26,4 +27,5 @@ def sqlite_storage(path: Path, *, bucket_retention_days: int, severe_weight: int
         api_keys=SqliteApiKeyRepository(db),
         state=SqliteStateRepository(db),
         users=SqliteUserRepository(db),
+        drafts=SqliteDraftRepository(db),
     )

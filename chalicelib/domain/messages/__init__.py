@@ -8,6 +8,7 @@ from chalicelib.domain.messages.alerts import (
     compose_sms,
     gsm7_length,
     incident_link,
+    integration_document,
     to_gsm7,
 )
 from chalicelib.domain.messages.reasons import (
@@ -31,6 +32,7 @@ __all__ = [
     "compose_sms",
     "gsm7_length",
     "incident_link",
+    "integration_document",
     "local_time",
     "plain_reasons",
     "read_reason",

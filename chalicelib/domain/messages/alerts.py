@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Sequence
 
@@ -177,4 +178,22 @@ def compose_alert(
         subject=subject,
         sms=compose_sms(incident, event_type, link, brand_name),
         email=email,
+    )
+
+
+def integration_document(message: AlertMessage, escalation_level: int) -> str:
+    """The alert as integrations (CRM, queues, chat) read it: one JSON document."""
+    return json.dumps(
+        {
+            "alert_id": message.alert_id,
+            "incident_id": message.incident_id,
+            "brand": message.brand,
+            "event_type": message.event_type,
+            "severity": message.severity.label,
+            "escalation_level": escalation_level,
+            "subject": message.subject,
+            "sms": message.sms,
+            "email": message.email,
+        },
+        ensure_ascii=False,
     )
