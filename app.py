@@ -2,7 +2,7 @@
 
 from chalice.app import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, drafts, incidents, meta, people, playbooks
+from chalicelib.api import admin, drafts, escalation, incidents, meta, people, playbooks
 from chalicelib.api.http import uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
@@ -18,5 +18,6 @@ app.register_blueprint(incidents.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(playbooks.bp)
 app.register_blueprint(people.bp)
+app.register_blueprint(escalation.bp)
 app.register_blueprint(drafts.bp)
 app.register_blueprint(schedules.bp)

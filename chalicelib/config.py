@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state", "users", "drafts")
+TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state", "users", "drafts", "audit")
 
 
 class Settings(BaseSettings):
@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     alert_topic_arn: str = ""
     ingest_secret_name: str = ""
     link_secret_name: str = ""
+    # People sign in through an OpenID Connect provider (Cognito in AWS, or Entra ID): empty = off.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_jwks_url: str = ""
     link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
     playbooks_dir: Path = PROJECT_ROOT / "playbooks"
     public_url: str = "http://localhost:8000"
@@ -66,6 +70,13 @@ class Settings(BaseSettings):
     def ingest_secret_id(self) -> str:
         """The Secrets Manager secret that signs pushed mentions (HMAC-SHA256)."""
         return self.ingest_secret_name or f"krisenradar/{self.stage}/ingest-hmac"
+
+    @property
+    def jwks_url(self) -> str:
+        """Cognito and most providers publish their keys under the issuer."""
+        return self.oidc_jwks_url or (
+            f"{self.oidc_issuer.rstrip('/')}/.well-known/jwks.json" if self.oidc_issuer else ""
+        )
 
     @property
     def link_secret_id(self) -> str:

@@ -13,6 +13,7 @@ from chalicelib.config import TABLES, Settings, get_settings
 from chalicelib.domain.playbook import Playbook
 from chalicelib.ports import (
     ApiKeyRepository,
+    AuditRepository,
     BucketRepository,
     DraftRepository,
     IncidentRepository,
@@ -25,6 +26,7 @@ from chalicelib.ports import (
     Storage,
     SubscriptionSync,
     TextAnalyzer,
+    TokenVerifier,
     UserRepository,
 )
 from chalicelib.services.evaluate import Ports
@@ -109,6 +111,10 @@ class Container:
         return self.storage.users
 
     @property
+    def audit(self) -> AuditRepository:
+        return self.storage.audit
+
+    @property
     def drafts(self) -> DraftRepository:
         return self.storage.drafts
 
@@ -156,6 +162,18 @@ class Container:
 
         client = boto3.client("sns", region_name=self.settings.region)
         return SnsSubscriptions(client, self.settings.alert_topic_arn)
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier | None:
+        """People's sign-in tokens, when an identity provider is configured."""
+        settings = self.settings
+        if not (settings.oidc_issuer and settings.oidc_audience):
+            return None
+        from chalicelib.adapters.oidc import OidcVerifier
+
+        return OidcVerifier(
+            issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.jwks_url
+        )
 
     @cached_property
     def secrets(self) -> SecretProvider:

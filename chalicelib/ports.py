@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from chalicelib.analysis.types import TextAnalysis
 from chalicelib.domain.models import (
     ApiKey,
+    AuditEntry,
     Bucket,
     Delivery,
     Draft,
@@ -145,6 +146,13 @@ class DraftRepository(Protocol):
         until MentionRepository has a get of its own."""
 
 
+class AuditRepository(Protocol):
+    def append(self, entry: AuditEntry) -> None: ...
+
+    def list(self, *, target: str | None, limit: int, next_token: str | None) -> Page[AuditEntry]:
+        """Entries newest first, all or of one target (e.g. "incident:INC-...")."""
+
+
 class Notifier(Protocol):
     def publish(self, delivery: Delivery) -> str:
         """Hand one delivery to the notification service, addressed to its recipient; returns its
@@ -154,6 +162,11 @@ class Notifier(Protocol):
 class SubscriptionSync(Protocol):
     def sync(self, users: Sequence[User]) -> int:
         """Make every person's alert subscriptions match their addresses; returns how many changed."""
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a valid sign-in token of the identity provider (Unauthorized otherwise)."""
 
 
 class TextAnalyzer(Protocol):
@@ -179,6 +192,7 @@ class Storage:
     state: StateRepository
     users: UserRepository
     drafts: DraftRepository
+    audit: AuditRepository
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ class ServiceSettings:
     public_url: str | None
     mention_retention_days: int
     log_retention: logs.RetentionDays
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
 
 
 class ApiAndJobs(Construct):
@@ -159,6 +161,9 @@ class ApiAndJobs(Construct):
         }
         if settings.public_url:
             environment["KRISENRADAR_PUBLIC_URL"] = settings.public_url
+        if settings.oidc_issuer and settings.oidc_audience:
+            environment["KRISENRADAR_OIDC_ISSUER"] = settings.oidc_issuer
+            environment["KRISENRADAR_OIDC_AUDIENCE"] = settings.oidc_audience
         stage_config = {
             # Each function's own role replaces this default in _wire_functions.
             "manage_iam_role": False,

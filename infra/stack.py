@@ -16,6 +16,7 @@ from constructs import Construct
 from chalicelib.adapters.playbooks import load_playbook
 from infra.alerts import Alerts
 from infra.data import Data
+from infra.identity import Identity
 from infra.monitoring import Monitoring
 from infra.service import ApiAndJobs, ServiceSettings
 
@@ -67,6 +68,7 @@ class KrisenradarStack(cdk.Stack):
 
         self.data = Data(self, "Data", stage=settings.stage, table_prefix=f"krisenradar-{settings.stage}-")
         self.alerts = Alerts(self, "Alerts", stage=settings.stage, team=playbook.team)
+        self.identity = Identity(self, "Identity", stage=settings.stage)
         self.service = ApiAndJobs(
             self,
             "Service",
@@ -78,6 +80,8 @@ class KrisenradarStack(cdk.Stack):
                 public_url=settings.public_url,
                 mention_retention_days=settings.mention_retention_days,
                 log_retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.ONE_MONTH,
+                oidc_issuer=self.identity.issuer,
+                oidc_audience=self.identity.audience,
             ),
             data=self.data,
             alerts=self.alerts,

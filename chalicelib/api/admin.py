@@ -6,9 +6,10 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import deps
 from chalicelib.api import schemas
-from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body
+from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
 from chalicelib.domain.models import Author, Principal, RawMention, Role
 from chalicelib.observability import metrics
+from chalicelib.services.audit import list_entries
 from chalicelib.services.auth import create_key
 from chalicelib.services.ingest import ingest
 from chalicelib.services.push import SIGNATURE_HEADER, check_brands, verify_signature
@@ -77,4 +78,16 @@ def push_mentions(principal: Principal) -> Response:
             "skipped": result.skipped,
         },
         status=202,
+    )
+
+
+@bp.route("/audit", methods=["GET"])
+@endpoint(bp, Role.ADMIN)
+def list_audit(principal: Principal) -> Response:
+    query = parse_query(bp, schemas.AuditQuery)
+    page = list_entries(
+        audit=deps.container().audit, target=query.target, limit=query.limit, next_token=query.next_token
+    )
+    return json_response(
+        {"items": [schemas.audit_view(e) for e in page.items], "next_token": page.next_token}
     )

@@ -11,6 +11,7 @@ from chalicelib.domain.links import without_link_tokens
 from chalicelib.domain.messages import brand_display_name, reason_fields
 from chalicelib.domain.models import (
     ApiKey,
+    AuditEntry,
     Delivery,
     Draft,
     Incident,
@@ -21,6 +22,7 @@ from chalicelib.domain.models import (
     Tick,
     User,
 )
+from chalicelib.services.escalation import ChainView
 from chalicelib.services.incidents import PlaybookInUse
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
@@ -444,4 +446,76 @@ def draft_detail(draft: Draft) -> dict[str, Any]:
     return {
         **draft_view(draft),
         "versions": [{**entry, "edited_at": _iso(entry["edited_at"])} for entry in versions(draft)],
+    }
+
+
+class AuditQuery(PageQuery):
+    target: str | None = Field(
+        default=None,
+        max_length=120,
+        pattern=r"^[a-z-]+:\S+$",
+        description='e.g. "incident:INC-20261129-AB12CD"',
+    )
+
+
+def audit_view(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "at": _iso(entry.at),
+        "actor": entry.actor,
+        "actor_key_id": entry.actor_key_id,
+        "actor_user_id": entry.actor_user_id,
+        "action": entry.action,
+        "target": entry.target,
+        "status": entry.status,
+        "before": entry.before,
+        "after": entry.after,
+    }
+
+
+# --- the escalation chain -------------------------------------------------------------------------
+
+
+class EscalationStepBody(Request):
+    level: int = Field(ge=1, le=5)
+    after_minutes: int = Field(ge=0, le=24 * 60, description="minutes after the incident opened")
+
+
+class EscalationBody(Request):
+    """The whole chain, ordered: level 1 at 0 minutes, then rising levels with rising minutes."""
+
+    steps: list[EscalationStepBody] = Field(min_length=1, max_length=5)
+    version: int | None = Field(default=None, ge=1, description="409 if the chain changed since")
+
+
+def _person(user: User) -> dict[str, Any]:
+    return {
+        "user_id": user.user_id,
+        "name": user.name,
+        "function": user.function,
+        "escalation_level": user.escalation_level,
+        "sms": user.phone is not None,
+    }
+
+
+def escalation_view(view: ChainView) -> dict[str, Any]:
+    chain = view.chain
+    return {
+        "steps": [{"level": s.level, "after_minutes": s.after_minutes} for s in chain.steps],
+        "version": chain.version,
+        "source": view.source,
+        "updated_at": _iso(chain.updated_at),
+        "updated_by": chain.updated_by,
+        "levels": [
+            {
+                "level": entry.step.level,
+                "after_minutes": entry.step.after_minutes,
+                "on_duty": [_person(u) for u in entry.on_duty],
+                "reached": [_person(u) for u in entry.reached],
+                "warning": entry.warning.de if entry.warning else None,
+                "warning_en": entry.warning.en if entry.warning else None,
+            }
+            for entry in view.levels
+        ],
+        "warnings": [w._asdict() for w in view.warnings],
     }

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -462,3 +462,19 @@ class Draft(Frozen):
     @property
     def has_errors(self) -> bool:
         return any(check.severity == "error" for check in self.checks)
+
+
+class AuditEntry(Frozen):
+    """One change made through the API: who, what, when, and the resource before and after."""
+
+    entry_id: str  # sortable: the time, then a random part
+    at: datetime
+    actor: str
+    actor_key_id: str
+    actor_user_id: str | None = None
+    action: str  # the route, e.g. "POST /incidents/{incident_id}/status"
+    target: str | None = None  # e.g. "incident:INC-20261129-BBA883"
+    status: int
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    expires_at: datetime

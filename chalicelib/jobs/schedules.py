@@ -66,9 +66,11 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
         alerting=container.alerting,
     )
     opened, raised, inhibited = report.ids("opened"), report.ids("raised"), report.ids("inhibited")
+    updated = report.ids("updated")
     metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
     metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
     metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
+    metrics.add_metric(name="IncidentSituationChanged", unit="Count", value=len(updated))
     for brand_id in report.failed:
         count_failure("BrandEvaluationFailed", "brand", brand_id)
     # Alerts leave in the same run; the delivery job only retries what failed or was left here.
@@ -78,6 +80,7 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
         "opened": opened,
         "raised": raised,
         "inhibited": inhibited,
+        "updated": updated,
         "failed": report.failed,
         "delivered": delivery.delivered,
     }
@@ -94,7 +97,11 @@ def escalate_incidents(event: Any) -> dict[str, Any]:
     container = deps.container()
     now = container.clock()
     escalated = escalate(
-        now=now, alerting=container.alerting, incidents=container.incidents, outbox=container.outbox
+        now=now,
+        alerting=container.alerting,
+        incidents=container.incidents,
+        outbox=container.outbox,
+        state=container.state,
     )
     delivery = _deliver(now)
     metrics.add_metric(name="IncidentEscalated", unit="Count", value=len(escalated))

@@ -16,7 +16,7 @@ from datetime import datetime
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthorized
 from chalicelib.domain.links import verify_link
 from chalicelib.domain.models import ApiKey, Principal, Role
-from chalicelib.ports import ApiKeyRepository, SecretProvider, UserRepository
+from chalicelib.ports import ApiKeyRepository, SecretProvider, TokenVerifier, UserRepository
 
 _KEY = re.compile(r"^kr_([0-9a-f]{16})_([A-Za-z0-9_-]{40,64})$")
 # A verified key is trusted for a few seconds without reading it again. The entry is never renewed on
@@ -130,3 +130,28 @@ def authenticate_link(
     claims = verify_link(secrets.link_secret(), token, incident_id=incident_id, user_ids=people, now=now)
     person = people[claims.user_id]
     return Principal(key_id="link", name=person.name, role=Role.RESPONDER, user_id=person.user_id)
+
+
+def looks_like_sign_in_token(authorization: str | None) -> bool:
+    """A bearer token of the identity provider (a JWT), not one of our API keys."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and token.count(".") == 2 and not token.startswith("kr_")
+
+
+def authenticate_sign_in(authorization: str, *, verifier: TokenVerifier, users: UserRepository) -> Principal:
+    """A person signed in at the company's identity provider acts as the team member with that email
+    (or the user id in the claim `custom:krisenradar_user`), with that member's current role."""
+    claims = verifier.verify(authorization.partition(" ")[2].strip())
+    email = str(claims.get("email") or claims.get("preferred_username") or claims.get("upn") or "").lower()
+    wanted = claims.get("custom:krisenradar_user")
+    person = next(
+        (u for u in users.list() if u.user_id == wanted or (email and (u.email or "").lower() == email)), None
+    )
+    if person is None:
+        raise Unauthorized(
+            "signed in, but not a member of the crisis team here; ask an admin to add you",
+            [{"header": "Authorization", "message": "unknown person"}],
+        )
+    return Principal(
+        key_id=f"oidc:{str(claims['sub'])[:40]}", name=person.name, role=person.role, user_id=person.user_id
+    )

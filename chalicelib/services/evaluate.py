@@ -1,5 +1,7 @@
 """The rules job: per brand, feed completed buckets to the volume detector once, assess the recent
-window, and open or update the brand's incident for the topic. Alerts go to the outbox."""
+window, and open or update the brand's incident for the topic; an open incident keeps learning what
+is new in the window (domain/learning.py) and tells the people in its crisis roles. Alerts go to the
+outbox."""
 
 from __future__ import annotations
 
@@ -11,6 +13,15 @@ from typing import Any
 from chalicelib.detection.rules import Assessment, VolumeSignalInput, assess
 from chalicelib.detection.volume import VolumeDetector, VolumeDetectorConfig, VolumeVerdict
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.learning import (
+    UPDATE_EVENT,
+    CurrentReasons,
+    OpeningPicture,
+    WindowNow,
+    assigned_recipients,
+    record_changes,
+    situation_changes,
+)
 from chalicelib.domain.models import (
     BUCKET_SECONDS,
     Bucket,
@@ -23,7 +34,7 @@ from chalicelib.domain.playbook import Brand, Playbook
 from chalicelib.observability import logger
 from chalicelib.ports import BucketRepository, IncidentRepository, OutboxRepository, StateRepository
 from chalicelib.services.alerts import Alerting, enqueue_alert
-from chalicelib.services.incidents import update_incident
+from chalicelib.services.incidents import enqueue_to_people, update_incident
 
 STEP = timedelta(seconds=BUCKET_SECONDS)
 BASELINE_HALF_LIFE_BUCKETS = 7 * 24 * 12
@@ -45,6 +56,7 @@ class BrandEvaluation:
     opened: list[str] = field(default_factory=list)
     raised: list[str] = field(default_factory=list)
     inhibited: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)  # learned something new (timeline, reasons, alert)
 
 
 def _verdict_dict(verdict: VolumeVerdict) -> dict[str, Any]:
@@ -222,6 +234,102 @@ def _inhibited(match: Incident, assessment: Assessment, playbook: Playbook) -> b
     )
 
 
+def _opening_key(incident_id: str) -> str:
+    return f"incident#{incident_id}#opening"
+
+
+def _open(brand: Brand, assessment: Assessment, ports: Ports, now: datetime) -> Incident | None:
+    try:
+        return ports.incidents.create(_new_incident(brand, assessment, now))
+    except Conflict:
+        logger.info("incident opened concurrently", brand=brand.id, topic=assessment.topic)
+        return None
+
+
+def _raise_if_worse(match: Incident, assessment: Assessment, ports: Ports, now: datetime) -> Incident | None:
+    """Raise the latest version of the incident: another run may have saved it meanwhile (an
+    acknowledgement, an escalation); None if it is already as severe, or was resolved."""
+    severity = assessment.severity
+    if severity is None or severity >= match.severity:
+        return None
+    return update_incident(
+        match.incident_id,
+        lambda latest: (
+            _raise(latest, assessment, now) if severity < latest.severity and latest.is_active else None
+        ),
+        incidents=ports.incidents,
+    )
+
+
+def _learn(
+    known: Incident,
+    current: Incident,
+    assessment: Assessment,
+    window: list[Bucket],
+    *,
+    playbook: Playbook,
+    ports: Ports,
+    alerting: Alerting,
+    now: datetime,
+) -> bool:
+    """Record what the window shows that the incident (as `known` before this run) did not know, and
+    alert the people in its crisis roles, once per change. Returns whether the incident was updated."""
+    key = _opening_key(known.incident_id)
+    saved = ports.state.get(key)
+    if saved is None:
+        # Opened before incidents learned, or its opening run stopped early: it learns from now on.
+        ports.state.put(key, OpeningPicture.of(window, assessment.window_total).to_dict())
+        return False
+    seen = WindowNow(window, assessment.window_total, assessment.topics, playbook.rules.window_minutes)
+    categories = {term.category for term in (*playbook.risk_terms.de, *playbook.risk_terms.en)}
+    changes = situation_changes(known, OpeningPicture.from_dict(saved), seen, risk_categories=categories)
+    reasons = CurrentReasons(
+        assessment.reasons, assessment.evidence, tuple(s.name for s in assessment.signals)
+    )
+    told = record_changes(current, changes, reasons, now)
+    if told is None:
+        return False
+    # The outbox first (as every alert): a run that stops before saving leaves the news to the next
+    # run, which writes the same alert ids again (a no-op) and records them.
+    recipients = assigned_recipients(told, alerting.users.list())
+    for change in changes:
+        enqueue_to_people(
+            told,
+            UPDATE_EVENT,
+            alert_id=change.ref(told.incident_id),
+            recipients=recipients,
+            news=change.message,
+            alerting=alerting,
+            outbox=ports.outbox,
+            now=now,
+        )
+    updated = update_incident(
+        known.incident_id,
+        lambda latest: record_changes(latest, changes, reasons, now),
+        incidents=ports.incidents,
+    )
+    if updated is None:
+        return False
+    logger.info(
+        "incident situation changed",
+        incident_id=updated.incident_id,
+        changes=[change.kind for change in changes],
+        recipients=len(recipients),
+    )
+    return True
+
+
+def _signal(incident: Incident, event: str, *, alerting: Alerting, ports: Ports, now: datetime) -> None:
+    enqueue_alert(incident, event, alerting=alerting, outbox=ports.outbox, now=now)
+    logger.info(
+        "incident signal",
+        incident_id=incident.incident_id,
+        event_type=event,
+        severity=incident.severity.label,
+        brand=incident.brand,
+    )
+
+
 def evaluate_brand(
     brand: Brand,
     *,
@@ -243,39 +351,23 @@ def evaluate_brand(
         logger.info("keyword alert inhibited", brand=brand.id, incident_id=match.incident_id)
         return result
     if match is None:
-        try:
-            incident = ports.incidents.create(_new_incident(brand, assessment, now))
-        except Conflict:
-            logger.info("incident opened concurrently", brand=brand.id, topic=assessment.topic)
-            return result
-        result.opened.append(incident.incident_id)
-        event = "incident_opened"
-    elif assessment.severity < match.severity:
-        # Another run may save the incident meanwhile (an acknowledgement, an escalation): re-read and
-        # raise the latest version, unless it is already as severe or was resolved.
-        severity = assessment.severity
-        raised = update_incident(
-            match.incident_id,
-            lambda latest: (
-                _raise(latest, assessment, now) if severity < latest.severity and latest.is_active else None
-            ),
-            incidents=ports.incidents,
-        )
-        if raised is None:
-            return result
-        incident = raised
-        result.raised.append(incident.incident_id)
-        event = "severity_raised"
-    else:
+        opened = _open(brand, assessment, ports, now)
+        if opened is not None:
+            result.opened.append(opened.incident_id)
+            _signal(opened, "incident_opened", alerting=alerting, ports=ports, now=now)
+            # What it knew at opening, so that later runs tell what is new (written after the alert).
+            picture = OpeningPicture.of(window, assessment.window_total)
+            ports.state.put(_opening_key(opened.incident_id), picture.to_dict())
         return result
-    enqueue_alert(incident, event, alerting=alerting, outbox=ports.outbox, now=now)
-    logger.info(
-        "incident signal",
-        incident_id=incident.incident_id,
-        event_type=event,
-        severity=incident.severity.label,
-        brand=brand.id,
+    raised = _raise_if_worse(match, assessment, ports, now)
+    if raised is not None:
+        result.raised.append(raised.incident_id)
+        _signal(raised, "severity_raised", alerting=alerting, ports=ports, now=now)
+    learned = _learn(
+        match, raised or match, assessment, window, playbook=playbook, ports=ports, alerting=alerting, now=now
     )
+    if learned:
+        result.updated.append(match.incident_id)
     return result
 
 

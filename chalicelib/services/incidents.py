@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import lifecycle
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.escalation import due_level
+from chalicelib.domain.links import link_url, sign_link
+from chalicelib.domain.messages import compose_email, compose_sms
 from chalicelib.domain.models import (
+    Delivery,
     Incident,
     IncidentStatus,
     Mention,
@@ -18,9 +22,11 @@ from chalicelib.domain.models import (
     Severity,
     TimelineEvent,
 )
+from chalicelib.domain.routing import Recipient
 from chalicelib.observability import logger
-from chalicelib.ports import IncidentRepository, MentionRepository, OutboxRepository
+from chalicelib.ports import IncidentRepository, MentionRepository, OutboxRepository, StateRepository
 from chalicelib.services.alerts import Alerting, enqueue_alert
+from chalicelib.services.escalation import current_chain
 
 if TYPE_CHECKING:  # jinja2 and the playbooks load where a route needs them, not in every function
     from chalicelib.domain.crisis import CrisisLibrary, CrisisPlaybook
@@ -234,20 +240,21 @@ def escalate(
     alerting: Alerting,
     incidents: IncidentRepository,
     outbox: OutboxRepository,
+    state: StateRepository,
 ) -> list[tuple[str, int]]:
-    """Alert the next level of the escalation chain for incidents nobody has acknowledged in time."""
+    """Alert the next level of the escalation chain for incidents nobody has acknowledged in time.
+    The chain is read from the store on every run, so an edit applies to the next run."""
     playbook = alerting.playbook
     escalated: list[tuple[str, int]] = []
-    steps = sorted(playbook.team.escalation, key=lambda step: step.level)
+    chain = current_chain(state=state, team=playbook.team)
     for brand in playbook.brands:
         for incident in incidents.active_for_brand(brand.id):
             if incident.status is not IncidentStatus.OPEN:
                 continue
             waited = now - incident.opened_at
-            due = [s for s in steps if s.level > 1 and waited >= timedelta(minutes=s.after_minutes)]
-            if not due:
+            level = due_level(chain, waited)
+            if level is None:
                 continue
-            level = due[-1].level
             message, _ = enqueue_alert(
                 incident,
                 "escalation",
@@ -281,3 +288,56 @@ def _record_once(incident: Incident, event: TimelineEvent, *, incidents: Inciden
     if any(entry.ref == event.ref for entry in incident.timeline):
         return False
     return update_incident(incident.incident_id, change, incidents=incidents) is not None
+
+
+def enqueue_to_people(
+    incident: Incident,
+    event_type: str,
+    *,
+    alert_id: str,
+    recipients: Sequence[Recipient],
+    news: str,
+    alerting: Alerting,
+    outbox: OutboxRepository,
+    now: datetime,
+) -> int:
+    """Write an alert addressed to the given people only (no integration copy), each with their own
+    signed link, `news` as its first reason; returns how many rows were new (0: written before)."""
+    people = [r for r in recipients if r.user_id is not None]
+    if not people:
+        return 0
+    brand = alerting.playbook.brand(incident.brand)
+    brand_name = brand.name if brand else incident.brand
+    told = incident.model_copy(update={"reasons": (news, *incident.reasons), "reason_evidence": ()})
+    secret = alerting.secrets.link_secret()
+    deliveries = []
+    for recipient in people:
+        assert recipient.user_id is not None
+        token = sign_link(
+            secret,
+            incident_id=incident.incident_id,
+            user_id=recipient.user_id,
+            expires_at=now + alerting.link_ttl,
+        )
+        link = link_url(alerting.public_url, incident.incident_id, token)
+        subject, body = compose_email(told, event_type, link, brand_name)
+        if recipient.channel == "sms":
+            body = compose_sms(told, event_type, link, brand_name)
+        deliveries.append(
+            Delivery(
+                alert_id=alert_id,
+                incident_id=incident.incident_id,
+                brand=incident.brand,
+                event_type=event_type,
+                severity=incident.severity,
+                channel=recipient.channel,
+                recipient=recipient.address,
+                user_id=recipient.user_id,
+                subject=subject,
+                body=body,
+                created_at=now,
+            )
+        )
+    new = outbox.add(deliveries)
+    logger.info("alert enqueued", alert_id=alert_id, deliveries=len(deliveries), new=new)
+    return new

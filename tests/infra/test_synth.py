@@ -527,3 +527,21 @@ def test_cdk_nag_aws_solutions_has_no_unacknowledged_errors(synth: Synth) -> Non
         if v.severity == "error"
     ]
     assert errors == []
+
+
+def test_people_sign_in_at_a_user_pool_with_mfa_and_the_api_checks_its_tokens(synth: Synth) -> None:
+    (pool,) = synth.of_type("AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["MfaConfiguration"] == "ON"
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert pool["DeletionPolicy"] == "Retain"
+    (client,) = synth.of_type("AWS::Cognito::UserPoolClient").values()
+    assert client["Properties"]["GenerateSecret"] is False
+    env = synth.resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    pool_id = synth.logical_id("AWS::Cognito::UserPool", "IdentityUserPool")
+    assert pool_id in json.dumps(env["KRISENRADAR_OIDC_ISSUER"])
+    assert "cognito-idp" in json.dumps(env["KRISENRADAR_OIDC_ISSUER"])
+    assert env["KRISENRADAR_OIDC_AUDIENCE"] == {
+        "Ref": synth.logical_id("AWS::Cognito::UserPoolClient", "IdentityUserPoolWebClient")
+    }

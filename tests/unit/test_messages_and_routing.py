@@ -417,3 +417,14 @@ def test_each_subscription_hears_only_what_is_addressed_to_it() -> None:
     for protocol, endpoint, policy in subs:
         assert policy == {"channel": [protocol], "recipient": [endpoint]}
     assert filter_policy("integration", "integrations") == {"channel": ["integration"]}
+
+
+def test_an_update_sms_says_what_is_new_first() -> None:
+    opened = incident(Severity.SEV1)
+    news = "Neu: Bericht von Stuttgarter Zeitung (120.000 Leser)"
+    told = opened.model_copy(update={"reasons": (news, *opened.reasons)})
+    sms = compose_alert(
+        told, "incident_updated", "A#1", "https://krisenradar.example.de", "Müller Haushaltsgeräte GmbH"
+    ).sms
+    assert "Lage verändert: Neu: Bericht von Stuttgarter Zeitung" in sms
+    assert gsm7_length(sms) is not None and gsm7_length(sms) <= 160

@@ -19,6 +19,7 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |12 | API key by id                                         | apikeys                              | PK key_id                             |
 |12a| API keys newest first                                 | apikeys / by_created                 | kind = "apikey"                       |
 |14 | user by id / every user of the team                   | users, users / by_kind               | PK user_id / kind = "user"            |
+|15 | audit entries newest first / of one target            | audit / by_time, by_target           | kind = "audit" / target = :t          |
 |13 | source cursor / detector state                        | state                                | PK key                                |
 |15 | a reply draft (with its versions and approvals)       | drafts                               | PK draft_id, version condition        |
 |16 | an incident's drafts, newest first                    | drafts / by_incident                 | incident_id = :i                      |
@@ -399,6 +400,40 @@ class DraftItem(Model):
     by_published = DraftsByPublished()
 
 
+class AuditByTime(_Index):
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    entry_id = UnicodeAttribute(range_key=True)
+
+
+class AuditByTarget(_Index):
+    class Meta:
+        index_name = "by_target"
+        projection = AllProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    entry_id = UnicodeAttribute(range_key=True)
+
+
+class AuditItem(Model):
+    """One change made through the API (the document is the AuditEntry as JSON)."""
+
+    class Meta(_Meta):
+        table_name = "audit"
+
+    entry_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(default="audit")
+    target = UnicodeAttribute(null=True)
+    doc = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+    by_time = AuditByTime()
+    by_target = AuditByTarget()
+
+
 MODELS: dict[str, type[Model]] = {
     "mentions": MentionItem,
     "buckets": BucketItem,
@@ -407,10 +442,11 @@ MODELS: dict[str, type[Model]] = {
     "apikeys": ApiKeyItem,
     "state": StateItem,
     "users": UserItem,
+    "audit": AuditItem,
     "drafts": DraftItem,
 }
 
-TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at"}
+TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at", "audit": "expires_at"}
 
 
 def bind(table_names: dict[str, str], region: str, host: str | None) -> None:

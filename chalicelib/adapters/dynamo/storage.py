@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.adapters.dynamo import models
+from chalicelib.adapters.dynamo.audit import DynamoAuditRepository
 from chalicelib.adapters.dynamo.common import create_tables
 from chalicelib.adapters.dynamo.drafts import DynamoDraftRepository
 from chalicelib.adapters.dynamo.incidents import DynamoIncidentRepository
@@ -36,5 +37,6 @@ def dynamo_storage(
         api_keys=DynamoApiKeyRepository(),
         state=DynamoStateRepository(),
         users=DynamoUserRepository(),
+        audit=DynamoAuditRepository(),
         drafts=DynamoDraftRepository(),
     )

@@ -115,6 +115,14 @@ CREATE INDEX IF NOT EXISTS drafts_by_incident ON drafts (incident_id, created_ke
 -- Published statements by brand and time: what a later measurement of their effect reads.
 CREATE INDEX IF NOT EXISTS drafts_published ON drafts (brand, published_key) WHERE published_key IS NOT NULL;
 
+CREATE TABLE IF NOT EXISTS audit (
+    entry_id   TEXT PRIMARY KEY,
+    target     TEXT,
+    expires_at TEXT NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_target ON audit (target, entry_id);
+
 CREATE TABLE IF NOT EXISTS state (
     key        TEXT PRIMARY KEY,
     value      TEXT NOT NULL,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chalicelib.adapters.sqlite.audit import SqliteAuditRepository
 from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.drafts import SqliteDraftRepository
 from chalicelib.adapters.sqlite.incidents import SqliteIncidentRepository
@@ -27,5 +28,6 @@ def sqlite_storage(path: Path, *, bucket_retention_days: int, severe_weight: int
         api_keys=SqliteApiKeyRepository(db),
         state=SqliteStateRepository(db),
         users=SqliteUserRepository(db),
+        audit=SqliteAuditRepository(db),
         drafts=SqliteDraftRepository(db),
     )

@@ -29,11 +29,13 @@ EVENT_LABELS_DE = {
     "incident_opened": "Neue Krise erkannt",
     "severity_raised": "Schweregrad erhöht",
     "escalation": "Eskalation: noch nicht bestätigt",
+    "incident_updated": "Lage verändert",
 }
 EVENT_LABELS_EN = {
     "incident_opened": "New crisis detected",
     "severity_raised": "Severity raised",
     "escalation": "Escalation: not acknowledged yet",
+    "incident_updated": "Situation changed",
 }
 _SMS_LABELS = {**EVENT_LABELS_DE, "escalation": "Eskalation, unbestätigt"}
 _STATUS = {
@@ -123,13 +125,14 @@ def compose_sms(incident: Incident, event_type: str, link: str, brand_name: str)
     def clean(text: str) -> str:
         return " ".join(to_gsm7(text).split())
 
-    parts = [
-        ("", clean(_SMS_LABELS.get(event_type, event_type))),
-        (" - ", clean(brand_name)),
-        (", Thema ", clean(incident.topic)),
-    ]
     reasons = plain_reasons(incident.reasons[:1])
     reason = clean(reasons[0]) if reasons else None
+    label = ("", clean(_SMS_LABELS.get(event_type, event_type)))
+    if event_type == "incident_updated" and reason:
+        # An update is about what is new: that comes first, the brand after it if there is room.
+        parts, reason = [label, (": ", reason), (" - ", clean(brand_name))], None
+    else:
+        parts = [label, (" - ", clean(brand_name)), (", Thema ", clean(incident.topic))]
     head, tail = clean(f"KRISENRADAR {incident.severity.label}:") + " ", " " + clean(link)
     budget = SMS_LIMIT - _septets(head) - _septets(tail)
     if budget >= 30:
