@@ -3,6 +3,7 @@ publish."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
@@ -10,7 +11,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import deps
 from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import Principal, Role
+from chalicelib.domain.models import Draft, Principal, Role
 from chalicelib.observability import metrics
 from chalicelib.services import drafts as draft_service
 
@@ -90,9 +91,14 @@ def edit_draft(principal: Principal, draft_id: str) -> Response:
 @bp.route("/drafts/{draft_id}/approve", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @endpoint(bp, Role.APPROVER)
 def approve_draft(principal: Principal, draft_id: str) -> Response:
+    return _decide(principal, draft_id, draft_service.approve_draft, "DraftApproved")
+
+
+def _decide(principal: Principal, draft_id: str, decide: Callable[..., Draft], metric: str) -> Response:
+    """A second person's decision on a draft: approve or reject, with an optional note."""
     body = parse_json_body(bp, schemas.DraftDecision, required=False)
     container = deps.container()
-    draft = draft_service.approve_draft(
+    draft = decide(
         draft_id,
         note=body.note,
         expected_version=body.version,
@@ -101,26 +107,14 @@ def approve_draft(principal: Principal, draft_id: str) -> Response:
         actor=_actor(principal),
         now=container.clock(),
     )
-    metrics.add_metric(name="DraftApproved", unit="Count", value=1)
+    metrics.add_metric(name=metric, unit="Count", value=1)
     return json_response(schemas.draft_detail(draft))
 
 
 @bp.route("/drafts/{draft_id}/reject", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
 @endpoint(bp, Role.APPROVER)
 def reject_draft(principal: Principal, draft_id: str) -> Response:
-    body = parse_json_body(bp, schemas.DraftDecision, required=False)
-    container = deps.container()
-    draft = draft_service.reject_draft(
-        draft_id,
-        note=body.note,
-        expected_version=body.version,
-        drafts=container.drafts,
-        incidents=container.incidents,
-        actor=_actor(principal),
-        now=container.clock(),
-    )
-    metrics.add_metric(name="DraftRejected", unit="Count", value=1)
-    return json_response(schemas.draft_detail(draft))
+    return _decide(principal, draft_id, draft_service.reject_draft, "DraftRejected")
 
 
 @bp.route("/drafts/{draft_id}/publish", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)

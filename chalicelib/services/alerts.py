@@ -11,6 +11,7 @@ are deterministic (incident + event), so writing the same alert twice is a no-op
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +26,7 @@ from chalicelib.domain.messages import (
 )
 from chalicelib.domain.models import AlertMessage, Delivery, Incident
 from chalicelib.domain.playbook import Playbook
-from chalicelib.domain.routing import plan_recipients
+from chalicelib.domain.routing import Recipient, plan_recipients
 from chalicelib.observability import logger
 from chalicelib.ports import Notifier, OutboxRepository, SecretProvider, UserRepository
 
@@ -83,14 +84,18 @@ def enqueue_alert(
     outbox: OutboxRepository,
     now: datetime,
     escalation_level: int = 1,
+    recipients: Sequence[Recipient] | None = None,
+    alert_id: str | None = None,
 ) -> tuple[AlertMessage, int]:
     """Write one delivery per recipient to the outbox, each with its own text and signed link; returns
-    the alert (as integrations see it) and how many rows were new."""
+    the alert (as integrations see it) and how many rows were new. Recipients are planned from the
+    roster unless given (an update addressed to the people in the incident's crisis roles)."""
     brand = alerting.playbook.brand(incident.brand)
     brand_name = brand.name if brand else incident.brand
-    alert_id = alert_id_for(incident, event_type, escalation_level)
+    alert_id = alert_id or alert_id_for(incident, event_type, escalation_level)
     message = compose_alert(incident, event_type, alert_id, alerting.public_url, brand_name)
-    recipients = plan_recipients(alerting.users.list(), incident.severity, escalation_level)
+    if recipients is None:
+        recipients = plan_recipients(alerting.users.list(), incident.severity, escalation_level)
     secret = alerting.secrets.link_secret() if any(r.user_id for r in recipients) else b""
     deliveries = []
     for recipient in recipients:

@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain import lifecycle
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.escalation import due_level
-from chalicelib.domain.links import link_url, sign_link
-from chalicelib.domain.messages import compose_email, compose_sms
 from chalicelib.domain.models import (
-    Delivery,
     Incident,
     IncidentStatus,
     Mention,
@@ -306,38 +303,8 @@ def enqueue_to_people(
     people = [r for r in recipients if r.user_id is not None]
     if not people:
         return 0
-    brand = alerting.playbook.brand(incident.brand)
-    brand_name = brand.name if brand else incident.brand
     told = incident.model_copy(update={"reasons": (news, *incident.reasons), "reason_evidence": ()})
-    secret = alerting.secrets.link_secret()
-    deliveries = []
-    for recipient in people:
-        assert recipient.user_id is not None
-        token = sign_link(
-            secret,
-            incident_id=incident.incident_id,
-            user_id=recipient.user_id,
-            expires_at=now + alerting.link_ttl,
-        )
-        link = link_url(alerting.public_url, incident.incident_id, token)
-        subject, body = compose_email(told, event_type, link, brand_name)
-        if recipient.channel == "sms":
-            body = compose_sms(told, event_type, link, brand_name)
-        deliveries.append(
-            Delivery(
-                alert_id=alert_id,
-                incident_id=incident.incident_id,
-                brand=incident.brand,
-                event_type=event_type,
-                severity=incident.severity,
-                channel=recipient.channel,
-                recipient=recipient.address,
-                user_id=recipient.user_id,
-                subject=subject,
-                body=body,
-                created_at=now,
-            )
-        )
-    new = outbox.add(deliveries)
-    logger.info("alert enqueued", alert_id=alert_id, deliveries=len(deliveries), new=new)
+    _, new = enqueue_alert(
+        told, event_type, alerting=alerting, outbox=outbox, now=now, recipients=people, alert_id=alert_id
+    )
     return new
