@@ -135,9 +135,12 @@ def settings(aws_env: Any) -> Any:
 @pytest.fixture
 def container(aws_env: Any, clock: FakeClock) -> Iterator[Any]:
     """The application's real container, pointed at this module's tables in moto server."""
+    from aws_lambda_powertools.utilities import parameters
+
     from chalicelib import deps
     from chalicelib.services.auth import clear_cache
 
+    parameters.clear_caches()  # secrets a test sets must not meet another test's cached value
     settings, gateways = aws_env
     built = deps.Container(settings, clock=clock)
     built.gateways = gateways  # type: ignore[attr-defined]

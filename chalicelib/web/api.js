@@ -1,6 +1,9 @@
-// The API client: same origin, Bearer key from sessionStorage, one error shape.
+// The API client: same origin, Bearer key from sessionStorage, one error shape. Without a key, the
+// signed link of an alert (`Authorization: Link <token>`) opens its one incident.
 
 const KEY_STORAGE = "krisenradar.apiKey";
+const LINK_STORAGE = "krisenradar.link";
+const LINK_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -30,6 +33,33 @@ export function clearKey() {
   window.sessionStorage.removeItem(KEY_STORAGE);
 }
 
+/** The token of an alert's link, kept for its one incident: { incidentId, token } or null. */
+export function getLink() {
+  try {
+    const stored = JSON.parse(window.sessionStorage.getItem(LINK_STORAGE) || "null");
+    return stored && typeof stored.incidentId === "string" && LINK_TOKEN.test(stored.token || "") ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The token for this incident, or null (a link never opens another incident). */
+export function linkFor(incidentId) {
+  const link = getLink();
+  return link && link.incidentId === incidentId ? link.token : null;
+}
+
+/** Keep the link's token for its incident; false if it cannot be a token at all. */
+export function setLink(incidentId, token) {
+  if (!incidentId || !LINK_TOKEN.test(token || "")) return false;
+  window.sessionStorage.setItem(LINK_STORAGE, JSON.stringify({ incidentId, token }));
+  return true;
+}
+
+export function clearLink() {
+  window.sessionStorage.removeItem(LINK_STORAGE);
+}
+
 export function query(params) {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
@@ -50,11 +80,13 @@ async function readBody(response) {
 }
 
 /**
- * Call the API. Resolves with the parsed JSON; rejects with ApiError (status 0 for network errors)
- * or with the AbortError of `signal`. A 401 also triggers the unauthorized handler.
+ * Call the API with the key, or with `link` (an alert's token) instead. Resolves with the parsed JSON;
+ * rejects with ApiError (status 0 for network errors) or with the AbortError of `signal`. A 401 also
+ * triggers the unauthorized handler, which learns whether a link was refused.
  */
-export async function api(path, { method = "GET", body, signal, key = getKey(), reportUnauthorized = true } = {}) {
-  const headers = { Accept: "application/json", Authorization: `Bearer ${key ?? ""}` };
+export async function api(path, { method = "GET", body, signal, key = getKey(), link = null, reportUnauthorized = true } = {}) {
+  const authorization = link ? `Link ${link}` : `Bearer ${key ?? ""}`;
+  const headers = { Accept: "application/json", Authorization: authorization };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -80,6 +112,6 @@ export async function api(path, { method = "GET", body, signal, key = getKey(), 
     problem.message || response.statusText,
     problem.details,
   );
-  if (response.status === 401 && reportUnauthorized) onUnauthorized(error);
+  if (response.status === 401 && reportUnauthorized) onUnauthorized(error, { link: Boolean(link) });
   throw error;
 }

@@ -1,6 +1,7 @@
 // Krisenradar shell: sign-in, language, hash routing, the shared error banner and live region.
+// An alert's link (#/i/<incident id>/<token>) opens that one incident without a key.
 
-import { api, clearKey, getKey, setKey, setUnauthorizedHandler } from "./api.js";
+import { api, clearKey, clearLink, getKey, linkFor, setKey, setLink, setUnauthorizedHandler } from "./api.js";
 import { fill, h } from "./dom.js";
 import { createAlertsView, createMentionsView } from "./feeds.js";
 import { formatDuration, language, secondsSince, setLanguage, t, translateStatic } from "./i18n.js";
@@ -13,6 +14,8 @@ const $ = (id) => document.getElementById(id);
 const els = {
   nav: $("mainnav"),
   login: $("login"),
+  loginTitle: $("login-title"),
+  loginIntro: $("login-intro"),
   loginForm: $("login-form"),
   loginMessage: $("login-message"),
   keyInput: $("api-key"),
@@ -26,6 +29,7 @@ const els = {
 let current = null;
 let lastError = null;
 let waitingCount = 0;
+let signedInBy = null; // "key", "link" or null
 
 const ctx = {
   showError(error) {
@@ -43,6 +47,12 @@ const ctx = {
     window.setTimeout(() => {
       els.announcer.textContent = text;
     }, 50);
+  },
+  /** Bring the sign-in form into view (a page opened with a link offers it for anything more). */
+  offerSignIn() {
+    els.login.hidden = false;
+    els.login.scrollIntoView({ block: "start" });
+    els.keyInput.focus({ preventScroll: true });
   },
   setBadgeCount(count) {
     waitingCount = count;
@@ -76,49 +86,102 @@ function tick() {
 
 function parseRoute() {
   const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "i" && parts[1] && parts[2]) return { name: "link", id: decodeURIComponent(parts[1]), token: parts[2] };
   if (parts[0] === "incidents" && parts[1]) return { name: "incidents", id: decodeURIComponent(parts[1]) };
   if (["incidents", "alerts", "mentions", "team"].includes(parts[0])) return { name: parts[0] };
   return null;
 }
 
-function createView(route) {
-  if (route.name === "incidents" && route.id) return createIncidentView(ctx, route.id);
+function createView(route, link) {
+  if (route.name === "incidents" && route.id) return createIncidentView(ctx, route.id, { link });
   if (route.name === "alerts") return createAlertsView(ctx);
   if (route.name === "mentions") return createMentionsView(ctx);
   if (route.name === "team") return createTeamView(ctx);
   return createIncidentsView(ctx);
 }
 
+/**
+ * An alert's link: keep its token for its incident in this tab, and take it out of the address bar
+ * (it is a credential). Someone signed in with a key simply opens the incident.
+ */
+function openLink(target) {
+  const incident = `#/incidents/${encodeURIComponent(target.id)}`;
+  if (!getKey() && !setLink(target.id, target.token)) {
+    clearLink();
+    window.history.replaceState(null, "", "#/");
+    showLogin("link.invalid");
+    return;
+  }
+  window.location.replace(incident);
+}
+
 function route({ focus = true } = {}) {
-  if (!getKey()) return showLogin();
   const target = parseRoute();
+  if (target && target.name === "link") return openLink(target);
+  // Without a key, only the incident of the link this tab was opened with.
+  const link = !getKey() && target && target.name === "incidents" && target.id ? linkFor(target.id) : null;
+  if (!getKey() && !link) return showLogin();
   if (!target) {
     window.location.replace("#/incidents");
     return undefined;
   }
+  if (link) showLinkApp();
+  else if (signedInBy !== "key") showApp();
   current?.destroy();
   ctx.clearError();
   for (const link of els.nav.querySelectorAll("a[data-route]")) {
     if (link.dataset.route === target.name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  current = createView(target);
+  current = createView(target, link);
   fill(els.view, current.element);
   current.start();
   if (focus) current.heading.focus();
   return undefined;
 }
 
+function loginTexts() {
+  const byLink = signedInBy === "link";
+  els.loginIntro.textContent = t(byLink ? "login.introLink" : "login.intro");
+  // Below an incident, the form is a section of that page (h2), not a page of its own (h1).
+  const tag = byLink ? "H2" : "H1";
+  if (els.loginTitle.tagName !== tag) {
+    const heading = document.createElement(tag);
+    for (const { name, value } of els.loginTitle.attributes) heading.setAttribute(name, value);
+    heading.textContent = els.loginTitle.textContent;
+    els.loginTitle.replaceWith(heading);
+    els.loginTitle = heading;
+  }
+}
+
 function showApp() {
+  signedInBy = "key";
+  loginTexts();
   els.login.hidden = true;
   els.view.hidden = false;
   els.nav.hidden = false;
   els.logout.hidden = false;
 }
 
+/** Opened with an alert's link: the incident, and the sign-in form below it for anything more. */
+function showLinkApp() {
+  signedInBy = "link";
+  loginTexts();
+  els.loginMessage.textContent = "";
+  els.loginMessage.classList.remove("form-message--error");
+  els.login.hidden = false;
+  els.login.classList.add("login--below");
+  els.view.hidden = false;
+  els.nav.hidden = true;
+  els.logout.hidden = false;
+}
+
 function showLogin(messageKey = null) {
   current?.destroy();
   current = null;
+  signedInBy = null;
+  loginTexts();
+  els.login.classList.remove("login--below");
   fill(els.view);
   ctx.clearError();
   ctx.setBadgeCount(0);
@@ -153,6 +216,7 @@ async function signIn(event) {
     return;
   }
   setKey(key);
+  clearLink(); // the key does everything the link did, and more
   els.keyInput.value = "";
   els.loginMessage.textContent = "";
   showApp();
@@ -162,12 +226,14 @@ async function signIn(event) {
 
 function signOut() {
   clearKey();
+  clearLink();
   showLogin();
 }
 
 function applyLanguage(lang) {
   setLanguage(lang);
   translateStatic();
+  loginTexts();
   els.langToggle.setAttribute("lang", language() === "de" ? "en" : "de");
   ctx.setBadgeCount(waitingCount);
   renderBanner();
@@ -176,7 +242,12 @@ function applyLanguage(lang) {
 
 function init() {
   applyLanguage(language());
-  setUnauthorizedHandler(() => {
+  setUnauthorizedHandler((error, { link }) => {
+    if (link) {
+      clearLink(); // expired, someone else's or altered: the key is the way in now
+      showLogin("link.invalid");
+      return;
+    }
     clearKey();
     showLogin("login.expired");
   });
@@ -185,12 +256,7 @@ function init() {
   els.langToggle.addEventListener("click", () => applyLanguage(language() === "de" ? "en" : "de"));
   window.addEventListener("hashchange", () => route());
   window.setInterval(tick, 1000);
-  if (getKey()) {
-    showApp();
-    route({ focus: false });
-  } else {
-    showLogin();
-  }
+  route({ focus: false });
 }
 
 init();

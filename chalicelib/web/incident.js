@@ -1,10 +1,14 @@
-// One incident as a response desk: the next step first, then reasons, checklist, facts, crisis roles,
-// who is on duty, the timeline with status updates, top mentions, alert deliveries and key data.
+// One incident as a response desk: the next step first, then reasons, checklist, facts, reply drafts,
+// crisis roles, who is on duty, the timeline with status updates, top mentions, alert deliveries and
+// key data. Opened with an alert's link instead of a key, it shows what the link allows: the incident,
+// and acknowledging it; everything else asks to sign in.
 
+import { createAccess } from "./access.js";
 import { api, query } from "./api.js";
 import { createChecklist } from "./checklist.js";
 import { createNextStep } from "./desk.js";
 import { fill, h } from "./dom.js";
+import { createDrafts } from "./drafts.js";
 import { createFacts } from "./facts.js";
 import { formatDateTime, formatDuration, t } from "./i18n.js";
 import { REFRESH_MS, reactionLine } from "./incidents.js";
@@ -26,9 +30,22 @@ import {
 } from "./ui.js";
 
 // On a phone, what to do next comes first; on a wide screen the desk work sits beside the story.
-const NARROW = ["next", "reasons", "checklist", "facts", "roles", "duty", "timeline", "mentions", "alerts", "keyData"];
-const WIDE_MAIN = ["next", "reasons", "checklist", "timeline", "mentions", "alerts"];
-const WIDE_SIDE = ["facts", "roles", "duty", "keyData"];
+// Drafts need room to write: on a wide screen they sit in the main column, beside the facts.
+const LAYOUTS = {
+  key: {
+    narrow: ["next", "reasons", "checklist", "facts", "drafts", "roles", "duty", "timeline", "mentions", "alerts", "keyData"],
+    main: ["next", "reasons", "checklist", "drafts", "timeline", "mentions", "alerts"],
+    side: ["facts", "roles", "duty", "keyData"],
+  },
+  // A link opens this incident only: no team, alerts, drafts or playbooks to read.
+  link: {
+    narrow: ["access", "next", "reasons", "checklist", "facts", "timeline", "mentions", "keyData"],
+    main: ["access", "next", "reasons", "checklist", "timeline", "mentions"],
+    side: ["facts", "keyData"],
+  },
+};
+// What a link may do besides reading the incident (chalicelib/api/incidents.py, `link=True`).
+const LINK_ACTIONS = ["/acknowledge"];
 
 function card(id) {
   const title = h("h2", { id: `${id}-title`, class: "card__title" });
@@ -70,7 +87,7 @@ function keyData(incident) {
   );
 }
 
-export function createIncidentView(ctx, incidentId) {
+export function createIncidentView(ctx, incidentId, { link = null } = {}) {
   const state = {
     incident: null,
     alerts: null,
@@ -80,8 +97,12 @@ export function createIncidentView(ctx, incidentId) {
     usersError: null,
     playbooks: null,
     playbooksError: null,
+    drafts: null,
+    draftsError: null,
     busy: false,
   };
+  const layouts = link ? LAYOUTS.link : LAYOUTS.key;
+  const call = (path, options = {}) => api(path, { ...options, link });
   let inFlight = null;
   let timer = null;
   let signature = null;
@@ -104,12 +125,20 @@ export function createIncidentView(ctx, incidentId) {
     h("div", { class: "detail-grid" }, main, side),
   );
 
+  function signInNotice() {
+    const go = h("button", { type: "button", class: "link-button", text: t("link.toSignIn") });
+    go.addEventListener("click", () => ctx.offerSignIn());
+    return h("p", { class: "notice notice--info notice--sign-in" }, h("strong", { text: t("link.signInForMore") }), " ", go);
+  }
+
   function renderOutcome() {
     for (const [section, el] of messages) {
       if (!outcome || outcome.section !== section) {
         fill(el);
       } else if (outcome.error) {
         fill(el, errorBox(outcome.error));
+      } else if (outcome.kind === "signIn") {
+        fill(el, signInNotice());
       } else {
         fill(el, notice(outcome.kind, t(outcome.key, outcome.params || {})));
       }
@@ -122,6 +151,11 @@ export function createIncidentView(ctx, incidentId) {
 
   const desk = {
     state,
+    incidentId,
+    link: Boolean(link),
+    /** The API as this page may use it: with the key, or with the alert's link. */
+    api: call,
+    reload: () => load({ force: true }),
     /** The message area of one section (persistent, so a refresh keeps what it says). */
     messageFor(section, className = "section-message") {
       const el = h("div", { class: className, role: "status", "aria-live": "polite", tabindex: "-1" });
@@ -148,13 +182,18 @@ export function createIncidentView(ctx, incidentId) {
      * show what is true now.
      */
     async run(section, path, { method = "POST", body = {}, success, params = {}, summary = false } = {}) {
+      if (link && !LINK_ACTIONS.includes(path)) {
+        outcome = { section, kind: "signIn" };
+        render(); // puts ticked boxes back: nothing was sent
+        return { ok: false, error: null };
+      }
       inFlight?.abort(); // a refresh started before this change must not overwrite its result
       state.busy = true;
       outcome = null;
       renderOutcome();
       syncBusy();
       try {
-        const result = await api(`/incidents/${encodeURIComponent(incidentId)}${path}`, { method, body });
+        const result = await call(`/incidents/${encodeURIComponent(incidentId)}${path}`, { method, body });
         state.busy = false;
         state.incident = summary ? { ...state.incident, ...result } : result;
         outcome = { section, kind: "success", key: success, params };
@@ -184,6 +223,7 @@ export function createIncidentView(ctx, incidentId) {
   const alerts = card("alerts");
   const keyDataCard = card("key-data");
   const sections = {
+    access: createAccess(ctx),
     next: createNextStep(desk),
     reasons: {
       element: reasons.element,
@@ -196,6 +236,7 @@ export function createIncidentView(ctx, incidentId) {
     },
     checklist: createChecklist(desk),
     facts: createFacts(desk),
+    drafts: createDrafts(desk),
     roles: createRoles(desk),
     duty: createDuty(desk),
     timeline: createTimeline(desk),
@@ -233,11 +274,11 @@ export function createIncidentView(ctx, incidentId) {
       if (!same) fill(column, wanted);
     };
     if (narrow.matches) {
-      place(main, NARROW);
+      place(main, layouts.narrow);
       place(side, []);
     } else {
-      place(main, WIDE_MAIN);
-      place(side, WIDE_SIDE);
+      place(main, layouts.main);
+      place(side, layouts.side);
     }
     side.hidden = narrow.matches;
   }
@@ -245,12 +286,14 @@ export function createIncidentView(ctx, incidentId) {
   function render() {
     keepingFocus(element, () => {
       fill(backLink, h("span", { "aria-hidden": "true", text: "← " }), t("incident.back"));
+      backLink.hidden = Boolean(link); // the list needs a key
       const incident = state.incident;
       if (!incident) {
         heading.textContent = t("loading");
         fill(headMeta);
         sections.next.update();
-        for (const [name, section] of Object.entries(sections)) section.element.hidden = name !== "next";
+        for (const [name, section] of Object.entries(sections)) section.element.hidden = name !== "next" && name !== "access";
+        sections.access.update();
       } else {
         heading.textContent = incident.title || incident.incident_id;
         fill(headMeta, severityBadge(incident.severity), statusChip(incident.status), reactionLine(incident));
@@ -283,10 +326,12 @@ export function createIncidentView(ctx, incidentId) {
     inFlight = controller;
     const { signal } = controller;
     const id = encodeURIComponent(incidentId);
-    const [detail, deliveries, team] = await Promise.allSettled([
-      api(`/incidents/${id}`, { signal }),
-      api(`/alerts${query({ incident_id: incidentId, limit: 50 })}`, { signal }),
-      api("/users", { signal }),
+    const skipped = Promise.resolve(null); // what a link may not read
+    const [detail, deliveries, team, drafts] = await Promise.allSettled([
+      call(`/incidents/${id}`, { signal }),
+      link ? skipped : api(`/alerts${query({ incident_id: incidentId, limit: 50 })}`, { signal }),
+      link ? skipped : api("/users", { signal }),
+      link ? skipped : api(`/incidents/${id}/drafts${query({ limit: 25 })}`, { signal }),
     ]);
     if (inFlight === controller) inFlight = null;
     if (signal.aborted) return;
@@ -297,15 +342,18 @@ export function createIncidentView(ctx, incidentId) {
     }
     ctx.clearError();
     state.incident = detail.value;
-    state.alerts = deliveries.status === "fulfilled" ? deliveries.value.items : null;
+    state.alerts = deliveries.status === "fulfilled" && deliveries.value ? deliveries.value.items : null;
     state.alertsError = deliveries.status === "rejected" ? deliveries.reason : null;
-    state.users = team.status === "fulfilled" ? team.value.items : state.users;
-    state.onDuty = team.status === "fulfilled" ? team.value.on_duty || [] : state.onDuty;
+    const people = team.status === "fulfilled" ? team.value : null;
+    state.users = people ? people.items : state.users;
+    state.onDuty = people ? people.on_duty || [] : state.onDuty;
     state.usersError = team.status === "rejected" ? team.reason : null;
-    if (state.incident.playbook && !playbooksRequested) loadPlaybooks();
+    if (drafts.status === "fulfilled" && drafts.value) state.drafts = drafts.value.items || [];
+    state.draftsError = drafts.status === "rejected" ? drafts.reason : null;
+    if (state.incident.playbook && !playbooksRequested && !link) loadPlaybooks();
     // Re-render only what changed (or an item became overdue): a refresh must not disturb someone typing.
     const overdue = overdueItems(state.incident).map((item) => item.item_id);
-    const fresh = JSON.stringify([detail.value, state.alerts, team.status === "fulfilled" ? team.value : null, overdue]);
+    const fresh = JSON.stringify([detail.value, state.alerts, people, state.drafts, overdue]);
     if (!force && fresh === signature) return;
     signature = fresh;
     render();

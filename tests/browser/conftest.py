@@ -1,15 +1,21 @@
-"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against the fake backend."""
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against the fake backend, and the
+real Chalice app served as `make run` serves it (live_api) for the tests of real shapes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chalicelib.local.emulator import free_port
+from chalicelib.services.evaluate import evaluate_all
+from chalicelib.services.ingest import ingest
 from tests.browser.fake_api import NOW, FakeApi
+from tests.factories import raw_mention
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
 
 
 @dataclass
@@ -84,3 +91,30 @@ def page(browser: Any, backend: FakeApi, console: Console) -> Iterator[Any]:
     tab.clock.install(time=NOW)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def live_api(container: Any) -> Iterator[str]:
+    """The API served exactly as `make run` serves it (per-thread requests, one way to start it)."""
+    import app as chalice_app
+    from chalicelib.local.server import LocalServer
+
+    server = LocalServer(chalice_app.app, "127.0.0.1", free_port(), stage="test").start()
+    yield server.url
+    server.stop()
+
+
+def a_storm_becomes_an_incident(container: Any, live_api: str) -> str:
+    """A calm day, then 25 angry posts about fire: the real rules open an incident (its id)."""
+    now = container.clock()
+    calm = [raw_mention("Spülmeister läuft gut", at=now - timedelta(hours=h)) for h in range(2, 30, 3)]
+    storm = [raw_mention(STORM, at=now - timedelta(seconds=10 * i), native_id=f"ui-{i}") for i in range(25)]
+    ingest(calm + storm, enricher=container.enricher, mentions=container.mentions)
+    evaluations = evaluate_all(
+        now=now,
+        playbook=container.playbook,
+        ports=container.ports,
+        config=container.detector_config,
+        alerting=replace(container.alerting, public_url=live_api),
+    )
+    return str(evaluations.ids("opened")[0])

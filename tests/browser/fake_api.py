@@ -1,7 +1,9 @@
 """A fake Krisenradar backend for browser tests: the real files from chalicelib/web/ plus API answers in
 the shapes of chalicelib/api/schemas.py (canned data: fake_data.py), with enough state for the response
 desk: the lifecycle (the real TRANSITIONS), notes, facts, crisis roles, the playbook checklist (the real
-playbook view) and the team (the real people service). Request bodies are checked with the real models."""
+playbook view), the team (the real people service), reply drafts (fake_drafts.py: the real templates, checks,
+recommendation and four-eyes review, served with the real draft views) and alert links (the real signed
+tokens, accepted where the real routes accept them). Request bodies are checked with the real models."""
 
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ from chalicelib.api import schemas
 from chalicelib.api.http import validation_details
 from chalicelib.api.playbooks import playbook_summary
 from chalicelib.domain.crisis import CrisisPlaybook
-from chalicelib.domain.errors import AppError, Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
 from chalicelib.domain.lifecycle import LABELS, TRANSITIONS
+from chalicelib.domain.links import sign_link
 from chalicelib.domain.models import CRISIS_ROLES, IncidentStatus, Principal, Role, Tick, User
 from chalicelib.services import auth, people
 from chalicelib.services.incidents import PlaybookInUse
@@ -37,6 +40,8 @@ from tests.browser.fake_data import (
     initial_state,
     iso,
 )
+from tests.browser.fake_drafts import DraftRoutes
+from tests.fakes import StaticSecrets
 
 __all__ = ["NOW", "FakeApi", "incident"]
 
@@ -60,8 +65,21 @@ KEYS: dict[str, tuple[str, Role] | str] = {
     "viewer-key": ("Viktor Viewer", Role.VIEWER),
     "jonas-key": "jonas-weber",
     "admin-key": "anna-schmidt",
+    "petra-key": "petra-krause",
 }
 MENTIONS_PAGE = 2
+SECRETS = StaticSecrets()
+LINK_TTL = timedelta(minutes=60)
+
+
+def alert_link(incident_id: str, user_id: str, *, expires_at: datetime | None = None) -> str:
+    """The token of an alert's link, signed as the real alerts sign it (valid 60 minutes from NOW)."""
+    return sign_link(
+        SECRETS.link_secret(),
+        incident_id=incident_id,
+        user_id=user_id,
+        expires_at=expires_at or NOW + LINK_TTL,
+    )
 
 
 def parse_body(model: type[BaseModel], body: Any, *, required: bool = True) -> Any:
@@ -82,13 +100,22 @@ def error(
     return status, {"error": {"code": code, "message": message, "details": details or []}}
 
 
-class FakeApi:
+class FakeApi(DraftRoutes):
+    parse = staticmethod(parse_body)
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.state = initial_state()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.clock = 0
+        self.params: dict[str, str] = {}
+        # The routes that also accept an alert's link (chalicelib/api/incidents.py, link=True).
+        self.link_routes = {
+            ("GET", re.compile(r"/incidents/([\w-]+)")),
+            ("POST", re.compile(r"/incidents/([\w-]+)/acknowledge")),
+        }
         self.routes: list[tuple[str, re.Pattern[str], Role, Callable[..., tuple[int, Any]]]] = [
             (
                 "POST",
@@ -109,6 +136,13 @@ class FakeApi:
             ("PUT", re.compile(r"/incidents/([\w-]+)/playbook"), Role.RESPONDER, self.choose_playbook),
             ("POST", re.compile(r"/incidents/([\w-]+)/checklist/([\w-]+)"), Role.RESPONDER, self.tick),
             ("GET", re.compile(r"/incidents/([\w-]+)"), Role.VIEWER, self.get_incident),
+            ("POST", re.compile(r"/incidents/([\w-]+)/drafts"), Role.RESPONDER, self.create_draft),
+            ("GET", re.compile(r"/incidents/([\w-]+)/drafts"), Role.VIEWER, self.list_drafts),
+            ("GET", re.compile(r"/drafts/([\w-]+)"), Role.VIEWER, self.get_draft),
+            ("PUT", re.compile(r"/drafts/([\w-]+)"), Role.RESPONDER, self.edit_draft),
+            ("POST", re.compile(r"/drafts/([\w-]+)/approve"), Role.APPROVER, self.approve_draft),
+            ("POST", re.compile(r"/drafts/([\w-]+)/reject"), Role.APPROVER, self.reject_draft),
+            ("POST", re.compile(r"/drafts/([\w-]+)/publish"), Role.RESPONDER, self.publish_draft),
             ("GET", re.compile(r"/users"), Role.VIEWER, self.list_users),
             ("PUT", re.compile(r"/users/([\w-]+)"), Role.VIEWER, self.update_user),
             ("GET", re.compile(r"/playbooks"), Role.VIEWER, self.list_playbooks),
@@ -160,12 +194,35 @@ class FakeApi:
             return Principal(key_id=key, name=person.name, role=person.role, user_id=person.user_id)
         return Principal(key_id=key, name=known[0], role=known[1])
 
+    def link_principal(self, method: str, path: str, token: str) -> Principal | None:
+        """As api/http.py: a link only on the routes that accept one, for the incident it names."""
+        for route_method, pattern in self.link_routes:
+            match = pattern.fullmatch(path)
+            if match and route_method == method:
+                return auth.authenticate_link(
+                    token,
+                    incident_id=match.group(1),
+                    users=self.state["users"],
+                    secrets=SECRETS,
+                    now=NOW,
+                )
+        return None
+
     def handle(
         self, method: str, path: str, params: dict[str, str], auth_header: str, body: Any
     ) -> tuple[int, Any]:
-        principal = self.principal(auth_header.removeprefix("Bearer ").strip())
+        scheme, _, token = auth_header.partition(" ")
+        try:
+            if scheme.lower() == "link":
+                principal = self.link_principal(method, path, token.strip())
+                self.state["link_requests"].append((method, path))
+            else:
+                principal = self.principal(auth_header.removeprefix("Bearer ").strip())
+        except Unauthorized as exc:
+            return error(401, exc.code, exc.message, exc.details)
         if principal is None:
             return error(401, "unauthorized", "invalid or missing API key")
+        self.params = params
         self.state["queries"].append((method, path, params))
         if method == "GET" and path == "/incidents":
             return self.list_incidents(params)

@@ -1,5 +1,6 @@
 """Canned data for the fake backend: incidents, mentions and alerts in the API's shapes, the demo crisis
-team, the desk state of each incident (facts, roles, playbook, ticks) and the real crisis playbooks."""
+team, the desk state of each incident (facts, roles, playbook, ticks), the real crisis playbooks and
+reply drafts kept as the real domain model."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import yaml
 from chalicelib.domain.crisis import CrisisPlaybook
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.messages import reason_fields
-from chalicelib.domain.models import Role, Severity, Tick, User
+from chalicelib.domain.models import Author, Draft, Mention, Role, Severity, Tick, User
 
 # The browser clock is pinned to NOW, so "seit 7 Min offen" is exact.
 NOW = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
@@ -88,9 +89,10 @@ def incident(
 
 
 def mention(index: int, text: str, sentiment: str, **extra: Any) -> dict[str, Any]:
+    platform = extra.get("platform", "mastodon")
     return {
-        "mention_id": f"m-{index}",
-        "platform": extra.get("platform", "mastodon"),
+        "mention_id": f"{platform}#n-{index}",  # as Mention.mention_id: platform#native_id
+        "platform": platform,
         "native_id": f"n-{index}",
         "brand": "mueller",
         "text": text,
@@ -196,10 +198,13 @@ def initial_state() -> dict[str, Any]:
         "timelines": timelines,
         "desk": initial_desk(),
         "users": MemoryUsers(initial_users()),
+        "drafts": MemoryDrafts(),
         "posts": [],
         "writes": [],
         "queries": [],
         "revoked": set(),
+        "published": set(),
+        "link_requests": [],
     }
 
 
@@ -307,3 +312,58 @@ class MemoryUsers:
 
     def list(self) -> list[User]:
         return [self.items[key] for key in sorted(self.items)]
+
+
+def as_mention(view: dict[str, Any]) -> Mention:
+    """A mention view back as the domain model, for the real recommendation rules."""
+    published = datetime.fromisoformat(view["published_at"])
+    words = view["text"].lower().split()
+    return Mention(
+        platform=view["platform"],
+        native_id=view["native_id"],
+        brand=view["brand"],
+        text=view["text"],
+        url=view["url"],
+        published_at=published,
+        collected_at=published,
+        expires_at=published + timedelta(days=90),
+        author=Author(**view["author"]),
+        reach=view["reach"],
+        lang=view["lang"],
+        sentiment=view["sentiment"],
+        sentiment_score=view["sentiment_score"],
+        first_person_singular=sum(
+            word in {"ich", "mein", "meine", "mir", "mich", "i", "my"} for word in words
+        ),
+        risk_terms=tuple(view["risk_terms"]),
+        topics=tuple(view["topics"]),
+    )
+
+
+class MemoryDrafts:
+    """The DraftRepository port in memory: version 1 on create, optimistic locking on save."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Draft] = {}
+
+    def create(self, draft: Draft) -> Draft:
+        if draft.draft_id in self.items:
+            raise Conflict("a draft with this id exists", [{"draft_id": draft.draft_id}])
+        self.items[draft.draft_id] = draft.model_copy(update={"version": 1})
+        return self.items[draft.draft_id]
+
+    def save(self, draft: Draft) -> Draft:
+        if self.items[draft.draft_id].version != draft.version:
+            raise Conflict("the draft was changed by someone else", [{"draft_id": draft.draft_id}])
+        self.items[draft.draft_id] = draft.model_copy(update={"version": draft.version + 1})
+        return self.items[draft.draft_id]
+
+    def get(self, draft_id: str) -> Draft:
+        if draft_id not in self.items:
+            raise NotFound("no such draft", [{"draft_id": draft_id}])
+        return self.items[draft_id]
+
+    def for_incident(self, incident_id: str) -> list[Draft]:
+        """Newest first."""
+        found = [d for d in self.items.values() if d.incident_id == incident_id]
+        return sorted(found, key=lambda d: (d.created_at, d.draft_id), reverse=True)

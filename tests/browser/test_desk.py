@@ -454,13 +454,13 @@ def test_on_a_phone_the_next_step_comes_first_and_nothing_scrolls_sideways(
     box = primary.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 800, box
 
-    # ...then reasons, checklist, facts, roles and the timeline, in that order
-    order = ["#next-step", "#reasons", "#checklist", "#facts", "#roles", "#duty", "#timeline"]
+    # ...then reasons, checklist, facts, reply drafts, roles and the timeline, in that order
+    order = ["#next-step", "#reasons", "#checklist", "#facts", "#drafts", "#roles", "#duty", "#timeline"]
     tops = [page.locator(selector).bounding_box()["y"] for selector in order]  # type: ignore[index]
     assert tops == sorted(tops), dict(zip(order, tops, strict=True))
     # ...keyboard order is the same as what the eye sees
     ids = page.locator(".detail-grid .card:visible").evaluate_all("cards => cards.map((c) => c.id)")
-    assert ids[:7] == [selector[1:] for selector in order], ids
+    assert ids[:8] == [selector[1:] for selector in order], ids
 
     # ...and neither the incident nor the team page scrolls sideways
     overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"

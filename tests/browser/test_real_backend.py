@@ -3,50 +3,20 @@ browser reads are the shapes the API writes. A storm becomes an incident; a resp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from chalicelib.local.emulator import free_port
-from chalicelib.services.evaluate import evaluate_all
-from chalicelib.services.ingest import ingest
-from tests.factories import raw_mention
+from tests.browser.conftest import a_storm_becomes_an_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
-
-
-@pytest.fixture
-def live_api(container: Any) -> Iterator[str]:
-    """The API served exactly as `make run` serves it (per-thread requests, one way to start it)."""
-    import app as chalice_app
-    from chalicelib.local.server import LocalServer
-
-    server = LocalServer(chalice_app.app, "127.0.0.1", free_port(), stage="test").start()
-    yield server.url
-    server.stop()
 
 
 def test_the_frontend_shows_and_acknowledges_a_real_incident(
     browser: Any, container: Any, live_api: str, keys: dict
 ) -> None:
-    now = container.clock()
-    calm = [raw_mention("Spülmeister läuft gut", at=now - timedelta(hours=h)) for h in range(2, 30, 3)]
-    storm = [raw_mention(STORM, at=now - timedelta(seconds=10 * i), native_id=f"ui-{i}") for i in range(25)]
-    ingest(calm + storm, enricher=container.enricher, mentions=container.mentions)
-    evaluations = evaluate_all(
-        now=now,
-        playbook=container.playbook,
-        ports=container.ports,
-        config=container.detector_config,
-        alerting=replace(container.alerting, public_url=live_api),
-    )
-    incident_id = evaluations.ids("opened")[0]
+    incident_id = a_storm_becomes_an_incident(container, live_api)
 
     context = browser.new_context(base_url=live_api, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
