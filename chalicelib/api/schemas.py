@@ -14,6 +14,8 @@ from chalicelib.domain.models import (
     AuditEntry,
     Delivery,
     Draft,
+    DraftChannel,
+    DraftKind,
     Incident,
     IncidentStatus,
     Mention,
@@ -350,30 +352,12 @@ def api_key_view(key: ApiKey) -> dict[str, Any]:
 
 # --- reply drafts ---------------------------------------------------------------------------------
 
-DraftKindLabel = Literal["reply", "private_message", "holding_statement", "press_statement"]
-DraftChannelLabel = Literal[
-    "x",
-    "bluesky",
-    "mastodon",
-    "facebook",
-    "instagram",
-    "linkedin",
-    "youtube",
-    "reddit",
-    "google_reviews",
-    "trustpilot",
-    "email",
-    "sms",
-    "website",
-    "press",
-]
-
 
 class DraftCreate(Request):
     """A draft from the incident's crisis playbook; replies and private messages answer a mention."""
 
-    kind: DraftKindLabel
-    channel: DraftChannelLabel
+    kind: DraftKind
+    channel: DraftChannel
     language: Literal["de", "en"]
     address: Literal["Sie", "Du"]
     mention_id: str | None = Field(
