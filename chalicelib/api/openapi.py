@@ -200,6 +200,7 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
         200,
     ),
     ("GET", "/users", "The crisis team: people, roles, contact, who is on duty", "viewer", None, None, 200),
+    ("GET", "/me", "Who this key or sign-in acts as: name, role, user id", "viewer", None, None, 200),
     ("POST", "/users", "Add a person to the crisis team", "admin", None, schemas.UserCreate, 201),
     ("GET", "/users/{user_id}", "One person of the crisis team", "viewer", None, None, 200),
     (

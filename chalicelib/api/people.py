@@ -119,3 +119,17 @@ def revoke_api_key(principal: Principal, key_id: str) -> Response:
     key = people.revoke_key(key_id, principal=principal, keys=container.api_keys, now=container.clock())
     metrics.add_metric(name="ApiKeyRevoked", unit="Count", value=1)
     return json_response(schemas.api_key_view(key))
+
+
+@bp.route("/me", methods=["GET"])
+@endpoint(bp, Role.VIEWER)
+def who_am_i(principal: Principal) -> Response:
+    """Who this key or sign-in acts as, so a client shows only what the person may do."""
+    return json_response(
+        {
+            "name": principal.name,
+            "role": principal.role.label,
+            "user_id": principal.user_id,
+            "key_id": principal.key_id,
+        }
+    )

@@ -125,3 +125,16 @@ def test_keys_are_listed_without_secrets_and_a_revoked_key_fails_at_once(api: An
     assert status == 200 and revoked["revoked"] is True and revoked["revoked_by"] == "Anna Schmidt"
     assert _call(api, "get", "/users", anna)[0] == 401
     assert _call(api, "delete", "/api-keys/0000000000000000", keys["admin"])[0] == 404
+
+
+def test_me_says_who_a_key_acts_as(api: Any, keys: dict) -> None:
+    jonas = _personal_key(api, keys, "jonas-weber")
+    status, me = _call(api, "get", "/me", jonas)
+    assert status == 200
+    assert me == {
+        "name": "Jonas Weber",
+        "role": "responder",
+        "user_id": "jonas-weber",
+        "key_id": jonas.split("_")[1],
+    }
+    assert _call(api, "get", "/me", keys["viewer"])[1]["user_id"] is None  # a machine key
