@@ -130,6 +130,7 @@ def test_a_link_opens_no_other_incident(page: Page, backend: FakeApi, console: C
     # Given a tab opened with a link for inc-1
     page.goto(f"/#/i/inc-1/{alert_link('inc-1', 'anna-schmidt')}")
     expect(page.locator("#access")).to_contain_text(ACTIVE)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rückruf-Gerüchte zum Kinderwagen „Flitzer“")
 
     # When another incident or the list is asked for, Then the sign-in form comes, and nothing was asked
     for route in ("#/incidents/inc-2", "#/incidents", "#/team"):
