@@ -7,6 +7,7 @@ import { createAlertsView, createMentionsView } from "./feeds.js";
 import { formatDuration, language, secondsSince, setLanguage, t, translateStatic } from "./i18n.js";
 import { createIncidentView } from "./incident.js";
 import { createIncidentsView } from "./incidents.js";
+import { clearMe, currentMe, loadMe } from "./me.js";
 import { createTeamView } from "./team.js";
 import { errorBox, errorHeading } from "./ui.js";
 
@@ -24,6 +25,7 @@ const els = {
   announcer: $("announcer"),
   langToggle: $("lang-toggle"),
   logout: $("logout"),
+  whoami: $("whoami"),
 };
 
 let current = null;
@@ -82,6 +84,15 @@ function tick() {
   for (const el of els.view.querySelectorAll("[data-duration]")) {
     el.textContent = t(el.dataset.template, { duration: formatDuration(Number(el.dataset.duration)) });
   }
+}
+
+/** The signed-in person's name in the header (from GET /me; nothing when unknown or opened by a link). */
+function renderWho() {
+  const me = signedInBy === "key" ? currentMe() : null;
+  els.whoami.hidden = !me;
+  els.whoami.textContent = me ? t("app.signedInAs", { name: me.name }) : "";
+  if (me) els.whoami.title = t(`role.${me.role}`);
+  else els.whoami.removeAttribute("title");
 }
 
 function parseRoute() {
@@ -161,6 +172,7 @@ function showApp() {
   els.view.hidden = false;
   els.nav.hidden = false;
   els.logout.hidden = false;
+  renderWho();
 }
 
 /** Opened with an alert's link: the incident, and the sign-in form below it for anything more. */
@@ -174,6 +186,7 @@ function showLinkApp() {
   els.view.hidden = false;
   els.nav.hidden = true;
   els.logout.hidden = false;
+  renderWho();
 }
 
 function showLogin(messageKey = null) {
@@ -188,6 +201,7 @@ function showLogin(messageKey = null) {
   els.view.hidden = true;
   els.nav.hidden = true;
   els.logout.hidden = true;
+  renderWho();
   els.login.hidden = false;
   els.loginMessage.textContent = messageKey ? t(messageKey) : "";
   els.loginMessage.classList.toggle("form-message--error", Boolean(messageKey));
@@ -217,6 +231,8 @@ async function signIn(event) {
   }
   setKey(key);
   clearLink(); // the key does everything the link did, and more
+  clearMe();
+  await loadMe(key); // once per sign-in: who this is decides which controls are shown
   els.keyInput.value = "";
   els.loginMessage.textContent = "";
   showApp();
@@ -226,6 +242,7 @@ async function signIn(event) {
 
 function signOut() {
   clearKey();
+  clearMe();
   clearLink();
   showLogin();
 }
@@ -237,6 +254,7 @@ function applyLanguage(lang) {
   els.langToggle.setAttribute("lang", language() === "de" ? "en" : "de");
   ctx.setBadgeCount(waitingCount);
   renderBanner();
+  renderWho();
   current?.render();
 }
 
@@ -249,6 +267,7 @@ function init() {
       return;
     }
     clearKey();
+    clearMe();
     showLogin("login.expired");
   });
   els.loginForm.addEventListener("submit", signIn);
@@ -257,6 +276,14 @@ function init() {
   window.addEventListener("hashchange", () => route());
   window.setInterval(tick, 1000);
   route({ focus: false });
+  // Signed in before this page was loaded, and not asked yet in this tab: ask now, then redraw.
+  if (getKey() && !currentMe()) {
+    loadMe().then((me) => {
+      if (!me) return;
+      renderWho();
+      current?.render();
+    });
+  }
 }
 
 init();

@@ -17,6 +17,7 @@ import {
   recommendationBlock,
   versionHistory,
 } from "./draft-parts.js";
+import { mayAct } from "./me.js";
 import { errorBox, keepingFocus } from "./ui.js";
 
 function listItem(detail) {
@@ -274,7 +275,8 @@ export function createDrafts(desk) {
     editor.hidden = !detail;
     if (!detail) return;
     const status = detail.status;
-    const deciding = status === "draft" || status === "approved";
+    // Approving and rejecting need the role approver: below it, the buttons are not offered at all.
+    const deciding = (status === "draft" || status === "approved") && mayAct("approver");
     fill(head, editorTitle(detail));
     fill(answering, answeringLine(detail, topMentions()));
     answering.hidden = !detail.mention_id;
@@ -293,7 +295,7 @@ export function createDrafts(desk) {
     fill(
       buttons,
       status === "published" ? null : actionButton("draft-save", "drafts.save", save, ui.dirty),
-      status === "draft" ? actionButton("draft-approve", "drafts.approve", () => decide("approve"), !ui.dirty) : null,
+      status === "draft" && deciding ? actionButton("draft-approve", "drafts.approve", () => decide("approve"), !ui.dirty) : null,
       deciding ? actionButton("draft-reject", "drafts.reject", () => decide("reject")) : null,
     );
     buttons.setAttribute("aria-label", t("drafts.actions"));

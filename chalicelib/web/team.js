@@ -4,7 +4,9 @@
 
 import { api } from "./api.js";
 import { fill, h } from "./dom.js";
+import { createChainCard } from "./escalation.js";
 import { t } from "./i18n.js";
+import { mayAct } from "./me.js";
 import { REFRESH_MS } from "./incidents.js";
 import { errorBox, fieldErrors, keepingFocus, loadingLine, mailLink, notice, phoneLink } from "./ui.js";
 
@@ -26,12 +28,14 @@ export function createTeamView(ctx) {
   const intro = h("p", { class: "muted view-intro" });
   const summary = h("p", { class: "team-summary" });
   const region = h("div", { class: "list-region" });
+  const chainCard = createChainCard(ctx);
   const element = h(
     "section",
     { class: "view-team" },
     h("div", { class: "view-head" }, heading, summary),
     intro,
     region,
+    chainCard.element,
   );
 
   function person(userId) {
@@ -216,7 +220,7 @@ export function createTeamView(ctx) {
         user.email ? [h("dt", { text: t("team.email") }), h("dd", {}, mailLink(user.email))] : null,
       ),
       dutySwitch(user, entry),
-      editor(user, entry),
+      mayAct("admin") ? editor(user, entry) : null, // admins only: others would only be told no
     );
   }
 
@@ -234,6 +238,7 @@ export function createTeamView(ctx) {
       );
       return fill(region, h("ul", { class: "people", "aria-label": t("team.title") }, ordered.map(personCard)));
     });
+    chainCard.render();
   }
 
   async function load({ force = false } = {}) {
@@ -250,6 +255,7 @@ export function createTeamView(ctx) {
         signature = fresh;
         render();
       }
+      if (!chainCard.busy) chainCard.load(); // who each level reaches follows who is on duty
     } catch (error) {
       ctx.showError(error);
     } finally {

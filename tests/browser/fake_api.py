@@ -1,7 +1,8 @@
 """A fake Krisenradar backend for browser tests: the real files from chalicelib/web/ plus API answers in
 the shapes of chalicelib/api/schemas.py (canned data: fake_data.py), with enough state for the response
 desk: the lifecycle (the real TRANSITIONS), notes, facts, crisis roles, the playbook checklist (the real
-playbook view), the team (the real people service), reply drafts (fake_drafts.py: the real templates, checks,
+playbook view), the team (the real people service), the escalation chain (the real escalation service), who is signed in
+(GET /me), reply drafts (fake_drafts.py: the real templates, checks,
 recommendation and four-eyes review, served with the real draft views) and alert links (the real signed
 tokens, accepted where the real routes accept them). Request bodies are checked with the real models."""
 
@@ -29,13 +30,15 @@ from chalicelib.domain.errors import AppError, Conflict, InvalidInput, NotFound,
 from chalicelib.domain.lifecycle import LABELS, TRANSITIONS
 from chalicelib.domain.links import sign_link
 from chalicelib.domain.models import CRISIS_ROLES, IncidentStatus, Principal, Role, Tick, User
-from chalicelib.services import auth, people
+from chalicelib.domain.playbook import EscalationStep
+from chalicelib.services import auth, escalation, people
 from chalicelib.services.incidents import PlaybookInUse
 from tests.browser.fake_data import (
     AUTO_PLAYBOOK,
     FALLBACK_PLAYBOOK,
     NOW,
     PLAYBOOKS,
+    TEAM,
     incident,
     initial_state,
     iso,
@@ -146,6 +149,9 @@ class FakeApi(DraftRoutes):
             ("GET", re.compile(r"/users"), Role.VIEWER, self.list_users),
             ("PUT", re.compile(r"/users/([\w-]+)"), Role.VIEWER, self.update_user),
             ("GET", re.compile(r"/playbooks"), Role.VIEWER, self.list_playbooks),
+            ("GET", re.compile(r"/escalation"), Role.VIEWER, self.get_escalation),
+            ("PUT", re.compile(r"/escalation"), Role.ADMIN, self.put_escalation),
+            ("GET", re.compile(r"/me"), Role.VIEWER, self.who_am_i),
         ]
 
     def start(self) -> FakeApi:
@@ -500,6 +506,43 @@ class FakeApi(DraftRoutes):
             now=NOW + timedelta(minutes=1),
         )
         return 200, schemas.user_view(user)
+
+    def who_am_i(self, principal: Principal, body: Any) -> tuple[int, Any]:
+        """As chalicelib/api/people.py: who this key acts as."""
+        return 200, {
+            "name": principal.name,
+            "role": principal.role.label,
+            "user_id": principal.user_id,
+            "key_id": principal.key_id,
+        }
+
+    # ---- escalation chain ---------------------------------------------------------------------
+
+    def get_escalation(self, principal: Principal, body: Any) -> tuple[int, Any]:
+        view = escalation.describe_chain(state=self.state["store"], team=TEAM, users=self.state["users"])
+        return 200, schemas.escalation_view(view)
+
+    def put_escalation(self, principal: Principal, body: Any) -> tuple[int, Any]:
+        chain = parse_body(schemas.EscalationBody, body)
+        view = escalation.change_chain(
+            [EscalationStep(level=s.level, after_minutes=s.after_minutes) for s in chain.steps],
+            expected_version=chain.version,
+            principal=principal,
+            state=self.state["store"],
+            team=TEAM,
+            users=self.state["users"],
+            now=NOW + timedelta(minutes=1),
+        )
+        return 200, schemas.escalation_view(view)
+
+    def someone_else_changes_the_chain(self, steps: list[tuple[int, int]]) -> None:
+        """Another admin saves the chain: its version moves on."""
+        with self.lock:
+            admin = self.principal("admin-key")
+            assert admin is not None
+            self.put_escalation(
+                admin, {"steps": [{"level": lv, "after_minutes": m} for lv, m in steps], "version": None}
+            )
 
     # ---- HTTP plumbing ------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from chalicelib.domain.crisis import CrisisPlaybook
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.messages import reason_fields
 from chalicelib.domain.models import Author, Draft, Mention, Role, Severity, Tick, User
+from chalicelib.domain.playbook import Team
+from tests.fakes import MemoryState
 
 # The browser clock is pinned to NOW, so "seit 7 Min offen" is exact.
 NOW = datetime(2025, 11, 26, 9, 0, tzinfo=UTC)
@@ -38,6 +40,8 @@ def load_playbooks() -> dict[str, CrisisPlaybook]:
 
 
 PLAYBOOKS = load_playbooks()
+# The real team file: its escalation chain is the chain until an admin edits it (then: the store).
+TEAM = Team.model_validate(yaml.safe_load((PLAYBOOKS_DIR.parent / "team.yaml").read_text(encoding="utf-8")))
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -198,6 +202,7 @@ def initial_state() -> dict[str, Any]:
         "timelines": timelines,
         "desk": initial_desk(),
         "users": MemoryUsers(initial_users()),
+        "store": MemoryState(),  # the state port: the edited escalation chain
         "drafts": MemoryDrafts(),
         "posts": [],
         "writes": [],
