@@ -21,7 +21,10 @@ def seed_team(team: Team, *, users: UserRepository, now: datetime) -> int:
     """Create every team member from the playbook who is not a user yet; returns how many were new.
     Users already in the store keep their edits: the playbook is where a team starts, not a mirror."""
     created = 0
+    known = {user.user_id for user in users.list()}  # one read at each cold start, not a write per member
     for user in team.as_users(now):
+        if user.user_id in known:
+            continue
         try:
             users.create(user)
             created += 1
