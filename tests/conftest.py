@@ -3,6 +3,7 @@ the real Chalice app through chalice.test.Client, and API keys for each role."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
@@ -177,3 +178,13 @@ def keys(container: Any, clock: FakeClock) -> dict[str, str]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
+    """One JSON request through the real Chalice app: (status, parsed body or None)."""
+    response = getattr(api.http, method)(
+        path,
+        headers={**bearer(key), "Content-Type": "application/json"},
+        body=json.dumps(body) if body is not None else b"",
+    )
+    return response.status_code, json.loads(response.body) if response.body else None

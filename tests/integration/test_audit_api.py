@@ -7,18 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import call as _call
 
 pytestmark = pytest.mark.integration
-
-
-def _call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
-    response = getattr(api.http, method)(
-        path,
-        headers={**bearer(key), "Content-Type": "application/json"},
-        body=json.dumps(body) if body is not None else b"",
-    )
-    return response.status_code, json.loads(response.body) if response.body else None
 
 
 def test_changes_are_logged_with_before_and_after_and_reads_are_not(

@@ -4,8 +4,6 @@ roles, stale versions and mentions of another brand."""
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from chalicelib.domain.models import Role
 from chalicelib.services.auth import create_key
 from chalicelib.services.ingest import ingest
-from tests.conftest import bearer
+from tests.conftest import call as _call
 from tests.contract.builders import mention as stored_mention
 from tests.factories import raw_mention
 
@@ -23,31 +21,6 @@ STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefä
 COMPLAINT = "Mein Spülmeister 3000 ist heute ausgefallen, ich bin echt sauer."
 VERIFIED = "Betroffen sind Geräte der Serie SP-3000 aus dem Baujahr 2025."
 UNVERIFIED = "Ursache ist vermutlich ein Kondensator."
-
-
-def _call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
-    response = getattr(api.http, method)(
-        path,
-        headers={**bearer(key), "Content-Type": "application/json"},
-        body=json.dumps(body) if body is not None else b"",
-    )
-    return response.status_code, json.loads(response.body) if response.body else None
-
-
-@pytest.fixture
-def incident_id(container: Any, api: Any, keys: dict) -> str:
-    """A fresh SEV1 storm incident (earlier ones of this module are resolved first)."""
-    for incident in container.incidents.active_for_brand("mueller"):
-        _call(api, "post", f"/incidents/{incident.incident_id}/resolve", keys["admin"])
-    container.clock.advance(days=2)
-    now = container.clock()
-    storm = [raw_mention(STORM, at=now - timedelta(seconds=9 * i)) for i in range(30)]
-    ingest(storm, enricher=container.enricher, mentions=container.mentions)
-    import app as chalice_app
-    from chalicelib.local.scheduler import Scheduler
-
-    result = Scheduler(chalice_app.app, "eu-central-1", on_error=lambda *_: None).invoke("evaluate_rules")
-    return str(result["opened"][0])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ reaches, edited by an admin (field-level 400s, 409 on a stale version), and the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.models import Incident, IncidentStatus, Severity
-from tests.conftest import bearer
+from tests.conftest import call as _call
 
 pytestmark = pytest.mark.integration
 
@@ -21,13 +20,6 @@ PLAYBOOK_STEPS = [
     {"level": 2, "after_minutes": 15},
     {"level": 3, "after_minutes": 45},
 ]
-
-
-def _call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
-    response = getattr(api.http, method)(
-        path, headers={**bearer(key), **JSON}, body=json.dumps(body) if body is not None else b""
-    )
-    return response.status_code, json.loads(response.body) if response.body else None
 
 
 def _put_chain(api: Any, keys: dict, steps: list[dict]) -> dict:

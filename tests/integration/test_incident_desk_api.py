@@ -3,45 +3,15 @@ crisis roles, each in the timeline with who and when."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from chalicelib.services.ingest import ingest
-from tests.conftest import bearer
-from tests.factories import raw_mention
+from tests.conftest import call as _call
 
 pytestmark = pytest.mark.integration
 
 STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
-
-
-def _call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
-    response = getattr(api.http, method)(
-        path,
-        headers={**bearer(key), "Content-Type": "application/json"},
-        body=json.dumps(body) if body is not None else b"",
-    )
-    return response.status_code, json.loads(response.body) if response.body else None
-
-
-@pytest.fixture
-def incident_id(container: Any, api: Any, keys: dict) -> str:
-    """A fresh SEV1 incident (earlier ones of this module are resolved first)."""
-    from datetime import timedelta
-
-    for incident in container.incidents.active_for_brand("mueller"):
-        _call(api, "post", f"/incidents/{incident.incident_id}/resolve", keys["admin"])
-    container.clock.advance(days=2)
-    now = container.clock()
-    storm = [raw_mention(STORM, at=now - timedelta(seconds=9 * i)) for i in range(30)]
-    ingest(storm, enricher=container.enricher, mentions=container.mentions)
-    import app as chalice_app
-    from chalicelib.local.scheduler import Scheduler
-
-    result = Scheduler(chalice_app.app, "eu-central-1", on_error=lambda *_: None).invoke("evaluate_rules")
-    return str(result["opened"][0])
 
 
 def test_the_lifecycle_with_versions_and_reopen(api: Any, keys: dict, incident_id: str) -> None:

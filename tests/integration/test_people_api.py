@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import call as _call
 
 pytestmark = pytest.mark.integration
 
 JSON = {"Content-Type": "application/json"}
-
-
-def _call(api: Any, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
-    response = getattr(api.http, method)(
-        path, headers={**bearer(key), **JSON}, body=json.dumps(body) if body is not None else b""
-    )
-    return response.status_code, json.loads(response.body) if response.body else None
 
 
 def _personal_key(api: Any, keys: dict, user_id: str) -> str:
