@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -224,6 +224,28 @@ class Tick(Frozen):
     done_at: datetime
 
 
+class ActionItem(Frozen):
+    """Something the team will change after the crisis: what, who, by when."""
+
+    text: str = Field(min_length=1, max_length=500)
+    owner: str = Field(min_length=1, max_length=120)
+    due: date
+    done: bool = False
+
+
+class ReviewNotes(Frozen):
+    """What the team wrote in the post-incident review: a summary, lessons and action items.
+    The figures, timeline and feedback are computed from the incident each time (domain/review.py)."""
+
+    summary: str = Field(default="", max_length=5000)
+    lessons: tuple[str, ...] = Field(default=(), max_length=30)
+    action_items: tuple[ActionItem, ...] = Field(default=(), max_length=50)
+    written_by: str
+    written_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
 class Incident(Frozen):
     incident_id: str
     brand: str
@@ -248,6 +270,8 @@ class Incident(Frozen):
     assignments: dict[str, str] = Field(default_factory=dict)  # crisis role -> user id
     playbook_id: str | None = None  # chosen by a responder; None: selected from the topics when shown
     checklist: dict[str, Tick] = Field(default_factory=dict)  # checklist item id -> done
+    review: ReviewNotes | None = None  # written after the crisis; `reviewed` needs it
+    drill_id: str | None = None  # an exercise ("Krisenübung"): never in real reports
     version: int = 0
 
     @property

@@ -20,6 +20,7 @@ from chalicelib.domain.models import (
     IncidentStatus,
     Page,
     Reason,
+    ReviewNotes,
     Severity,
     Tick,
     TimelineEvent,
@@ -195,6 +196,8 @@ def _incident_item(incident: Incident) -> IncidentItem:
                     None if e is None else {"signal": e.signal, "values": e.values, "text": e.text}
                     for e in incident.reason_evidence
                 ],
+                "review": incident.review.model_dump(mode="json") if incident.review else None,
+                "drill_id": incident.drill_id,
             },
             ensure_ascii=False,
         ),
@@ -240,5 +243,7 @@ def _incident(item: IncidentItem) -> Incident:
         playbook_id=desk.get("playbook_id"),
         checklist={item: Tick.model_validate(tick) for item, tick in desk.get("checklist", {}).items()},
         reason_evidence=tuple(None if e is None else Reason(**e) for e in desk.get("reason_evidence", [])),
+        review=ReviewNotes.model_validate(desk["review"]) if desk.get("review") else None,
+        drill_id=desk.get("drill_id"),
         version=int(item.version or 0),
     )

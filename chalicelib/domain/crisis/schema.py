@@ -155,6 +155,16 @@ class Guideline(Strict):
     source: str | None = Field(default=None, description="a key of _references.yaml")
 
 
+class Targets(Strict):
+    """How fast the team should be, from the first alert; a drill's review scores against them."""
+
+    acknowledge_minutes: int = Field(default=15, ge=1, le=1440, description="someone takes the incident on")
+    first_response_minutes: int = Field(
+        default=60, ge=1, le=1440, description="the first public statement (a holding statement counts)"
+    )
+    resolve_hours: int = Field(default=48, ge=1, le=720, description="the incident is resolved")
+
+
 class Selection(Strict):
     """What points to this playbook: risk categories (risk_terms.yaml) and topics (hashtags, folded,
     without '#'), each with a weight; the playbook with the highest sum wins."""
@@ -185,6 +195,7 @@ class CrisisPlaybook(Strict):
     fallback: bool = Field(default=False, description="chosen when no other playbook matches")
     selected_by: Selection = Selection()
     severity: dict[SeverityLabel, Text]
+    targets: Targets = Targets()
     roles: tuple[RoleDuties, ...]
     first_hour: tuple[ChecklistItem, ...] = Field(min_length=3)
     holding_statements: tuple[HoldingStatement, ...]
