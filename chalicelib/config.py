@@ -11,7 +11,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-TABLES = ("mentions", "buckets", "incidents", "outbox", "apikeys", "state", "users", "drafts", "audit")
+TABLES = (
+    "mentions",
+    "buckets",
+    "incidents",
+    "outbox",
+    "apikeys",
+    "state",
+    "users",
+    "drafts",
+    "audit",
+    "drills",
+)
 
 
 class Settings(BaseSettings):

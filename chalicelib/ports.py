@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.analysis.types import TextAnalysis
+from chalicelib.domain.drills import Drill
 from chalicelib.domain.models import (
     ApiKey,
     AuditEntry,
@@ -146,6 +147,26 @@ class DraftRepository(Protocol):
         until MentionRepository has a get of its own."""
 
 
+class DrillRepository(Protocol):
+    """Drills ("Krisenübung"); `version` is the optimistic lock. A brand has one running drill at most."""
+
+    def create(self, drill: Drill) -> Drill:
+        """Store a new drill with version 1 (Conflict if the id exists or the brand has a running drill)."""
+
+    def save(self, drill: Drill) -> Drill:
+        """Save with optimistic locking (Conflict if someone else saved first); an ended drill frees
+        its brand for the next one."""
+
+    def get(self, drill_id: str) -> Drill:
+        """NotFound if there is none."""
+
+    def running(self) -> list[Drill]:
+        """Every drill whose status is running (its time may be over; the rules job ends it)."""
+
+    def list(self, *, limit: int, next_token: str | None) -> Page[Drill]:
+        """Every drill, newest first."""
+
+
 class AuditRepository(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
 
@@ -193,6 +214,7 @@ class Storage:
     users: UserRepository
     drafts: DraftRepository
     audit: AuditRepository
+    drills: DrillRepository
 
 
 @dataclass(frozen=True)

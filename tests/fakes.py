@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.drills import Drill, DrillStatus
 from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput, NotFound, SourceUnavailable
 from chalicelib.domain.models import Delivery, DeliveryStatus, Page, RawMention, User
 from chalicelib.ports import FetchResult
@@ -209,3 +210,49 @@ class ScriptedSource:
 
 def unavailable(message: str = "rate limited") -> SourceUnavailable:
     return SourceUnavailable(message, [{"status": 429}])
+
+
+class MemoryDrills:
+    """The drill repository in memory: versions, one running drill per brand, newest first by id."""
+
+    def __init__(self) -> None:
+        self.drills: dict[str, Drill] = {}
+        self._lock = threading.Lock()
+
+    def create(self, drill: Drill) -> Drill:
+        with self._lock:
+            if drill.drill_id in self.drills:
+                raise Conflict("a drill with this id exists", [{"drill_id": drill.drill_id}])
+            if any(d.brand == drill.brand and d.status is DrillStatus.RUNNING for d in self.drills.values()):
+                raise Conflict("a drill is already running for this brand", [{"brand": drill.brand}])
+            created = drill.model_copy(update={"version": 1})
+            self.drills[drill.drill_id] = created
+            return created
+
+    def save(self, drill: Drill) -> Drill:
+        with self._lock:
+            current = self.drills.get(drill.drill_id)
+            if current is None or current.version != drill.version:
+                raise Conflict("stale", [{"drill_id": drill.drill_id}])
+            saved = drill.model_copy(update={"version": drill.version + 1})
+            self.drills[drill.drill_id] = saved
+            return saved
+
+    def get(self, drill_id: str) -> Drill:
+        with self._lock:
+            if drill_id not in self.drills:
+                raise NotFound("no such drill", [{"drill_id": drill_id}])
+            return self.drills[drill_id]
+
+    def running(self) -> list[Drill]:
+        with self._lock:
+            return sorted(
+                (d for d in self.drills.values() if d.status is DrillStatus.RUNNING), key=lambda d: d.drill_id
+            )
+
+    def list(self, *, limit: int, next_token: str | None) -> Page[Drill]:
+        with self._lock:
+            rows = sorted(self.drills.values(), key=lambda d: d.drill_id, reverse=True)
+        start = _offset(next_token)
+        more = len(rows) > start + limit
+        return Page[Drill](items=rows[start : start + limit], next_token=str(start + limit) if more else None)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.domain.drills import split_brand_key
 from chalicelib.domain.models import Role, Severity, User
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -233,3 +234,14 @@ class Playbook(Strict):
 
     def brand(self, brand_id: str) -> Brand | None:
         return next((b for b in self.brands if b.id == brand_id), None)
+
+    def drill_brand(self, brand_key: str) -> Brand | None:
+        """The brand a drill plays on: the real brand (name, keywords, exclusions, own handles) under the
+        drill's shadow key, e.g. "mueller~ueb-20261129-0a1b2c". None for any other key."""
+        parts = split_brand_key(brand_key)
+        base = self.brand(parts[0]) if parts else None
+        return base.model_copy(update={"id": brand_key}) if base else None
+
+    def brand_or_drill(self, brand_key: str) -> Brand | None:
+        """A real brand, or a drill's shadow of one (what collectors and alerts may name)."""
+        return self.brand(brand_key) or self.drill_brand(brand_key)

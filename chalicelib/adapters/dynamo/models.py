@@ -24,6 +24,8 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |15 | a reply draft (with its versions and approvals)       | drafts                               | PK draft_id, version condition        |
 |16 | an incident's drafts, newest first                    | drafts / by_incident                 | incident_id = :i                      |
 |17 | published statements of a brand in a time range       | drafts / by_published (sparse)       | published_brand = :b AND key BETWEEN  |
+|18 | a drill; every drill newest first (ids sort by start)  | drills                               | pk = "drill" (AND sk = drill id)      |
+|19 | the running drills; one running drill per brand       | drills (marker items)                | pk = "running", SK brand, conditional |
 
 Mentions and buckets carry a TTL (DSGVO retention); incidents carry a version for optimistic locking.
 """
@@ -434,6 +436,38 @@ class AuditItem(Model):
     by_target = AuditByTarget()
 
 
+# --- drills -----------------------------------------------------------------------------------------
+
+DRILL_PK = "drill"
+RUNNING_PK = "running"
+
+
+class DrillItem(Model):
+    """A drill as a JSON document under one partition, its id as sort key (so listing is a Query)."""
+
+    class Meta(_Meta):
+        table_name = "drills"
+
+    pk = UnicodeAttribute(hash_key=True)  # DRILL_PK
+    sk = UnicodeAttribute(range_key=True)  # the drill id
+    brand = UnicodeAttribute()
+    status = UnicodeAttribute()
+    doc = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class RunningDrillItem(Model):
+    """The marker of a brand's running drill, beside the drills: written and removed in the same
+    transaction as the drill, so a brand never has two running at once."""
+
+    class Meta(_Meta):
+        table_name = "drills"
+
+    pk = UnicodeAttribute(hash_key=True)  # RUNNING_PK
+    sk = UnicodeAttribute(range_key=True)  # the brand
+    drill_id = UnicodeAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "mentions": MentionItem,
     "buckets": BucketItem,
@@ -444,6 +478,7 @@ MODELS: dict[str, type[Model]] = {
     "users": UserItem,
     "audit": AuditItem,
     "drafts": DraftItem,
+    "drills": DrillItem,
 }
 
 TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at", "audit": "expires_at"}
@@ -451,7 +486,11 @@ TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at", "audit": "e
 
 def bind(table_names: dict[str, str], region: str, host: str | None) -> None:
     """Point every model at its table and endpoint (settings decide; tests point at moto server)."""
-    bound: list[tuple[str, type[Model]]] = [*MODELS.items(), ("outbox", AlertLeaseItem)]
+    bound: list[tuple[str, type[Model]]] = [
+        *MODELS.items(),
+        ("outbox", AlertLeaseItem),
+        ("drills", RunningDrillItem),
+    ]
     for key, model in bound:
         model.Meta.table_name = table_names[key]
         model.Meta.region = region

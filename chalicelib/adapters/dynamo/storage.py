@@ -6,6 +6,7 @@ from chalicelib.adapters.dynamo import models
 from chalicelib.adapters.dynamo.audit import DynamoAuditRepository
 from chalicelib.adapters.dynamo.common import create_tables
 from chalicelib.adapters.dynamo.drafts import DynamoDraftRepository
+from chalicelib.adapters.dynamo.drills import DynamoDrillRepository
 from chalicelib.adapters.dynamo.incidents import DynamoIncidentRepository
 from chalicelib.adapters.dynamo.keys_state import (
     DynamoApiKeyRepository,
@@ -39,4 +40,5 @@ def dynamo_storage(
         users=DynamoUserRepository(),
         audit=DynamoAuditRepository(),
         drafts=DynamoDraftRepository(),
+        drills=DynamoDrillRepository(),
     )

@@ -123,6 +123,16 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_by_target ON audit (target, entry_id);
 
+CREATE TABLE IF NOT EXISTS drills (
+    drill_id TEXT PRIMARY KEY,
+    brand    TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    doc      TEXT NOT NULL
+);
+-- One running drill per brand: the database enforces it, as the marker item does in DynamoDB.
+CREATE UNIQUE INDEX IF NOT EXISTS drills_one_running ON drills (brand) WHERE status = 'running';
+
 CREATE TABLE IF NOT EXISTS state (
     key        TEXT PRIMARY KEY,
     value      TEXT NOT NULL,

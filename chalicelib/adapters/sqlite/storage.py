@@ -7,6 +7,7 @@ from pathlib import Path
 from chalicelib.adapters.sqlite.audit import SqliteAuditRepository
 from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.drafts import SqliteDraftRepository
+from chalicelib.adapters.sqlite.drills import SqliteDrillRepository
 from chalicelib.adapters.sqlite.incidents import SqliteIncidentRepository
 from chalicelib.adapters.sqlite.keys_state import (
     SqliteApiKeyRepository,
@@ -30,4 +31,5 @@ def sqlite_storage(path: Path, *, bucket_retention_days: int, severe_weight: int
         users=SqliteUserRepository(db),
         audit=SqliteAuditRepository(db),
         drafts=SqliteDraftRepository(db),
+        drills=SqliteDrillRepository(db),
     )
