@@ -238,14 +238,16 @@ def escalate(
     incidents: IncidentRepository,
     outbox: OutboxRepository,
     state: StateRepository,
+    brands: Sequence[str] | None = None,
 ) -> list[tuple[str, int]]:
     """Alert the next level of the escalation chain for incidents nobody has acknowledged in time.
-    The chain is read from the store on every run, so an edit applies to the next run."""
+    The chain is read from the store on every run, so an edit applies to the next run. `brands`: the
+    brand keys to look at (default: the playbook's; the job adds the shadow brands of live drills)."""
     playbook = alerting.playbook
     escalated: list[tuple[str, int]] = []
     chain = current_chain(state=state, team=playbook.team)
-    for brand in playbook.brands:
-        for incident in incidents.active_for_brand(brand.id):
+    for brand_key in [b.id for b in playbook.brands] if brands is None else brands:
+        for incident in incidents.active_for_brand(brand_key):
             if incident.status is not IncidentStatus.OPEN:
                 continue
             waited = now - incident.opened_at
