@@ -2,12 +2,24 @@
 
 from chalice.app import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, drafts, escalation, incidents, meta, people, playbooks
+from chalicelib.api import (
+    admin,
+    drafts,
+    drills,
+    escalation,
+    incidents,
+    meta,
+    people,
+    playbooks,
+    reports,
+    reviews,
+)
 from chalicelib.api.http import uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="krisenradar")
+app.api.binary_types.append("application/pdf")  # the review as PDF
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
@@ -20,4 +32,7 @@ app.register_blueprint(playbooks.bp)
 app.register_blueprint(people.bp)
 app.register_blueprint(escalation.bp)
 app.register_blueprint(drafts.bp)
+app.register_blueprint(drills.bp)
+app.register_blueprint(reviews.bp)
+app.register_blueprint(reports.bp)
 app.register_blueprint(schedules.bp)

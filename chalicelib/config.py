@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     oidc_audience: str = ""
     oidc_jwks_url: str = ""
     link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    # How long before and after a statement its feedback compares mentions (practice 6).
+    feedback_minutes: int = Field(default=60, ge=10, le=24 * 60)
     playbooks_dir: Path = PROJECT_ROOT / "playbooks"
     public_url: str = "http://localhost:8000"
     mention_retention_days: int = Field(default=90, ge=1, le=3650)

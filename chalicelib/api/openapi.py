@@ -128,6 +128,70 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
     ("GET", "/mentions", "Mentions of a brand in a time range", "viewer", schemas.MentionQuery, None, 200),
     (
         "GET",
+        "/incidents/{incident_id}/series",
+        "Volume, negative share, reach and expected volume over time, with statements and their feedback",
+        "viewer",
+        schemas.SeriesQuery,
+        None,
+        200,
+    ),
+    (
+        "GET",
+        "/incidents/{incident_id}/picture",
+        "Top authors and media by reach, risk terms, hashtags and languages of the incident",
+        "viewer",
+        None,
+        None,
+        200,
+    ),
+    (
+        "GET",
+        "/incidents/{incident_id}/review",
+        "The post-incident review: figures, timeline, statements, recovery, checklist, notes "
+        "(JSON, Markdown, PDF)",
+        "viewer",
+        schemas.ReviewQuery,
+        None,
+        200,
+    ),
+    (
+        "PUT",
+        "/incidents/{incident_id}/review",
+        "Write the review's summary, lessons and action items (needed before `reviewed`)",
+        "responder",
+        None,
+        schemas.ReviewBody,
+        200,
+    ),
+    (
+        "GET",
+        "/reports/summary",
+        "Incidents per brand and severity, median times, top crisis types (drills excluded)",
+        "viewer",
+        schemas.ReportQuery,
+        None,
+        200,
+    ),
+    (
+        "GET",
+        "/reports/incidents.csv",
+        "Incidents as CSV (semicolons, UTF-8 with BOM; drills excluded)",
+        "viewer",
+        schemas.ReportQuery,
+        None,
+        200,
+    ),
+    (
+        "GET",
+        "/reports/mentions.csv",
+        "A brand's mentions as CSV (up to 10,000 rows; X-Next-Token continues)",
+        "viewer",
+        schemas.MentionExportQuery,
+        None,
+        200,
+    ),
+    (
+        "GET",
         "/alerts",
         "Alert deliveries (SMS, email), newest first",
         "viewer",
@@ -278,6 +342,27 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
     ),
     (
         "POST",
+        "/drills",
+        "Start a drill: a crisis playbook's scenario on a brand's shadow, every alert marked [ÜBUNG], "
+        "nothing published, left out of reports (422 unknown playbook, brand or speed; 409 one running)",
+        "approver",
+        None,
+        schemas.DrillStart,
+        201,
+    ),
+    ("GET", "/drills", "Drills, newest first", "viewer", schemas.PageQuery, None, 200),
+    ("GET", "/drills/{drill_id}", "One drill: status, times, its incident", "viewer", None, None, 200),
+    (
+        "POST",
+        "/drills/{drill_id}/stop",
+        "Stop a drill (its scenario stops; its incident stays for the review); stopping twice is harmless",
+        "approver",
+        None,
+        None,
+        200,
+    ),
+    (
+        "POST",
         "/ingest",
         "Push mentions (HMAC-SHA256 signed body)",
         "responder",
@@ -286,6 +371,18 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
         202,
     ),
 ]
+
+
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+_MEDIA: dict[str, dict[str, Any]] = {
+    "GET /reports/incidents.csv": _CSV,
+    "GET /reports/mentions.csv": _CSV,
+    "GET /incidents/{incident_id}/review": {
+        "application/json": {"schema": {"type": "object"}},
+        "text/markdown": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
 
 
 def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]]:
@@ -317,7 +414,9 @@ def _operation(
     status: int,
 ) -> dict[str, Any]:
     error = {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
-    success_schema = _PAGE if method == "GET" and query is not None else {"type": "object"}
+    paged = method == "GET" and query is not None and issubclass(query, schemas.PageQuery)
+    success_schema = _PAGE if paged else {"type": "object"}
+    content: dict[str, Any] = _MEDIA.get(f"{method} {path}", {"application/json": {"schema": success_schema}})
     operation: dict[str, Any] = {
         "summary": summary,
         "operationId": _operation_id(method, path),
@@ -325,7 +424,7 @@ def _operation(
         "responses": {
             str(status): {
                 "description": "success",
-                "content": {"application/json": {"schema": success_schema}},
+                "content": content,
             },
             "400": error,
             "401": error,
@@ -339,7 +438,7 @@ def _operation(
         operation["x-required-role"] = role
     if body is not None:
         operation["requestBody"] = {
-            "required": path in ("/api-keys", "/ingest"),
+            "required": path in ("/api-keys", "/ingest", "/drills"),
             "content": {
                 "application/json": {
                     "schema": body.model_json_schema(ref_template="#/components/schemas/{model}")

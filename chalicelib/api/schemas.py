@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
 from chalicelib.domain.links import without_link_tokens
 from chalicelib.domain.messages import brand_display_name, reason_fields
 from chalicelib.domain.models import (
@@ -157,6 +158,7 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "acknowledged_by": incident.acknowledged_by,
         "resolved_at": _iso(incident.resolved_at),
         "resolved_by": incident.resolved_by,
+        "drill_id": incident.drill_id,  # an exercise ("Krisenübung"); null for a real crisis
         "version": incident.version,
         "timers": {
             "time_to_detect_s": _seconds(incident.first_signal_at, incident.detected_at),
@@ -457,6 +459,36 @@ def audit_view(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+# --- drills ("Krisenübung") -----------------------------------------------------------------------
+
+
+class DrillStart(Request):
+    """A drill of a crisis playbook on a brand; the scenario plays `speed` times faster than real time."""
+
+    playbook: str = Field(min_length=1, max_length=60, description="a crisis playbook id (GET /playbooks)")
+    brand: str = Field(min_length=1, max_length=40)
+    speed: int = Field(default=60, json_schema_extra={"minimum": MIN_SPEED, "maximum": MAX_SPEED})
+
+
+def drill_view(drill: Drill) -> dict[str, Any]:
+    return {
+        "drill_id": drill.drill_id,
+        "brand": drill.brand,
+        "brand_key": drill.brand_key,
+        "playbook": drill.playbook,
+        "scenario": drill.scenario,
+        "speed": drill.speed,
+        "status": drill.status.value,
+        "started_at": _iso(drill.started_at),
+        "started_by": drill.started_by,
+        "ends_at": _iso(drill.ends_at),
+        "ended_at": _iso(drill.ended_at),
+        "ended_by": drill.ended_by,
+        "end_reason": drill.end_reason,  # stopped, incident_resolved, expired
+        "incident_id": drill.incident_id,
+    }
+
+
 # --- the escalation chain -------------------------------------------------------------------------
 
 
@@ -503,3 +535,50 @@ def escalation_view(view: ChainView) -> dict[str, Any]:
         ],
         "warnings": [w._asdict() for w in view.warnings],
     }
+
+
+# --- situational picture, review and reports (issue 8) ----------------------------------------------
+
+Lang = Literal["de", "en"]
+Lesson = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class SeriesQuery(Request):
+    resolution: Literal["5m", "1h"] = "5m"
+    minutes: int | None = Field(default=None, ge=10, le=1440, description="feedback window per statement")
+
+
+class ReviewQuery(Request):
+    format: Literal["json", "markdown", "pdf"] = "json"
+    lang: Lang = "de"
+    minutes: int | None = Field(default=None, ge=10, le=1440, description="feedback window per statement")
+
+
+class ActionItemBody(Request):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    owner: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    due: date
+    done: bool = False
+
+
+class ReviewBody(Request):
+    summary: str = Field(default="", max_length=5000)
+    lessons: list[Lesson] = Field(default_factory=list, max_length=30)
+    action_items: list[ActionItemBody] = Field(default_factory=list, max_length=50)
+    version: int | None = Field(default=None, ge=0)
+
+
+class ReportQuery(Request):
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReportQuery:
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError("since must be before until")
+        return self
+
+
+class MentionExportQuery(ReportQuery):
+    brand: str = Field(min_length=1, max_length=40)
+    next_token: str | None = Field(default=None, max_length=2048)

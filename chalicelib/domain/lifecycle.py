@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.errors import Conflict, InvalidInput
-from chalicelib.domain.models import CRISIS_ROLES, Fact, Incident, IncidentStatus, Tick, TimelineEvent
+from chalicelib.domain.models import (
+    CRISIS_ROLES,
+    ActionItem,
+    Fact,
+    Incident,
+    IncidentStatus,
+    ReviewNotes,
+    Tick,
+    TimelineEvent,
+)
 
 S = IncidentStatus
 TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
@@ -35,6 +44,10 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class ReviewMissing(Conflict):
+    code = "review_missing"
+
+
 def _suffix(note: str | None) -> str:
     return f": {note}" if note else ""
 
@@ -48,6 +61,17 @@ def transition(
         raise InvalidTransition(
             f"an incident that is {incident.status.value} cannot become {to.value}",
             [{"status": incident.status.value, "requested": to.value, "allowed": allowed}],
+        )
+    if to is S.REVIEWED and incident.review is None:
+        raise ReviewMissing(
+            "write the post-incident review first (PUT /incidents/{id}/review), then mark it reviewed",
+            [
+                {
+                    "field": "status",
+                    "message": "the incident has no review yet",
+                    "incident_id": incident.incident_id,
+                }
+            ],
         )
     reopened = not incident.is_active and to.active
     kind = "reopened" if reopened else to.value
@@ -175,4 +199,37 @@ def tick(
             "updated_at": now,
             "timeline": (*incident.timeline, event),
         }
+    )
+
+
+def write_review(
+    incident: Incident,
+    *,
+    summary: str,
+    lessons: tuple[str, ...],
+    action_items: tuple[ActionItem, ...],
+    actor: str,
+    now: datetime,
+) -> Incident:
+    """Save the team's review notes (who wrote them first stays); unchanged notes change nothing."""
+    before = incident.review
+    if before and (before.summary, before.lessons, before.action_items) == (summary, lessons, action_items):
+        return incident
+    notes = ReviewNotes(
+        summary=summary,
+        lessons=lessons,
+        action_items=action_items,
+        written_by=before.written_by if before else actor,
+        written_at=before.written_at if before else now,
+        updated_by=actor,
+        updated_at=now,
+    )
+    message = (
+        f"Nachbereitung aktualisiert ({len(lessons)} Lehren, {len(action_items)} Maßnahmen)"
+        if before
+        else f"Nachbereitung geschrieben ({len(lessons)} Lehren, {len(action_items)} Maßnahmen)"
+    )
+    event = TimelineEvent(at=now, kind="review_written", message=message, actor=actor)
+    return incident.model_copy(
+        update={"review": notes, "updated_at": now, "timeline": (*incident.timeline, event)}
     )

@@ -320,3 +320,28 @@ def test_facts_and_role_assignments_are_kept(storage: Storage, brand: str) -> No
     assert read.facts == (fact,) and read.assignments == {"Krisenleitung": "anna-schmidt"}
     assert read.playbook_id == "datenpanne" and read.checklist == {"lagebild": tick}
     assert read == saved
+
+
+def test_review_notes_and_a_drill_id_read_back_unchanged(storage: Storage, brand: str) -> None:
+    # Given a drill incident whose review the team wrote
+    from datetime import date
+
+    from chalicelib.domain.models import ActionItem, ReviewNotes
+
+    created = storage.incidents.create(incident(brand, "rueckruf").model_copy(update={"drill_id": "UEB-1"}))
+    notes = ReviewNotes(
+        summary="Haltestatement nach 10 Min.; Ümläute & „Anführungszeichen“ bleiben.",
+        lessons=("Früher freigeben", "Hotline nennen"),
+        action_items=(ActionItem(text="Skript anpassen", owner="Kundenservice", due=date(2026, 12, 31)),),
+        written_by="alice",
+        written_at=T0,
+        updated_by="bob",
+        updated_at=T0 + timedelta(minutes=5),
+    )
+
+    # When the notes are saved
+    saved = storage.incidents.save(created.model_copy(update={"review": notes}))
+
+    # Then both read back exactly as saved
+    again = storage.incidents.get(created.incident_id)
+    assert again == saved and again.review == notes and again.drill_id == "UEB-1"

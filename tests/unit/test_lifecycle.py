@@ -35,6 +35,16 @@ def test_the_whole_way_from_open_to_reviewed_is_recorded_with_who_and_when() -> 
     steps = [(S.ACKNOWLEDGED, "Anna"), (S.RESPONDING, "Jonas"), (S.MONITORING, "Jonas"), (S.RESOLVED, "Anna")]
     for minute, (status, actor) in enumerate(steps, start=1):
         incident = lifecycle.transition(incident, status, actor=actor, now=NOW + timedelta(minutes=minute))
+    with pytest.raises(lifecycle.ReviewMissing):  # the review comes first
+        lifecycle.transition(incident, S.REVIEWED, actor="Petra", now=NOW + timedelta(days=2))
+    incident = lifecycle.write_review(
+        incident,
+        summary="",
+        lessons=("Früher antworten",),
+        action_items=(),
+        actor="Petra",
+        now=NOW + timedelta(days=2),
+    )
     incident = lifecycle.transition(incident, S.REVIEWED, actor="Petra", now=NOW + timedelta(days=2))
     assert incident.status is S.REVIEWED and not incident.is_active
     assert [(e.kind, e.actor) for e in incident.timeline] == [
@@ -42,6 +52,7 @@ def test_the_whole_way_from_open_to_reviewed_is_recorded_with_who_and_when() -> 
         ("responding", "Jonas"),
         ("monitoring", "Jonas"),
         ("resolved", "Anna"),
+        ("review_written", "Petra"),
         ("reviewed", "Petra"),
     ]
     assert incident.acknowledged_at == NOW + timedelta(minutes=1) and incident.acknowledged_by == "Anna"
