@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["tests.bench.nab", "tests.bench.sentiment", "tests.bench.coldstart", "tests.bench.store"]
+SUITES = ["tests.bench.nab", "tests.bench.sentiment", "tests.bench.coldstart", "tests.bench.store", "tests.bench.review"]
 
 
 def main() -> int:
