@@ -311,7 +311,7 @@ def get_review(principal: Principal, incident_id: str) -> Response:
     query = parse_query(bp, schemas.ReviewQuery)
     document = review_document(_review_view(incident_id, query.minutes))
     if query.format == "markdown":
-        from chalicelib.domain.review_report import render_markdown
+        from chalicelib.domain.review_markdown import render_markdown
 
         metrics.add_metric(name="ReviewExported", unit="Count", value=1)
         return _attachment(

@@ -111,7 +111,7 @@ def run() -> None:
     from chalicelib.config import PROJECT_ROOT
     from chalicelib.detection.volume import load_shipped_config
     from chalicelib.domain.crisis import known_risk_categories
-    from chalicelib.domain.review_report import render_markdown
+    from chalicelib.domain.review_markdown import render_markdown
     from chalicelib.services import reports, situation
 
     playbook = load_playbook(PROJECT_ROOT / "playbooks")

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from chalicelib.domain.review_report import Lang, render_markdown, review_document
+from chalicelib.domain.review_markdown import render_markdown
+from chalicelib.domain.review_report import Lang, review_document
 from tests.review_fixtures import (
     TITLE,
     drill,
