@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.config import TABLES, Settings, get_settings
+from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Playbook
 from chalicelib.ports import (
     ApiKeyRepository,
     AuditRepository,
     BucketRepository,
     DraftRepository,
+    DrillRepository,
     IncidentRepository,
     MentionRepository,
     Notifier,
@@ -118,6 +120,10 @@ class Container:
     def drafts(self) -> DraftRepository:
         return self.storage.drafts
 
+    @property
+    def drills(self) -> DrillRepository:
+        return self.storage.drills
+
     @cached_property
     def seeded_users(self) -> UserRepository:
         """The users, with the playbook's team members that are missing created once per cold start."""
@@ -209,6 +215,19 @@ class Container:
         from chalicelib.adapters.sources.registry import build_sources
 
         return build_sources(self.playbook, demo=self.settings.demo, client=httpx.Client())
+
+    def drill_sources(self, drills: list[Drill]) -> list[Source]:
+        """A replay source per live drill (built per run: drills start and end between runs)."""
+        from chalicelib.adapters.sources.registry import build_drill_sources
+
+        return build_drill_sources(drills, self.playbook)
+
+    @cached_property
+    def scenarios(self) -> list[str]:
+        """The scenarios a drill can play."""
+        from chalicelib.adapters.sources.replay import scenario_names
+
+        return scenario_names()
 
 
 _container: Container | None = None

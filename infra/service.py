@@ -41,16 +41,16 @@ class Access:
 
 FUNCTION_ACCESS: dict[str, Access] = {
     API_HANDLER: Access(write=TABLES, ingest_secret=True, link_secret=True, manage_subscriptions=True),
-    "collect_mentions": Access(write=("mentions", "buckets", "state")),
+    "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
     "evaluate_rules": Access(
         read=("buckets", "users"),
-        write=("incidents", "state", "outbox"),
+        write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
         publish_alerts=True,
         link_secret=True,
     ),
     "deliver_alerts": Access(write=("outbox",), publish_alerts=True),
     "escalate_incidents": Access(
-        read=("users",), write=("incidents", "outbox"), publish_alerts=True, link_secret=True
+        read=("users", "drills"), write=("incidents", "outbox"), publish_alerts=True, link_secret=True
     ),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)

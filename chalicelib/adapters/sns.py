@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.domain.drills import is_drill_brand
 from chalicelib.domain.errors import DeliveryFailed
 from chalicelib.domain.models import Delivery
 
@@ -23,7 +24,8 @@ def ascii_subject(subject: str) -> str:
 
 
 def attributes(delivery: Delivery) -> dict[str, Any]:
-    """What the subscriptions filter on: each hears what is addressed to it (domain/routing.py)."""
+    """What the subscriptions filter on: each hears what is addressed to it (domain/routing.py); `drill`
+    ("true" for an exercise, else "false") lets integrations leave drills out."""
     return {
         "alert_id": {"DataType": "String", "StringValue": delivery.alert_id},
         "channel": {"DataType": "String", "StringValue": delivery.channel},
@@ -32,6 +34,7 @@ def attributes(delivery: Delivery) -> dict[str, Any]:
         "brand": {"DataType": "String", "StringValue": delivery.brand},
         "event_type": {"DataType": "String", "StringValue": delivery.event_type},
         "escalation_level": {"DataType": "Number", "StringValue": str(delivery.escalation_level)},
+        "drill": {"DataType": "String", "StringValue": "true" if is_drill_brand(delivery.brand) else "false"},
     }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.drills import NOT_PUBLISHED_NOTE
 from chalicelib.domain.errors import Conflict, Forbidden
 from chalicelib.domain.models import Approval, Draft, DraftCheck, DraftRevision, DraftStatus, Severity
 
@@ -168,9 +169,12 @@ def publish(
     now: datetime,
     url: str | None,
     expected_version: int | None = None,
+    drill: bool = False,
 ) -> Draft:
     """Approved -> published. The incident may have become SEV1 since: then a second approval is due.
-    Publishing what is published changes nothing (a retry after a lost answer)."""
+    Publishing what is published changes nothing (a retry after a lost answer). In a drill the same
+    rules hold and the time is recorded (the drill's review measures the first response), but nothing
+    is posted: no URL is kept, and the revision says so."""
     if draft.status is DraftStatus.PUBLISHED:
         return draft
     _expect(draft, expected_version)
@@ -182,13 +186,14 @@ def publish(
             f"the incident is {severity.label} now: {needed} approvals by different people are needed",
             [{"draft_id": draft.draft_id, "approvals": len(draft.approvals), "needed": needed}],
         )
+    kept_url = None if drill else url
     return draft.model_copy(
         update={
             "status": DraftStatus.PUBLISHED,
             "published_by": actor.name,
             "published_at": now,
-            "published_url": url,
-            "revisions": _revision(draft, "published", actor, now, note=url),
+            "published_url": kept_url,
+            "revisions": _revision(draft, "published", actor, now, note=NOT_PUBLISHED_NOTE if drill else url),
         }
     )
 

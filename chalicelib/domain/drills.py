@@ -21,6 +21,7 @@ from chalicelib.domain.models import Frozen, Incident
 DRILL_PREFIX = "[ÜBUNG]"
 NOT_PUBLISHED_NOTE = "Übung: nicht veröffentlicht"
 SEPARATOR = "~"
+DRILL_SOURCE_PREFIX = "drill-"
 MIN_SPEED = 1
 MAX_SPEED = 600
 DURATION = timedelta(hours=12)
@@ -61,7 +62,7 @@ class Drill(Frozen):
     @property
     def source_id(self) -> str:
         """The drill's replay source: its cursor is stored like any other source's."""
-        return f"drill-{self.drill_id.lower()}"
+        return f"{DRILL_SOURCE_PREFIX}{self.drill_id.lower()}"
 
     def is_live(self, now: datetime) -> bool:
         """Still collected and evaluated: running, and its twelve hours not over."""
@@ -95,6 +96,16 @@ def split_brand_key(brand_key: str) -> tuple[str, str] | None:
 def drill_id_of(brand_key: str) -> str | None:
     parts = split_brand_key(brand_key)
     return parts[1] if parts else None
+
+
+def real_brand(brand_key: str) -> str:
+    """The real brand of a key (itself for a real brand): metrics keep low-cardinality dimensions."""
+    return brand_key.partition(SEPARATOR)[0]
+
+
+def source_dimension(source_id: str) -> str:
+    """A source's metric dimension: every drill's replay source counts as "drill"."""
+    return "drill" if source_id.startswith(DRILL_SOURCE_PREFIX) else source_id
 
 
 def is_drill_id(value: str) -> bool:

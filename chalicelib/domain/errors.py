@@ -22,6 +22,13 @@ class InvalidInput(AppError):
     status = 400
 
 
+class Unprocessable(InvalidInput):
+    """Well-formed input that names something unknown or out of range: 422, with field-level details
+    and the same code as any invalid input."""
+
+    status = 422
+
+
 class Unauthorized(AppError):
     code = "unauthorized"
     status = 401

@@ -1,4 +1,8 @@
-"""Scheduled entry points. Each one calls one service and records its business metrics."""
+"""Scheduled entry points. Each one calls one service and records its business metrics.
+
+Live drills ("Krisenübung") ride along: the collect job plays each one's scenario, the rules job follows
+them (records each one's incident, ends them) and evaluates their shadow brands, the escalation job
+escalates their incidents. A drill's trouble never stops a real brand's evaluation."""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import Any
 from chalice.app import Blueprint, Rate
 
 from chalicelib import deps
+from chalicelib.domain.drills import Drill, real_brand, source_dimension
 from chalicelib.domain.errors import JobFailed
 from chalicelib.observability import count_failure, logger, metrics
 from chalicelib.services.alerts import DeliveryReport, deliver_pending
 from chalicelib.services.collect import collect
+from chalicelib.services.drills import DrillRound, follow_drills, live_drills, record_incidents
 from chalicelib.services.evaluate import evaluate_all
 from chalicelib.services.incidents import escalate
 from chalicelib.services.ingest import ingest
@@ -38,18 +44,30 @@ def _deliver(now: datetime) -> DeliveryReport:
     return report
 
 
+def _live_drills(now: datetime, failure: tuple[str, str]) -> list[Drill]:
+    """The drills to play now; if they cannot be read, the real brands go on without them (and the
+    failure is counted as the job counts a failed unit: `failure` = (metric, dimension))."""
+    try:
+        return live_drills(drills=deps.container().drills, now=now)
+    except Exception:
+        logger.exception("drills not read")
+        count_failure(*failure, "drills")
+        return []
+
+
 @bp.schedule(EVERY_MINUTE, name="collect_mentions", description="Collect mentions from every due source")
 def collect_mentions(event: Any) -> dict[str, Any]:
     container = deps.container()
+    now = container.clock()
     report = collect(
-        container.sources,
+        [*container.sources, *container.drill_sources(_live_drills(now, ("SourceFailed", "source")))],
         state=container.state,
         store=lambda raws: ingest(raws, enricher=container.enricher, mentions=container.mentions),
-        now=container.clock(),
+        now=now,
     )
     metrics.add_metric(name="MentionsCollected", unit="Count", value=report.stored)
     for source_id in report.failed:
-        count_failure("SourceFailed", "source", source_id)
+        count_failure("SourceFailed", "source", source_dimension(source_id))
     _fail_if_nothing_worked("collect_mentions", report.failed, report.attempted)
     return {"stored": report.stored, "failed": report.failed}
 
@@ -58,31 +76,44 @@ def collect_mentions(event: Any) -> dict[str, Any]:
 def evaluate_rules(event: Any) -> dict[str, Any]:
     container = deps.container()
     now = container.clock()
+    try:
+        drills = follow_drills(drills=container.drills, incidents=container.incidents, now=now)
+    except Exception:  # the drills cannot be read: the real brands go on without them
+        logger.exception("drills not read")
+        drills = DrillRound(failed=["drills"])
     report = evaluate_all(
         now=now,
         playbook=container.playbook,
         ports=container.ports,
         config=container.detector_config,
         alerting=container.alerting,
+        drills=drills.live,
     )
+    # A drill's incident opened in this run is recorded now (overlapping runs record it once).
+    record_incidents(drills.live, drills=container.drills, incidents=container.incidents)
+    metrics.add_metric(name="DrillEnded", unit="Count", value=len(drills.ended))
     opened, raised, inhibited = report.ids("opened"), report.ids("raised"), report.ids("inhibited")
     updated = report.ids("updated")
     metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
     metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
     metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
     metrics.add_metric(name="IncidentSituationChanged", unit="Count", value=len(updated))
-    for brand_id in report.failed:
-        count_failure("BrandEvaluationFailed", "brand", brand_id)
+    failed = [*report.failed, *drills.failed]
+    for brand_key in failed:
+        count_failure("BrandEvaluationFailed", "brand", real_brand(brand_key))
     # Alerts leave in the same run; the delivery job only retries what failed or was left here.
     delivery = _deliver(now)
-    _fail_if_nothing_worked("evaluate_rules", report.failed, len(container.playbook.brands))
+    attempted = len(container.playbook.brands) + len(drills.live) + len(drills.failed)
+    _fail_if_nothing_worked("evaluate_rules", failed, attempted)
     return {
         "opened": opened,
         "raised": raised,
         "inhibited": inhibited,
         "updated": updated,
-        "failed": report.failed,
+        "failed": failed,
         "delivered": delivery.delivered,
+        "drills": [d.drill_id for d in drills.live],
+        "drills_ended": drills.ended,
     }
 
 
@@ -96,12 +127,15 @@ def deliver_alerts(event: Any) -> dict[str, Any]:
 def escalate_incidents(event: Any) -> dict[str, Any]:
     container = deps.container()
     now = container.clock()
+    drills = _live_drills(now, ("BrandEvaluationFailed", "brand"))
+    brands = [b.id for b in container.playbook.brands] + [d.brand_key for d in drills]
     escalated = escalate(
         now=now,
         alerting=container.alerting,
         incidents=container.incidents,
         outbox=container.outbox,
         state=container.state,
+        brands=brands,
     )
     delivery = _deliver(now)
     metrics.add_metric(name="IncidentEscalated", unit="Count", value=len(escalated))

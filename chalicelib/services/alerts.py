@@ -90,7 +90,7 @@ def enqueue_alert(
     """Write one delivery per recipient to the outbox, each with its own text and signed link; returns
     the alert (as integrations see it) and how many rows were new. Recipients are planned from the
     roster unless given (an update addressed to the people in the incident's crisis roles)."""
-    brand = alerting.playbook.brand(incident.brand)
+    brand = alerting.playbook.brand_or_drill(incident.brand)
     brand_name = brand.name if brand else incident.brand
     alert_id = alert_id or alert_id_for(incident, event_type, escalation_level)
     message = compose_alert(incident, event_type, alert_id, alerting.public_url, brand_name)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from chalicelib.domain import draft_review
 from chalicelib.domain.draft_review import Actor
 from chalicelib.domain.drafts import CheckContext, channel_limit, check_text, combination_problems, recommend
+from chalicelib.domain.drills import NOT_PUBLISHED_NOTE
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.messages import brand_display_name
 from chalicelib.domain.models import (
@@ -322,9 +323,10 @@ def publish_draft(
             now=now,
             url=url,
             expected_version=expected_version,
+            drill=incident.drill_id is not None,
         )
 
-    published, _ = _update(
+    published, incident = _update(
         draft_id, change, drafts=drafts, incidents=incidents, expected_version=expected_version
     )
     ref = f"draft:{published.draft_id}"
@@ -332,8 +334,12 @@ def publish_draft(
     event = TimelineEvent(
         at=published.published_at or now,
         kind="statement_published",
-        message=f"Stellungnahme veröffentlicht: {label} auf {published.channel}"
-        + (f" ({published.published_url})" if published.published_url else ""),
+        message=(
+            f"{NOT_PUBLISHED_NOTE}: {label} auf {published.channel} (Stellungnahme freigegeben)"
+            if incident.drill_id
+            else f"Stellungnahme veröffentlicht: {label} auf {published.channel}"
+            + (f" ({published.published_url})" if published.published_url else "")
+        ),
         actor=published.published_by,
         ref=ref,
     )

@@ -6,12 +6,14 @@ outbox."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.detection.rules import Assessment, VolumeSignalInput, assess
 from chalicelib.detection.volume import VolumeDetector, VolumeDetectorConfig, VolumeVerdict
+from chalicelib.domain.drills import Drill, marked
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.learning import (
     UPDATE_EVENT,
@@ -163,10 +165,14 @@ def update_detector(
     return state, window, stored.get(current)
 
 
-def _new_incident(brand: Brand, assessment: Assessment, now: datetime) -> Incident:
+def _new_incident(
+    brand: Brand, assessment: Assessment, now: datetime, drill: Drill | None = None
+) -> Incident:
+    """A drill's incident carries the drill id and works with the playbook the drill practises."""
     assert assessment.severity is not None
     incident_id = f"INC-{now:%Y%m%d}-{secrets.token_hex(3).upper()}"
     topic = assessment.topic
+    detected = "Krise erkannt: " + "; ".join(assessment.reasons)
     return Incident(
         incident_id=incident_id,
         brand=brand.id,
@@ -186,10 +192,12 @@ def _new_incident(brand: Brand, assessment: Assessment, now: datetime) -> Incide
             TimelineEvent(
                 at=now,
                 kind="detected",
-                message="Krise erkannt: " + "; ".join(assessment.reasons),
+                message=marked(detected) if drill else detected,
                 severity=assessment.severity.label,
             ),
         ),
+        drill_id=drill.drill_id if drill else None,
+        playbook_id=drill.playbook if drill else None,
     )
 
 
@@ -238,9 +246,11 @@ def _opening_key(incident_id: str) -> str:
     return f"incident#{incident_id}#opening"
 
 
-def _open(brand: Brand, assessment: Assessment, ports: Ports, now: datetime) -> Incident | None:
+def _open(
+    brand: Brand, assessment: Assessment, ports: Ports, now: datetime, drill: Drill | None
+) -> Incident | None:
     try:
-        return ports.incidents.create(_new_incident(brand, assessment, now))
+        return ports.incidents.create(_new_incident(brand, assessment, now, drill))
     except Conflict:
         logger.info("incident opened concurrently", brand=brand.id, topic=assessment.topic)
         return None
@@ -338,7 +348,9 @@ def evaluate_brand(
     ports: Ports,
     config: VolumeDetectorConfig,
     alerting: Alerting,
+    drill: Drill | None = None,
 ) -> BrandEvaluation:
+    """One brand, or (`drill`) a drill's shadow of one, whose incidents carry the drill id."""
     state, window, partial = update_detector(brand.id, now=now, playbook=playbook, ports=ports, config=config)
     volume = _volume_input(state, bucket_start(now), partial, now)
     assessment = assess(window, [state.baseline(brand.id)], volume, playbook.rules, now)
@@ -351,7 +363,7 @@ def evaluate_brand(
         logger.info("keyword alert inhibited", brand=brand.id, incident_id=match.incident_id)
         return result
     if match is None:
-        opened = _open(brand, assessment, ports, now)
+        opened = _open(brand, assessment, ports, now, drill)
         if opened is not None:
             result.opened.append(opened.incident_id)
             _signal(opened, "incident_opened", alerting=alerting, ports=ports, now=now)
@@ -381,17 +393,34 @@ class EvaluationReport:
 
 
 def evaluate_all(
-    *, now: datetime, playbook: Playbook, ports: Ports, config: VolumeDetectorConfig, alerting: Alerting
+    *,
+    now: datetime,
+    playbook: Playbook,
+    ports: Ports,
+    config: VolumeDetectorConfig,
+    alerting: Alerting,
+    drills: Sequence[Drill] = (),
 ) -> EvaluationReport:
+    """Every brand of the playbook, then the shadow brand of every live drill."""
     report = EvaluationReport()
-    for brand in playbook.brands:
+    units: list[tuple[str, Brand | None, Drill | None]] = [(b.id, b, None) for b in playbook.brands]
+    units += [(d.brand_key, playbook.drill_brand(d.brand_key), d) for d in drills]
+    for brand_key, brand, drill in units:
         try:
+            if brand is None:
+                raise ValueError(f"the drill's brand is not in the playbook: {brand_key}")
             report.results.append(
                 evaluate_brand(
-                    brand, now=now, playbook=playbook, ports=ports, config=config, alerting=alerting
+                    brand,
+                    now=now,
+                    playbook=playbook,
+                    ports=ports,
+                    config=config,
+                    alerting=alerting,
+                    drill=drill,
                 )
             )
         except Exception:  # one brand's failure must not hide another brand's crisis
-            logger.exception("brand evaluation failed", brand=brand.id)
-            report.failed.append(brand.id)
+            logger.exception("brand evaluation failed", brand=brand_key)
+            report.failed.append(brand_key)
     return report

@@ -42,7 +42,9 @@ class Enricher:
         self._clock = clock
 
     def is_relevant(self, raw: RawMention) -> bool:
-        brand = self._playbook.brand(raw.brand)
+        # A drill's mentions name its shadow brand; only its replay source writes them (POST /ingest
+        # refuses such brands), and they are judged by the real brand's exclusions and own handles.
+        brand = self._playbook.brand_or_drill(raw.brand)
         if brand is None:
             return False
         handle = (raw.author.handle or "").lower()

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-from chalicelib.domain.errors import InvalidInput, Unauthorized
+from chalicelib.domain.drills import is_drill_brand
+from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.models import RawMention
 from chalicelib.domain.playbook import Playbook
 
@@ -27,6 +28,15 @@ def verify_signature(body: bytes, header: str | None, secret: bytes) -> None:
 
 
 def check_brands(mentions: Sequence[RawMention], playbook: Playbook) -> None:
+    """Only the playbook's brands: a drill's shadow brand ("mueller~ueb-...") is a 422, so that nobody
+    pushes mentions into a drill; any other unknown brand a 400."""
+    drills = [
+        {"field": f"body.mentions.{index}.brand", "message": "a drill's brand takes no pushed mentions"}
+        for index, mention in enumerate(mentions)
+        if is_drill_brand(mention.brand)
+    ]
+    if drills:
+        raise Unprocessable("the body names a drill's brand", drills)
     known = {brand.id for brand in playbook.brands}
     problems = [
         {"field": f"body.mentions.{index}.brand", "message": f"unknown brand; known: {sorted(known)}"}

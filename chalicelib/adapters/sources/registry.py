@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
+from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
 from chalicelib.ports import Source
 
@@ -30,4 +31,27 @@ def build_sources(playbook: Playbook, *, demo: bool, client: httpx.Client) -> li
         brand = playbook.brand(config.brand)
         assert brand is not None  # the playbook schema checks the reference
         sources.append(factory(config, brand, client))
+    return sources
+
+
+DRILL_POLL_SECONDS = 30
+
+
+def build_drill_sources(drills: Sequence[Drill], playbook: Playbook) -> list[Source]:
+    """A replay source per live drill: its scenario at its speed on its shadow brand, from its start
+    (the calm baseline backfilled first, so that the detector has history)."""
+    sources: list[Source] = []
+    for drill in drills:
+        brand = playbook.drill_brand(drill.brand_key)
+        if brand is None:  # its brand left the playbook; the rules job reports it
+            continue
+        config = SourceConfig(
+            id=drill.source_id,
+            type=ReplaySource.slug,
+            brand=brand.id,
+            options={"scenario": drill.scenario, "speed": drill.speed, "poll_seconds": DRILL_POLL_SECONDS},
+        )
+        sources.append(
+            ReplaySource(config, brand, started_at=drill.started_at, id_prefix=drill.drill_id.lower())
+        )
     return sources

@@ -56,6 +56,11 @@ class Scenario(_Strict):
     storm: tuple[StormPost, ...]
 
 
+def scenario_names() -> list[str]:
+    """The scenarios a demo or a drill can play (the files in scenarios/)."""
+    return sorted(path.stem for path in SCENARIOS.glob("*.yaml"))
+
+
 @lru_cache(maxsize=4)
 def load_scenario(name: str) -> Scenario:
     path = SCENARIOS / f"{name}.yaml"
@@ -70,7 +75,9 @@ def _hourly_weight(hour: int) -> float:
     return 0.15 if hour < 6 else 0.8 if hour < 12 else 1.1 if hour < 18 else 1.6
 
 
-def baseline_mentions(scenario: Scenario, brand: str, started_at: datetime) -> list[RawMention]:
+def baseline_mentions(
+    scenario: Scenario, brand: str, started_at: datetime, id_prefix: str = "demo"
+) -> list[RawMention]:
     spec = scenario.baseline
     rng = random.Random(spec.seed)
     mentions: list[RawMention] = []
@@ -84,7 +91,7 @@ def baseline_mentions(scenario: Scenario, brand: str, started_at: datetime) -> l
             mentions.append(
                 RawMention(
                     platform="x",
-                    native_id=f"demo-baseline-{index}",
+                    native_id=f"{id_prefix}-baseline-{index}",
                     brand=brand,
                     text=template.text,
                     published_at=hour + timedelta(seconds=rng.randrange(3600)),
@@ -109,10 +116,22 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 class ReplaySource:
+    """`started_at`: when the story starts (default: the first fetch); `id_prefix` keeps the native
+    ids of one play apart from another's (a drill replays the demo beside it)."""
+
     slug = "replay"
 
-    def __init__(self, config: SourceConfig, brand: Brand) -> None:
+    def __init__(
+        self,
+        config: SourceConfig,
+        brand: Brand,
+        *,
+        started_at: datetime | None = None,
+        id_prefix: str = "demo",
+    ) -> None:
         self.source_id = config.id
+        self._started_at = started_at
+        self._id_prefix = id_prefix
         self.poll_seconds = int(config.options.get("poll_seconds", 30))
         self._brand = brand.id
         self._scenario = load_scenario(str(config.options.get("scenario", "mueller_rueckruf")))
@@ -121,9 +140,10 @@ class ReplaySource:
             raise ValueError(f"source {config.id}: speed must be positive")
 
     def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult:
-        cursor = dict(cursor or {"started_at": now.isoformat(), "baseline_sent": 0, "position": 0})
+        start = (self._started_at or now).isoformat()
+        cursor = dict(cursor or {"started_at": start, "baseline_sent": 0, "position": 0})
         started_at = datetime.fromisoformat(cursor["started_at"])
-        baseline = baseline_mentions(self._scenario, self._brand, started_at)
+        baseline = baseline_mentions(self._scenario, self._brand, started_at, self._id_prefix)
         sent = int(cursor["baseline_sent"])
         if sent < len(baseline):
             page = baseline[sent : sent + _BASELINE_PAGE]
@@ -142,7 +162,7 @@ class ReplaySource:
     def _storm_mention(self, index: int, post: StormPost, at: datetime) -> RawMention:
         return RawMention(
             platform=post.platform,
-            native_id=f"demo-storm-{index}",
+            native_id=f"{self._id_prefix}-storm-{index}",
             brand=self._brand,
             text=post.text,
             published_at=at,

@@ -196,6 +196,11 @@ class CrisisPlaybook(Strict):
     selected_by: Selection = Selection()
     severity: dict[SeverityLabel, Text]
     targets: Targets = Targets()
+    drill_scenario: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_]{2,60}$",
+        description="the demo scenario a drill of this playbook plays (default: mueller_rueckruf)",
+    )
     roles: tuple[RoleDuties, ...]
     first_hour: tuple[ChecklistItem, ...] = Field(min_length=3)
     holding_statements: tuple[HoldingStatement, ...]

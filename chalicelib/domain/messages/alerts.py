@@ -1,4 +1,5 @@
-"""The alert SMS (German, at most 160 GSM-7 characters, whole words) and the bilingual email."""
+"""The alert SMS (German, at most 160 GSM-7 characters, whole words) and the bilingual email. Every
+text about a drill's incident starts with "[ÜBUNG]", so nobody mistakes an exercise for a crisis."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import unicodedata
 from collections.abc import Sequence
 
+from chalicelib.domain.drills import DRILL_PREFIX, drill_id_of, marked
 from chalicelib.domain.messages.reasons import (
     local_time,
     plain_reasons,
@@ -133,16 +135,18 @@ def compose_sms(incident: Incident, event_type: str, link: str, brand_name: str)
         parts, reason = [label, (": ", reason), (" - ", clean(brand_name))], None
     else:
         parts = [label, (" - ", clean(brand_name)), (", Thema ", clean(incident.topic))]
-    head, tail = clean(f"KRISENRADAR {incident.severity.label}:") + " ", " " + clean(link)
+    drill = clean(DRILL_PREFIX) + " " if incident.drill_id else ""
+    head, tail = drill + clean(f"KRISENRADAR {incident.severity.label}:") + " ", " " + clean(link)
     budget = SMS_LIMIT - _septets(head) - _septets(tail)
     if budget >= 30:
         return head + _sms_body(parts, reason, budget) + tail
-    head = clean(f"KRISENRADAR {incident.severity.label} {incident.incident_id}:") + " "
+    head = drill + clean(f"KRISENRADAR {incident.severity.label} {incident.incident_id}:") + " "
     return head + _sms_body(parts, reason, SMS_LIMIT - _septets(head))
 
 
 def compose_email(incident: Incident, event_type: str, link: str, brand_name: str) -> tuple[str, str]:
     """Bilingual, times in Europe/Berlin, the reasons in plain words (no statistics)."""
+    drill = incident.drill_id is not None
     label_de = EVENT_LABELS_DE.get(event_type, event_type)
     label_en = EVENT_LABELS_EN.get(event_type, event_type)
     subject = f"[Krisenradar] {incident.severity.label} {label_de}: {brand_name} - {incident.topic}"
@@ -151,8 +155,15 @@ def compose_email(incident: Incident, event_type: str, link: str, brand_name: st
         return "\n".join(f"  - {line}" for line in lines) or "  -"
 
     status = incident.status.value
+    exercise = (
+        f"Dies ist eine Übung ({incident.drill_id}): nichts davon ist wirklich geschehen.\n"
+        f"This is a drill ({incident.drill_id}): none of this really happened.\n\n"
+        if drill
+        else ""
+    )
     body = (
         f"{label_de} / {label_en}\n\n"
+        f"{exercise}"
         f"Vorfall / Incident:     {incident.incident_id}\n"
         f"Marke / Brand:          {brand_name}\n"
         f"Thema / Topic:          {incident.topic}\n"
@@ -164,6 +175,8 @@ def compose_email(incident: Incident, event_type: str, link: str, brand_name: st
         f"Bitte bestätigen Sie den Vorfall, damit die Eskalation stoppt:\n"
         f"Please acknowledge the incident to stop the escalation:\n{link}\n"
     )
+    if drill:
+        subject, body = marked(subject), marked(body)
     return subject[:200], body
 
 
@@ -194,6 +207,8 @@ def integration_document(message: AlertMessage, escalation_level: int) -> str:
             "event_type": message.event_type,
             "severity": message.severity.label,
             "escalation_level": escalation_level,
+            "drill": drill_id_of(message.brand) is not None,
+            "drill_id": drill_id_of(message.brand),
             "subject": message.subject,
             "sms": message.sms,
             "email": message.email,
