@@ -14,7 +14,13 @@ from chalicelib.domain.errors import AppError
 
 # Path parameters in the order that names the resource a route changes (a draft of an incident is
 # about the draft; a fact of an incident is about the incident).
-_TARGETS = (("draft_id", "draft"), ("key_id", "api-key"), ("user_id", "user"), ("incident_id", "incident"))
+_TARGETS = (
+    ("draft_id", "draft"),
+    ("key_id", "api-key"),
+    ("user_id", "user"),
+    ("drill_id", "drill"),
+    ("incident_id", "incident"),
+)
 
 
 def _load(kind: str, ident: str) -> dict[str, Any] | None:
@@ -24,6 +30,7 @@ def _load(kind: str, ident: str) -> dict[str, Any] | None:
         "user": lambda: schemas.user_view(container.seeded_users.get(ident)),
         "draft": lambda: schemas.draft_view(container.drafts.get(ident)),
         "api-key": lambda: _key(ident),
+        "drill": lambda: schemas.drill_view(container.drills.get(ident)),
     }
     try:
         return loaders[kind]()
@@ -43,7 +50,7 @@ def target_of(path: dict[str, str]) -> str | None:
 def target_created(response: Response) -> str | None:
     """A route that creates something names it in its answer (a new draft, user or key)."""
     body = _body(response)
-    return next((f"{kind}:{body[param]}" for param, kind in _TARGETS if param in body), None)
+    return next((f"{kind}:{body[param]}" for param, kind in _TARGETS if body.get(param)), None)
 
 
 def snapshot(target: str | None) -> dict[str, Any] | None:
