@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.domain.drills import is_drill_brand
+from chalicelib.domain.drills import DRILL_PREFIX, is_drill_brand
 from chalicelib.domain.errors import DeliveryFailed
 from chalicelib.domain.models import Delivery
 
@@ -17,7 +17,9 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe
 
 
 def ascii_subject(subject: str) -> str:
-    """SNS email subjects: printable ASCII, no line breaks, under 100 characters."""
+    """SNS email subjects: printable ASCII, no line breaks, under 100 characters ("[ÜBUNG]" in capitals
+    becomes "[UEBUNG]", not "[UeBUNG]")."""
+    subject = subject.replace(DRILL_PREFIX, "[UEBUNG]")
     folded = unicodedata.normalize("NFKD", subject.translate(_FOLD)).encode("ascii", "ignore").decode()
     printable = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in folded).strip()
     return printable[:_SUBJECT_LIMIT] or "Krisenradar"

@@ -18,7 +18,8 @@ from chalicelib.adapters.dynamo.common import create_tables
 from chalicelib.adapters.dynamo.models import MODELS
 from chalicelib.adapters.subscriptions import SnsSubscriptions
 from chalicelib.config import Settings
-from chalicelib.domain.models import Role, User, utcnow
+from chalicelib.domain.drills import Drill
+from chalicelib.domain.models import Principal, Role, User, utcnow
 from chalicelib.domain.routing import INTEGRATIONS, filter_policy, subscriptions
 from chalicelib.ports import ApiKeyRepository
 from chalicelib.services.auth import create_key
@@ -136,3 +137,35 @@ def ensure_tables_for(settings: Settings) -> None:
 
     models.bind({t: settings.table_name(t) for t in TABLES}, settings.region, settings.endpoint_url)
     create_tables(MODELS.values())
+
+
+DEMO_DRILL_STARTER = Principal(key_id="make-run", name="make run", role=Role.ADMIN)
+
+
+def ensure_demo_drill(container: Any) -> Drill:
+    """`KRISENRADAR_DEMO=drill make run`: the demo (the replay source in playbooks/sources.yaml, its
+    brand, scenario and speed) as a drill of the crisis playbook that names its scenario. A restart
+    continues the drill that runs for the brand instead of starting another."""
+    from chalicelib.services.drills import live_drills, start_drill
+
+    demo = next(s for s in container.playbook.sources if s.type == "replay")
+    running = next(
+        (d for d in live_drills(drills=container.drills, now=container.clock()) if d.brand == demo.brand),
+        None,
+    )
+    if running is not None:
+        return running
+    scenario = str(demo.options.get("scenario", "mueller_rueckruf"))
+    library = container.crisis_playbooks
+    crisis = next((p for p in library.playbooks if p.drill_scenario == scenario), library.fallback)
+    return start_drill(
+        playbook_id=crisis.id,
+        brand=demo.brand,
+        speed=int(demo.options.get("speed", 60)),
+        drills=container.drills,
+        library=library,
+        playbook=container.playbook,
+        scenarios=container.scenarios,
+        principal=DEMO_DRILL_STARTER,
+        now=container.clock(),
+    )

@@ -3,7 +3,8 @@
 The embedded store (SQLite in .local/krisenradar.db) and moto server for SNS, SQS and Secrets Manager
 -> topic, subscriptions, secret, admin key -> the Chalice API and frontend on http://localhost:8000 ->
 the scheduler running the real scheduled handlers, concurrently as in AWS -> the demo scenario as a
-source. Every answered write is on disk; Ctrl-C (or a crash) loses nothing.
+source (`KRISENRADAR_DEMO=drill`: as a drill instead). Every answered write is on disk; Ctrl-C (or a
+crash) loses nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import FrameType
 import boto3
 
 from chalicelib.config import Settings
+from chalicelib.domain.drills import Drill
 from chalicelib.local.emulator import Emulator, free_port
 
 REGION = "eu-central-1"
@@ -30,12 +32,19 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
+def demo_mode() -> str:
+    """KRISENRADAR_DEMO: "1" (default) plays the demo, "0" turns it off, "drill" plays it as a drill."""
+    mode = os.environ.get("KRISENRADAR_DEMO", "1")
+    return mode if mode in ("0", "drill") else "1"
+
+
 def _configure_environment(emulator_endpoint: str, state_dir: Path, port: int) -> None:
     os.environ["AWS_ENDPOINT_URL"] = emulator_endpoint
     os.environ["AWS_REGION"] = REGION
     os.environ["AWS_DEFAULT_REGION"] = REGION
     os.environ.setdefault("KRISENRADAR_STAGE", "local")
-    os.environ["KRISENRADAR_DEMO"] = "0" if os.environ.get("KRISENRADAR_DEMO", "1") == "0" else "1"
+    # As a drill, the demo's source stays off: the drill plays its scenario on the brand's shadow.
+    os.environ["KRISENRADAR_DEMO"] = "1" if demo_mode() == "1" else "0"
     os.environ.setdefault("KRISENRADAR_PUBLIC_URL", f"http://localhost:{port}")
     os.environ.setdefault("KRISENRADAR_TABLE_PREFIX", "krisenradar-local-")
     os.environ.setdefault("KRISENRADAR_STORE", "sqlite")
@@ -57,8 +66,10 @@ class LocalStack:
         emulator_port = int(os.environ.get("KRISENRADAR_EMULATOR_PORT", "0")) or free_port()
         self.emulator = Emulator(emulator_port, REGION)
         self._stopped = threading.Event()
+        self.drill: Drill | None = None
 
     def start(self) -> None:
+        as_drill = demo_mode() == "drill"
         self.emulator.start()
         _configure_environment(self.emulator.endpoint, self.state_dir, self.port)
         from chalicelib import deps
@@ -91,6 +102,8 @@ class LocalStack:
             "sources",
         ):
             getattr(container, part)
+        if as_drill:  # before the jobs start, so that their first runs play it
+            self.drill = bootstrap.ensure_demo_drill(container)
         self._start_api()
         self._start_background(gateways)
         self._banner(admin_key, container.settings)
@@ -129,9 +142,22 @@ class LocalStack:
         _say(f"  AWS (moto):   {self.emulator.endpoint}   (SNS, SQS, Secrets Manager)")
         secret_copy = self.state_dir / "ingest-secret"
         _say(f"  Ingest-HMAC:  Secrets Manager secret {settings.ingest_secret_id} (copy in {secret_copy})")
-        _say(f"  Demo:         {'an - Müller Haushaltsgeräte, Spülmeister 3000' if settings.demo else 'aus'}")
+        _say(f"  Demo:         {self._demo_line(settings)}")
+        _say('  Übung/drill:  im Frontend unter "Übungen", oder / or')
+        body = '{"playbook": "produktmangel-rueckruf", "brand": "mueller", "speed": 60}'
+        _say('                curl -X POST -H "Authorization: Bearer $KEY" \\')
+        _say(f"                     -H 'Content-Type: application/json' -d '{body}' {url}/drills")
         _say("  Stop with Ctrl-C.")
         _say("")
+
+    def _demo_line(self, settings: Settings) -> str:
+        if self.drill is not None:
+            drill = self.drill
+            return (
+                f"als Übung {drill.drill_id} ({drill.brand_key}, {drill.speed}x,"
+                f" bis {drill.ends_at:%H:%M} UTC) - jeder Alarm beginnt mit [ÜBUNG]"
+            )
+        return "an - Müller Haushaltsgeräte, Spülmeister 3000" if settings.demo else "aus"
 
     def stop(self) -> None:
         if self._stopped.is_set():

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.adapters.crisis_playbooks import load_crisis_library
 from chalicelib.adapters.playbooks import load_playbook
-from chalicelib.adapters.sns import attributes
+from chalicelib.adapters.sns import ascii_subject, attributes
 from chalicelib.adapters.sources.registry import build_drill_sources
 from chalicelib.adapters.sources.replay import load_scenario, scenario_names
 from chalicelib.domain import draft_review
@@ -243,6 +243,10 @@ def test_integrations_and_sns_subscribers_can_tell_a_drill() -> None:
             created_at=T0,
         )
 
+    assert (
+        ascii_subject("[ÜBUNG] [Krisenradar] SEV1 Neue Krise: Müller")
+        == "[UEBUNG] [Krisenradar] SEV1 Neue Krise: Mueller"
+    )
     assert attributes(delivery(a_drill().brand_key))["drill"] == {"DataType": "String", "StringValue": "true"}
     assert attributes(delivery("mueller"))["drill"] == {"DataType": "String", "StringValue": "false"}
 
