@@ -16,6 +16,9 @@ bp = Blueprint(__name__)
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 _ASSET = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,80}\.(js|css|svg|json|png|ico)$")
+# Third-party files kept as their authors publish them (web/vendor/, beside their licences), served
+# flat under /ui/ by exact name only: nothing else in vendor/ is reachable.
+_VENDORED = {"uPlot.iife.min.js": "js", "uPlot.min.css": "css"}
 _TYPES = {
     "js": "text/javascript; charset=utf-8",
     "css": "text/css; charset=utf-8",
@@ -62,6 +65,8 @@ def index() -> Response:
 @bp.route("/ui/{asset}", methods=["GET"])
 @endpoint(bp, None)
 def asset(asset: str) -> Response:
+    if asset in _VENDORED:
+        return _file(f"vendor/{asset}", _VENDORED[asset])
     match = _ASSET.match(asset)
     if match is None or match.group(1) not in _TYPES:
         raise NotFound("no such asset", [{"asset": asset}])
