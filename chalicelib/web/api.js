@@ -79,19 +79,13 @@ async function readBody(response) {
   }
 }
 
-/**
- * Call the API with the key, or with `link` (an alert's token) instead. Resolves with the parsed JSON;
- * rejects with ApiError (status 0 for network errors) or with the AbortError of `signal`. A 401 also
- * triggers the unauthorized handler, which learns whether a link was refused.
- */
-export async function api(path, { method = "GET", body, signal, key = getKey(), link = null, reportUnauthorized = true } = {}) {
+async function send(path, { method = "GET", body, signal, key = getKey(), link = null, accept = "application/json" } = {}) {
   const authorization = link ? `Link ${link}` : `Bearer ${key ?? ""}`;
-  const headers = { Accept: "application/json", Authorization: authorization };
+  const headers = { Accept: accept, Authorization: authorization };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
   try {
     // Relative to the page, so the app works at "/" locally and under an API Gateway stage ("/api/").
-    response = await fetch(path.replace(/^\//, ""), {
+    return await fetch(path.replace(/^\//, ""), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -103,8 +97,10 @@ export async function api(path, { method = "GET", body, signal, key = getKey(), 
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, "network", "", []);
   }
+}
+
+async function failure(response, { link, reportUnauthorized }) {
   const data = await readBody(response);
-  if (response.ok) return data;
   const problem = (data && data.error) || {};
   const error = new ApiError(
     response.status,
@@ -113,5 +109,55 @@ export async function api(path, { method = "GET", body, signal, key = getKey(), 
     problem.details,
   );
   if (response.status === 401 && reportUnauthorized) onUnauthorized(error, { link: Boolean(link) });
-  throw error;
+  return error;
+}
+
+/**
+ * Call the API with the key, or with `link` (an alert's token) instead. Resolves with the parsed JSON;
+ * rejects with ApiError (status 0 for network errors) or with the AbortError of `signal`. A 401 also
+ * triggers the unauthorized handler, which learns whether a link was refused.
+ */
+export async function api(path, { method = "GET", body, signal, key = getKey(), link = null, reportUnauthorized = true } = {}) {
+  const response = await send(path, { method, body, signal, key, link });
+  if (!response.ok) throw await failure(response, { link, reportUnauthorized });
+  return readBody(response);
+}
+
+/** The file name a download was sent with (Content-Disposition), reduced to a safe plain name. */
+export function dispositionName(header) {
+  if (!header) return null;
+  const encoded = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;\s]+)/.exec(header);
+  let name = null;
+  try {
+    name = encoded ? decodeURIComponent(encoded[1].trim()) : null;
+  } catch {
+    name = null;
+  }
+  name = name || (plain && (plain[1] ?? plain[2])) || null;
+  if (!name) return null;
+  const safe = name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "_").replace(/^\.+/, "").trim();
+  return safe || null;
+}
+
+/**
+ * Fetch a file from the API with the same authorization as every call and save it under the name the
+ * API gave it (a Blob, an object URL and a link with a download attribute). Resolves with { name, size }.
+ */
+export async function download(path, { key = getKey(), link = null, fallbackName = "download" } = {}) {
+  const response = await send(path, { key, link, accept: "*/*" });
+  if (!response.ok) throw await failure(response, { link, reportUnauthorized: true });
+  const blob = await response.blob();
+  const name = dispositionName(response.headers.get("Content-Disposition")) || fallbackName;
+  const url = URL.createObjectURL(blob);
+  const anchor = document.createElement("a");
+  anchor.href = url;
+  anchor.download = name;
+  anchor.hidden = true;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  // The browser reads the Blob when the download starts; give it a moment before letting go.
+  window.setTimeout(() => URL.revokeObjectURL(url), 30_000);
+  return { name, size: blob.size };
 }

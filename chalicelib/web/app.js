@@ -6,8 +6,11 @@ import { fill, h } from "./dom.js";
 import { createAlertsView, createMentionsView } from "./feeds.js";
 import { formatDuration, language, secondsSince, setLanguage, t, translateStatic } from "./i18n.js";
 import { createIncidentView } from "./incident.js";
+import { createDrillsView } from "./drills.js";
 import { createIncidentsView } from "./incidents.js";
 import { clearMe, currentMe, loadMe } from "./me.js";
+import { createReportsView } from "./reports.js";
+import { createReviewView } from "./review.js";
 import { createTeamView } from "./team.js";
 import { errorBox, errorHeading } from "./ui.js";
 
@@ -98,15 +101,19 @@ function renderWho() {
 function parseRoute() {
   const parts = window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "i" && parts[1] && parts[2]) return { name: "link", id: decodeURIComponent(parts[1]), token: parts[2] };
+  if (parts[0] === "incidents" && parts[1] && parts[2] === "review") return { name: "incidents", id: decodeURIComponent(parts[1]), tab: "review" };
   if (parts[0] === "incidents" && parts[1]) return { name: "incidents", id: decodeURIComponent(parts[1]) };
-  if (["incidents", "alerts", "mentions", "team"].includes(parts[0])) return { name: parts[0] };
+  if (["incidents", "alerts", "mentions", "reports", "drills", "team"].includes(parts[0])) return { name: parts[0] };
   return null;
 }
 
 function createView(route, link) {
+  if (route.name === "incidents" && route.id && route.tab === "review" && !link) return createReviewView(ctx, route.id);
   if (route.name === "incidents" && route.id) return createIncidentView(ctx, route.id, { link });
   if (route.name === "alerts") return createAlertsView(ctx);
   if (route.name === "mentions") return createMentionsView(ctx);
+  if (route.name === "reports") return createReportsView(ctx);
+  if (route.name === "drills") return createDrillsView(ctx);
   if (route.name === "team") return createTeamView(ctx);
   return createIncidentsView(ctx);
 }

@@ -48,9 +48,20 @@ export function createNextStep(desk) {
             body: { status: step, ...withNote, version: incident.version },
             summary: true,
             success: `stepDone.${step}`,
+            explainConflict: step === "reviewed" ? reviewMissing : null,
           });
     if (result.ok) note.value = "";
     desk.focusMessage("status");
+  }
+
+  /** A refused "Nachbereitet" because no review was written yet: say so, and where to write it. */
+  function reviewMissing(error) {
+    if (error.code !== "review_missing") return null;
+    return { kind: "warn", key: "next.reviewFirst", link: { href: reviewHref(), key: "next.toReview" } };
+  }
+
+  function reviewHref() {
+    return `#/incidents/${encodeURIComponent(desk.incidentId)}/review`;
   }
 
   function stepButton(step, primary) {
@@ -114,7 +125,8 @@ export function createNextStep(desk) {
     }
     const { step, task: item } = nextStep(incident);
     const leadKey = incident.status === "responding" && !item && incident.checklist ? "next.respondingDone" : LEAD[incident.status];
-    fill(lead, leadKey ? t(leadKey) : "");
+    const toReview = incident.status === "resolved" && !desk.link ? h("a", { href: reviewHref(), class: "next-step__review", text: t("next.toReview") }) : null;
+    fill(lead, leadKey ? t(leadKey) : "", toReview ? " " : null, toReview);
     fill(alarm, alarmLine(incident));
     fill(task, item ? taskBox(incident, item, !step) : null);
     const steps = allowedSteps(incident.status);

@@ -1,6 +1,7 @@
-// One incident as a response desk: the next step first, then reasons, checklist, facts, reply drafts,
-// crisis roles, who is on duty, the timeline with status updates, top mentions, alert deliveries and
-// key data. Opened with an alert's link instead of a key, it shows what the link allows: the incident,
+// One incident as a response desk: the next step first, then reasons, the situational picture (chart,
+// the effect of published statements, who talks about what), checklist, facts, reply drafts, crisis
+// roles, who is on duty, the timeline with status updates, top mentions, alert deliveries and key data.
+// The review ("Nachbereitung") is the second tab (review.js). Opened with an alert's link instead of a key, it shows what the link allows: the incident,
 // and acknowledging it; everything else asks to sign in.
 
 import { createAccess } from "./access.js";
@@ -14,12 +15,15 @@ import { formatDateTime, formatDuration, t } from "./i18n.js";
 import { REFRESH_MS, reactionLine } from "./incidents.js";
 import { overdueItems } from "./lifecycle.js";
 import { createDuty, createRoles } from "./roles.js";
+import { createSituation } from "./situation.js";
 import { createTimeline } from "./timeline.js";
 import {
   alertsTable,
   brandName,
+  drillBadge,
   emptyLine,
   errorBox,
+  incidentTabs,
   keepingFocus,
   loadingLine,
   mentionCard,
@@ -29,18 +33,23 @@ import {
   statusChip,
 } from "./ui.js";
 
-// On a phone, what to do next comes first; on a wide screen the desk work sits beside the story.
-// Drafts need room to write: on a wide screen they sit in the main column, beside the facts.
+// On a phone, what to do next comes first, and the picture of the situation after the desk work; on a
+// wide screen the chart sits right below the reasons and the desk work beside the story. Drafts need
+// room to write: on a wide screen they sit in the main column, beside the facts, with the effect of
+// published statements below them.
 const LAYOUTS = {
   key: {
-    narrow: ["next", "reasons", "checklist", "facts", "drafts", "roles", "duty", "timeline", "mentions", "alerts", "keyData"],
-    main: ["next", "reasons", "checklist", "drafts", "timeline", "mentions", "alerts"],
+    narrow: [
+      "next", "reasons", "checklist", "facts", "drafts", "roles", "duty", "timeline",
+      "situation", "statements", "picture", "mentions", "alerts", "keyData",
+    ],
+    main: ["next", "reasons", "situation", "checklist", "drafts", "statements", "timeline", "picture", "mentions", "alerts"],
     side: ["facts", "roles", "duty", "keyData"],
   },
-  // A link opens this incident only: no team, alerts, drafts or playbooks to read.
+  // A link opens this incident only: no team, alerts, drafts, playbooks or review to read.
   link: {
-    narrow: ["access", "next", "reasons", "checklist", "facts", "timeline", "mentions", "keyData"],
-    main: ["access", "next", "reasons", "checklist", "timeline", "mentions"],
+    narrow: ["access", "next", "reasons", "checklist", "facts", "timeline", "situation", "statements", "picture", "mentions", "keyData"],
+    main: ["access", "next", "reasons", "situation", "checklist", "statements", "timeline", "picture", "mentions"],
     side: ["facts", "keyData"],
   },
 };
@@ -115,6 +124,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
   const heading = h("h1", { tabindex: "-1", class: "detail-title" });
   const backLink = h("a", { href: "#/incidents", class: "back-link" });
   const headMeta = h("div", { class: "detail-head__meta" });
+  const tabs = h("div");
   const main = h("div", { class: "detail-main" });
   const side = h("div", { class: "detail-side" });
   const element = h(
@@ -122,6 +132,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
     { class: "view-incident" },
     backLink,
     h("header", { class: "detail-head" }, heading, headMeta),
+    tabs,
     h("div", { class: "detail-grid" }, main, side),
   );
 
@@ -139,6 +150,9 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
         fill(el, errorBox(outcome.error));
       } else if (outcome.kind === "signIn") {
         fill(el, signInNotice());
+      } else if (outcome.link) {
+        const go = h("a", { href: outcome.link.href, text: t(outcome.link.key) });
+        fill(el, h("p", { class: `notice notice--${outcome.kind}` }, t(outcome.key, outcome.params || {}), " ", go));
       } else {
         fill(el, notice(outcome.kind, t(outcome.key, outcome.params || {})));
       }
@@ -179,9 +193,9 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
     /**
      * Send one desk change. Status routes answer with the summary (merged, then the detail is
      * reloaded), desk routes with the full detail. A 409 means someone else was faster: say so and
-     * show what is true now.
+     * show what is true now (unless `explainConflict(error)` knows better and returns the outcome).
      */
-    async run(section, path, { method = "POST", body = {}, success, params = {}, summary = false } = {}) {
+    async run(section, path, { method = "POST", body = {}, success, params = {}, summary = false, explainConflict = null } = {}) {
       if (link && !LINK_ACTIONS.includes(path)) {
         outcome = { section, kind: "signIn" };
         render(); // puts ticked boxes back: nothing was sent
@@ -207,7 +221,8 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
           return { ok: false, error };
         }
         if (error.status === 409) {
-          outcome = { section, kind: "warn", key: "desk.stale" };
+          const explained = explainConflict ? await explainConflict(error) : null;
+          outcome = explained ? { section, ...explained } : { section, kind: "warn", key: "desk.stale" };
           await load({ force: true });
         } else {
           outcome = { section, error };
@@ -218,6 +233,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
     },
   };
 
+  const situation = createSituation({ call, incidentId, incident: () => state.incident });
   const reasons = card("reasons");
   const mentions = card("mentions");
   const alerts = card("alerts");
@@ -234,6 +250,9 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
         if (block) fill(reasons.body, h("div", { class: "reasons-card" }, block));
       },
     },
+    situation: situation.chart,
+    statements: situation.statements,
+    picture: situation.picture,
     checklist: createChecklist(desk),
     facts: createFacts(desk),
     drafts: createDrafts(desk),
@@ -287,6 +306,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
     keepingFocus(element, () => {
       fill(backLink, h("span", { "aria-hidden": "true", text: "← " }), t("incident.back"));
       backLink.hidden = Boolean(link); // the list needs a key
+      fill(tabs, link ? null : incidentTabs(incidentId, "desk")); // the review needs a key
       const incident = state.incident;
       if (!incident) {
         heading.textContent = t("loading");
@@ -296,7 +316,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
         sections.access.update();
       } else {
         heading.textContent = incident.title || incident.incident_id;
-        fill(headMeta, severityBadge(incident.severity), statusChip(incident.status), reactionLine(incident));
+        fill(headMeta, drillBadge(incident), severityBadge(incident.severity), statusChip(incident.status), reactionLine(incident));
         for (const section of Object.values(sections)) {
           section.element.hidden = false;
           section.update();
@@ -379,6 +399,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
       window.clearInterval(timer);
       narrow.removeEventListener("change", relayout);
       inFlight?.abort();
+      for (const section of Object.values(sections)) section.destroy?.();
     },
   };
 }

@@ -4,7 +4,7 @@ import { api, query } from "./api.js";
 import { fill, h } from "./dom.js";
 import { formatDateTime, formatTime, t } from "./i18n.js";
 import { STATUSES, isActive } from "./lifecycle.js";
-import { brandName, emptyLine, loadingLine, moreButton, reasonsBlock, severityBadge, statusChip } from "./ui.js";
+import { brandName, drillBadge, emptyLine, loadingLine, moreButton, reasonsBlock, severityBadge, statusChip } from "./ui.js";
 
 export const REFRESH_MS = 10_000;
 const PAGE_SIZE = 25;
@@ -42,17 +42,18 @@ function select(id, labelKey, options, value, onChange) {
 function incidentItem(incident) {
   const href = `#/incidents/${encodeURIComponent(incident.incident_id)}`;
   const severity = (incident.severity || "").toLowerCase();
+  const stamp = drillBadge(incident); // an exercise: "ÜBUNG" before the title
   return h(
     "li",
     {
-      class: `incident incident--${severity} incident--${incident.status}${isActive(incident.status) ? "" : " incident--closed"}`,
+      class: `incident incident--${severity} incident--${incident.status}${isActive(incident.status) ? "" : " incident--closed"}${incident.drill_id ? " incident--drill" : ""}`,
       "data-incident-id": incident.incident_id,
     },
     h("div", { class: "incident__sev" }, severityBadge(incident.severity)),
     h(
       "div",
       { class: "incident__main" },
-      h("h2", { class: "incident__title" }, h("a", { href, text: incident.title || incident.incident_id })),
+      h("h2", { class: "incident__title" }, stamp, stamp ? " " : null, h("a", { href, text: incident.title || incident.incident_id })),
       h(
         "p",
         { class: "incident__meta muted" },

@@ -300,3 +300,21 @@ export function keepingFocus(root, change) {
     }
   }
 }
+
+/** The stamp of an exercise: big and unmistakable, on every page that shows a drill's incident. */
+export function drillBadge(item) {
+  if (!item || !item.drill_id) return null;
+  return h("span", { class: "badge badge--drill", title: t("drill.badgeTitle", { id: item.drill_id }), text: t("drill.badge") });
+}
+
+/** The incident page's two tabs: the desk ("Krisenarbeit") and the review ("Nachbereitung"). */
+export function incidentTabs(incidentId, active) {
+  const base = `#/incidents/${encodeURIComponent(incidentId)}`;
+  const tab = (name, href, key) =>
+    h("li", {}, h("a", { href, class: "tabs__link", "aria-current": name === active ? "page" : null, "data-tab": name, text: t(key) }));
+  return h(
+    "nav",
+    { class: "tabs", "aria-label": t("tabs.label") },
+    h("ul", { class: "tabs__list" }, tab("desk", base, "tabs.desk"), tab("review", `${base}/review`, "tabs.review")),
+  );
+}

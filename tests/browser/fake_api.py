@@ -44,12 +44,14 @@ from tests.browser.fake_data import (
     iso,
 )
 from tests.browser.fake_drafts import DraftRoutes
+from tests.browser.fake_review import FileAnswer, ReviewRoutes, review_state
 from tests.fakes import StaticSecrets
 
 __all__ = ["NOW", "FakeApi", "incident"]
 
 WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
 ASSET = re.compile(r"^/ui/([a-z0-9][a-z0-9_.-]{0,80}\.(js|css|svg|json))$")
+VENDORED = {"uPlot.iife.min.js": "js", "uPlot.min.css": "css"}  # as chalicelib/api/meta.py
 CONTENT_TYPES = {
     "js": "text/javascript; charset=utf-8",
     "css": "text/css; charset=utf-8",
@@ -103,12 +105,12 @@ def error(
     return status, {"error": {"code": code, "message": message, "details": details or []}}
 
 
-class FakeApi(DraftRoutes):
+class FakeApi(DraftRoutes, ReviewRoutes):
     parse = staticmethod(parse_body)
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.state = initial_state()
+        self.state = {**initial_state(), **review_state()}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -118,6 +120,8 @@ class FakeApi(DraftRoutes):
         self.link_routes = {
             ("GET", re.compile(r"/incidents/([\w-]+)")),
             ("POST", re.compile(r"/incidents/([\w-]+)/acknowledge")),
+            ("GET", re.compile(r"/incidents/([\w-]+)/series")),
+            ("GET", re.compile(r"/incidents/([\w-]+)/picture")),
         }
         self.routes: list[tuple[str, re.Pattern[str], Role, Callable[..., tuple[int, Any]]]] = [
             (
@@ -152,6 +156,10 @@ class FakeApi(DraftRoutes):
             ("GET", re.compile(r"/escalation"), Role.VIEWER, self.get_escalation),
             ("PUT", re.compile(r"/escalation"), Role.ADMIN, self.put_escalation),
             ("GET", re.compile(r"/me"), Role.VIEWER, self.who_am_i),
+            *[
+                (method, re.compile(pattern), Role[role.upper()], view)
+                for method, pattern, role, view in self.review_routes()
+            ],
         ]
 
     def start(self) -> FakeApi:
@@ -164,7 +172,7 @@ class FakeApi(DraftRoutes):
 
     def reset(self) -> None:
         with self.lock:
-            self.state = initial_state()
+            self.state = {**initial_state(), **review_state()}
 
     def add_incident(self, item: dict[str, Any]) -> None:
         with self.lock:
@@ -362,6 +370,8 @@ class FakeApi(DraftRoutes):
                     }
                 ],
             )
+        if to is IncidentStatus.REVIEWED:
+            self.review_exists(found["incident_id"])
         reopened = not status.active and to.active
         message = ("Wieder geöffnet" if reopened else LABELS[to]) + (f": {note}" if note else "")
         at = self.record(found, "reopened" if reopened else to.value, message, principal.name)
@@ -587,12 +597,18 @@ class FakeApi(DraftRoutes):
                         self.headers.get("Authorization", ""),
                         json.loads(raw or b"null"),
                     )
-                self._json(status, payload)
+                if isinstance(payload, FileAnswer):
+                    disposition = {"Content-Disposition": f'attachment; filename="{payload.filename}"'}
+                    self._send(status, payload.body, payload.content_type, disposition)
+                else:
+                    self._json(status, payload)
 
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 if path == "/":
                     self._file("index.html", "html")
+                elif path.startswith("/ui/") and path[4:] in VENDORED:
+                    self._file(f"vendor/{path[4:]}", VENDORED[path[4:]])
                 elif match := ASSET.match(path):
                     self._file(match.group(1), match.group(2))
                 elif path.startswith("/ui/"):

@@ -84,6 +84,7 @@ def incident(
         "resolved_at": iso(resolved),
         "resolved_by": "Rita Responder" if resolved else None,
         "version": 1,
+        "drill_id": None,
         "timers": {
             "time_to_detect_s": 120.0,
             "time_to_acknowledge_s": 180.0 if acknowledged else None,

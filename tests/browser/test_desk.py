@@ -96,6 +96,12 @@ def test_the_buttons_follow_the_lifecycle_and_a_conflict_reloads(
     page.get_by_role("button", name="Lösen").click()
     expect(page.locator(".detail-head .chip")).to_have_text("Gelöst")
     expect(step_buttons(page)).to_have_text(["Nachbereitet", "Wieder öffnen"])
+    page.get_by_role("button", name="Nachbereitet").click()  # not without the written review
+    expect(page.locator(".action-message")).to_contain_text("Erst die Nachbereitung schreiben")
+    expect(page.locator(".detail-head .chip")).to_have_text("Gelöst")
+    backend.someone_writes_the_review("inc-1")
+    page.clock.run_for(10_500)  # the refresh brings the version of the written review
+    expect(page.locator(".timeline")).to_contain_text("Nachbereitung geschrieben")
     page.get_by_role("button", name="Nachbereitet").click()
     expect(page.locator(".detail-head .chip")).to_have_text("Nachbereitet")
     expect(step_buttons(page)).to_have_text(["Wieder öffnen"])

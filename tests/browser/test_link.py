@@ -47,9 +47,16 @@ def test_a_link_opens_its_incident_and_acknowledges_it_without_a_key(
     expect(page.locator(".timeline")).to_contain_text("Erkannt: 31 Erwähnungen in 5 Minuten")
     expect(page.locator(".mention").first).to_contain_text("Der Flitzer ist gefährlich")
 
-    # ...only what a link may read was asked for, with the link, and nothing of the team or drafts shows
-    assert set(backend.state["link_requests"]) == {("GET", "/incidents/inc-1")}
-    assert [q[1] for q in backend.state["queries"]] == ["/incidents/inc-1"]
+    # ...only what a link may read was asked for (the incident, then its situational picture), with the
+    # link, and nothing of the team or drafts shows
+    expect(page.locator("#lagebild canvas").first).to_be_visible()
+    expect(page.locator("#picture")).to_contain_text("Risikobegriffe")
+    readable = ["/incidents/inc-1", "/incidents/inc-1/series", "/incidents/inc-1/picture"]
+    assert set(backend.state["link_requests"]) == {("GET", path) for path in readable}
+    assert backend.state["queries"][0][1] == "/incidents/inc-1"
+    assert {q[1] for q in backend.state["queries"]} == set(readable)
+    tabs = page.get_by_role("navigation", name="Bereiche des Vorfalls")
+    expect(tabs).to_have_count(0)  # the review needs a key
     for hidden in ("#drafts", "#roles", "#duty", "#alerts", ".back-link"):
         expect(page.locator(hidden)).to_be_hidden()
     expect(page.get_by_role("navigation", name="Hauptnavigation")).to_be_hidden()
@@ -137,7 +144,11 @@ def test_a_link_opens_no_other_incident(page: Page, backend: FakeApi, console: C
         page.goto(f"/{route}")
         expect(page.locator("#login")).to_be_visible()
         expect(page.locator("#view")).to_be_hidden()
-    assert {q[1] for q in backend.state["queries"]} == {"/incidents/inc-1"}
+    assert {q[1] for q in backend.state["queries"]} <= {
+        "/incidents/inc-1",
+        "/incidents/inc-1/series",
+        "/incidents/inc-1/picture",
+    }
 
     # When the tab returns to the link's incident, Then it opens again with the kept token
     page.goto("/#/incidents/inc-1")
