@@ -1,18 +1,17 @@
-"""The rules job: per brand, feed completed buckets to the volume detector once, assess the recent
-window, and open or update the brand's incident for the topic; an open incident keeps learning what
-is new in the window (domain/learning.py) and tells the people in its crisis roles. Alerts go to the
-outbox."""
+"""The rules job: per brand (and per live drill's shadow brand), feed completed buckets to the volume
+detector once (services/detector_state.py), assess the recent window, and open or update the brand's
+incident for the topic; an open incident keeps learning what is new in the window (domain/learning.py)
+and tells the people in its crisis roles. Alerts go to the outbox."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from chalicelib.detection.rules import Assessment, VolumeSignalInput, assess
-from chalicelib.detection.volume import VolumeDetector, VolumeDetectorConfig, VolumeVerdict
+from chalicelib.detection.rules import Assessment, assess
+from chalicelib.detection.volume import VolumeDetectorConfig
 from chalicelib.domain.drills import Drill, marked
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.learning import (
@@ -24,23 +23,13 @@ from chalicelib.domain.learning import (
     record_changes,
     situation_changes,
 )
-from chalicelib.domain.models import (
-    BUCKET_SECONDS,
-    Bucket,
-    Incident,
-    IncidentStatus,
-    TimelineEvent,
-    bucket_start,
-)
+from chalicelib.domain.models import Bucket, Incident, IncidentStatus, TimelineEvent, bucket_start
 from chalicelib.domain.playbook import Brand, Playbook
 from chalicelib.observability import logger
 from chalicelib.ports import BucketRepository, IncidentRepository, OutboxRepository, StateRepository
 from chalicelib.services.alerts import Alerting, enqueue_alert
+from chalicelib.services.detector_state import update_detector, volume_input
 from chalicelib.services.incidents import enqueue_to_people, update_incident
-
-STEP = timedelta(seconds=BUCKET_SECONDS)
-BASELINE_HALF_LIFE_BUCKETS = 7 * 24 * 12
-MIN_PEEK_FRACTION = 0.2
 
 
 @dataclass
@@ -59,110 +48,6 @@ class BrandEvaluation:
     raised: list[str] = field(default_factory=list)
     inhibited: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)  # learned something new (timeline, reasons, alert)
-
-
-def _verdict_dict(verdict: VolumeVerdict) -> dict[str, Any]:
-    return {
-        "active": verdict.active or verdict.alarm,
-        "observed": verdict.observed,
-        "expected": verdict.expected,
-        "reason": verdict.reason,
-    }
-
-
-class _BrandState:
-    """Detector state, decayed baseline counts and the last fed bucket, stored as one JSON document."""
-
-    def __init__(self, saved: dict[str, Any] | None, config: VolumeDetectorConfig) -> None:
-        saved = saved or {}
-        try:
-            self.detector = VolumeDetector(config, state=saved.get("detector"))
-        except (ValueError, KeyError, TypeError):
-            # A state from an older detector version: start afresh and re-learn from the stored history.
-            logger.warning("detector state discarded", reason="incompatible state")
-            saved = {}
-            self.detector = VolumeDetector(config)
-        last = saved.get("last_bucket")
-        self.last_bucket = datetime.fromisoformat(last) if last else None
-        self.base_total = float(saved.get("base_total", 0.0))
-        self.base_negative = float(saved.get("base_negative", 0.0))
-        self.base_arousal = float(saved.get("base_arousal", 0.0))
-        self.base_first_person = float(saved.get("base_first_person", 0.0))
-        self.verdict: dict[str, Any] = saved.get("verdict", {"active": False})
-
-    def feed(self, bucket: Bucket) -> None:
-        verdict = self.detector.update(bucket.start, float(bucket.total))
-        self.verdict = _verdict_dict(verdict)
-        if not self.verdict["active"]:  # a storm must not become the brand's new normal
-            decay = 0.5 ** (1 / BASELINE_HALF_LIFE_BUCKETS)
-            self.base_total = self.base_total * decay + bucket.total
-            self.base_negative = self.base_negative * decay + bucket.negative
-            self.base_arousal = self.base_arousal * decay + bucket.arousal
-            self.base_first_person = self.base_first_person * decay + bucket.first_person
-        self.last_bucket = bucket.start
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "detector": self.detector.to_state(),
-            "last_bucket": self.last_bucket.isoformat() if self.last_bucket else None,
-            "base_total": round(self.base_total, 4),
-            "base_negative": round(self.base_negative, 4),
-            "base_arousal": round(self.base_arousal, 4),
-            "base_first_person": round(self.base_first_person, 4),
-            "verdict": self.verdict,
-        }
-
-    def baseline(self, brand: str) -> Bucket:
-        return Bucket(
-            brand=brand,
-            start=self.last_bucket or datetime.min,
-            total=round(self.base_total),
-            negative=round(self.base_negative),
-            arousal=self.base_arousal,
-            first_person=round(self.base_first_person),
-        )
-
-
-def _volume_input(
-    state: _BrandState, current: datetime, partial: Bucket | None, now: datetime
-) -> VolumeSignalInput:
-    # Seconds into a bucket, a handful of mentions against a tiny pro-rata expectation would look
-    # dramatic; a floor of one minute's share keeps early peeks honest.
-    elapsed = max((now - current).total_seconds() / BUCKET_SECONDS, MIN_PEEK_FRACTION)
-    peek = state.detector.peek(current, float(partial.total if partial else 0), min(elapsed, 1.0))
-    if peek.alarm or peek.active:
-        return VolumeSignalInput(True, peek.observed, peek.expected, peek.reason)
-    saved = state.verdict
-    return VolumeSignalInput(
-        bool(saved.get("active")),
-        float(saved.get("observed", 0.0)),
-        float(saved.get("expected", 0.0)),
-        str(saved.get("reason", "")),
-    )
-
-
-def _detector_key(brand: str) -> str:
-    return f"detector#{brand}"
-
-
-def update_detector(
-    brand: str, *, now: datetime, playbook: Playbook, ports: Ports, config: VolumeDetectorConfig
-) -> tuple[_BrandState, list[Bucket], Bucket | None]:
-    """Feed every completed bucket since the last run, exactly once and in order; return the window."""
-    current = bucket_start(now)
-    state = _BrandState(ports.state.get(_detector_key(brand)), config)
-    history_start = current - timedelta(days=playbook.rules.baseline_days)
-    feed_from = max(state.last_bucket + STEP, history_start) if state.last_bucket else history_start
-    window_start = bucket_start(now - timedelta(minutes=playbook.rules.window_minutes))
-    read_from = min(feed_from, window_start)
-    stored = {b.start: b for b in ports.buckets.range(brand, read_from, current + STEP)}
-    moment = feed_from
-    while moment < current:
-        state.feed(stored.get(moment) or Bucket(brand=brand, start=moment))
-        moment += STEP
-    ports.state.put(_detector_key(brand), state.to_dict())
-    window = [b for start, b in sorted(stored.items()) if start >= window_start]
-    return state, window, stored.get(current)
 
 
 def _new_incident(
@@ -351,8 +236,10 @@ def evaluate_brand(
     drill: Drill | None = None,
 ) -> BrandEvaluation:
     """One brand, or (`drill`) a drill's shadow of one, whose incidents carry the drill id."""
-    state, window, partial = update_detector(brand.id, now=now, playbook=playbook, ports=ports, config=config)
-    volume = _volume_input(state, bucket_start(now), partial, now)
+    state, window, partial = update_detector(
+        brand.id, now=now, playbook=playbook, buckets=ports.buckets, state=ports.state, config=config
+    )
+    volume = volume_input(state, bucket_start(now), partial, now)
     assessment = assess(window, [state.baseline(brand.id)], volume, playbook.rules, now)
     result = BrandEvaluation(brand.id, assessment)
     if assessment.severity is None:
