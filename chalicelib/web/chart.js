@@ -63,54 +63,63 @@ function niceMax(max) {
   return step;
 }
 
-/** Draws the numbered vertical lines and, where there is room, their labels (else just the number). */
-function linesPlugin(lines, pxRatio, { labels }) {
+const ROW_PX = 18; // one row of line labels, in CSS pixels
+
+/**
+ * Draws the numbered vertical lines and their labels in a strip above the plot, so that no label
+ * covers a bar or the share line: the full label where a row has room (right of the line, else left),
+ * else just the number; where not even that fits, the line goes without (the list below names it).
+ */
+function linesPlugin(lines, pxRatio, { labels, rows }) {
   function draw(u) {
     const { ctx, bbox } = u;
     const min = u.scales.x.min;
     const max = u.scales.x.max;
     const font = 12 * pxRatio;
-    const rowHeight = font + 6 * pxRatio;
-    const rowsEnd = [-Infinity, -Infinity, -Infinity];
+    const pad = 3 * pxRatio;
+    const rowHeight = ROW_PX * pxRatio;
+    const top = bbox.top - rows * rowHeight;
+    const taken = Array.from({ length: rows }, () => []); // per row: [left, right] of the labels in it
+    const free = (row, left, right) => left >= 0 && right <= bbox.left + bbox.width + pad && taken[row].every(([l, r]) => right + pad <= l || left >= r + pad);
+    const shown = lines
+      .filter((line) => line.at >= min && line.at <= max)
+      .map((line) => ({ ...line, x: Math.round(u.valToPos(line.at, "x", true)), color: line.statement ? COLORS.statement : COLORS.moment }));
     ctx.save();
-    ctx.font = `600 ${font}px system-ui, sans-serif`;
-    ctx.textBaseline = "top";
-    for (const line of lines) {
-      if (line.at < min || line.at > max) continue;
-      const x = Math.round(u.valToPos(line.at, "x", true));
-      const color = line.statement ? COLORS.statement : COLORS.moment;
-      ctx.strokeStyle = color;
+    for (const line of shown) {
+      ctx.strokeStyle = line.color;
       ctx.lineWidth = (line.statement ? 2 : 1.5) * pxRatio;
       ctx.setLineDash(line.statement ? [] : [4 * pxRatio, 3 * pxRatio]);
       ctx.beginPath();
-      ctx.moveTo(x, bbox.top);
-      ctx.lineTo(x, bbox.top + bbox.height);
+      ctx.moveTo(line.x, top);
+      ctx.lineTo(line.x, bbox.top + bbox.height);
       ctx.stroke();
-      ctx.setLineDash([]);
-      const full = `${line.number} ${line.label}`;
-      const short = String(line.number);
-      const pad = 3 * pxRatio;
-      let placed = false;
-      for (const text of labels ? [full, short] : [short]) {
+    }
+    ctx.setLineDash([]);
+    ctx.font = `600 ${font}px system-ui, sans-serif`;
+    ctx.textBaseline = "top";
+    // Statements get their labels first: what the team said matters more than when it noticed.
+    for (const line of [...shown.filter((l) => l.statement), ...shown.filter((l) => !l.statement)]) {
+      const { x, color } = line;
+      const texts = labels ? [`${line.number} ${line.label}`, String(line.number)] : [String(line.number)];
+      let placed = null;
+      for (const text of texts) {
         const width = ctx.measureText(text).width + 2 * pad;
-        const right = x + width <= bbox.left + bbox.width;
-        const left = right ? x + 1 : x - width - 1;
-        const row = rowsEnd.findIndex((end) => left > end + pad);
-        if (row === -1) continue;
-        const y = bbox.top + row * rowHeight + pad;
-        ctx.fillStyle = "rgba(255, 255, 255, 0.88)";
-        ctx.fillRect(left, y - 1 * pxRatio, width, font + 3 * pxRatio);
-        ctx.fillStyle = color;
-        ctx.fillText(text, left + pad, y);
-        rowsEnd[row] = left + width;
-        placed = true;
-        break;
+        for (const left of [x + pxRatio, x - width - pxRatio]) {
+          const row = taken.findIndex((_, index) => free(index, left, left + width));
+          if (row !== -1) {
+            placed = { text, left, width, row };
+            break;
+          }
+        }
+        if (placed) break;
       }
-      if (!placed) {
-        // No free row: the number on the line itself; the list below the chart names it.
-        ctx.fillStyle = color;
-        ctx.fillText(short, x + pad, bbox.top + 3 * rowHeight + pad);
-      }
+      if (!placed) continue;
+      taken[placed.row].push([placed.left, placed.left + placed.width]);
+      const y = top + placed.row * rowHeight + 2 * pxRatio;
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(placed.left, y - pxRatio, placed.width, font + 3 * pxRatio);
+      ctx.fillStyle = color;
+      ctx.fillText(placed.text, placed.left + pad, y);
     }
     ctx.restore();
   }
@@ -162,16 +171,18 @@ function options(uPlot, series, { width, narrow }) {
     stroke: COLORS.negative,
     width: 2,
     spanGaps: false,
-    points: { show: false },
+    // Dots too: a bucket between gaps (too few mentions before and after) has no line to show it.
+    points: { show: true, size: 5, width: 1, stroke: COLORS.negative, fill: COLORS.negative },
     value: (u, v) => (v === null ? t("none") : `${v} %`),
   });
   const data = [columns.xs, columns.volume, columns.expected, ...(usual ? [columns.usualUpper] : []), columns.share];
   const font = "12px system-ui, sans-serif";
+  const labelRows = narrow ? 3 : 4;
   return {
     data,
     opts: {
       width,
-      height: narrow ? 230 : 300,
+      height: narrow ? 270 : 350,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Europe/Berlin"),
       scales: {
         x: { time: true },
@@ -213,7 +224,8 @@ function options(uPlot, series, { width, narrow }) {
       legend: { live: !narrow },
       cursor: { drag: { x: true, y: false }, points: { show: false } },
       // On a phone the lines carry their numbers only; the list below the chart names them.
-      plugins: [linesPlugin(chartLines(series), uPlot.pxRatio || window.devicePixelRatio || 1, { labels: !narrow })],
+      padding: [labelRows * ROW_PX + 4, null, null, null],
+      plugins: [linesPlugin(chartLines(series), uPlot.pxRatio || window.devicePixelRatio || 1, { labels: !narrow, rows: labelRows })],
     },
   };
 }
@@ -246,7 +258,7 @@ export function createChart(host) {
     if (!plot || !shown) return;
     const narrow = width() < NARROW_PX;
     if (narrow !== shown.narrow) build(window.uPlot, shown.series);
-    else if (Math.abs(plot.width - width()) > 1) plot.setSize({ width: width(), height: narrow ? 230 : 300 });
+    else if (Math.abs(plot.width - width()) > 1) plot.setSize({ width: width(), height: narrow ? 270 : 350 });
   }
 
   return {

@@ -77,7 +77,10 @@ export function openingWindow(series) {
   const lines = chartLines(series);
   const first = lines.length ? lines[0].at : null;
   const start = series.resolution === "1h" || first === null ? since : Math.max(since, first - LEAD_IN_S);
-  return { min: start, max: until + (series.points && series.points.length ? 0 : step) };
+  // The bucket running now is drawn whole, not cut off at this minute.
+  const points = series.points || [];
+  const last = points.length ? seconds(points[points.length - 1].start) + step : until + step;
+  return { min: start, max: Math.max(until, last) };
 }
 
 function median(values) {
