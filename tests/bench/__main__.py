@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["tests.bench.nab", "tests.bench.sentiment", "tests.bench.coldstart", "tests.bench.store", "tests.bench.review"]
+SUITES = [
+    "tests.bench.nab",
+    "tests.bench.sentiment",
+    "tests.bench.coldstart",
+    "tests.bench.store",
+    "tests.bench.review",
+]
 
 
 def main() -> int:
