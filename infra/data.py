@@ -46,7 +46,7 @@ def _projection(index: dict[str, Any]) -> dict[str, Any]:
 
 
 class Data(Construct):
-    """Six tables named `{table_prefix}{name}`: on-demand, PITR, AWS-managed KMS encryption, retained."""
+    """The tables named `{table_prefix}{name}`: on-demand, PITR, AWS-managed KMS encryption, retained."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, table_prefix: str) -> None:
         super().__init__(scope, construct_id)
