@@ -142,7 +142,8 @@ export function dispositionName(header) {
 
 /**
  * Fetch a file from the API with the same authorization as every call and save it under the name the
- * API gave it (a Blob, an object URL and a link with a download attribute). Resolves with { name, size }.
+ * API gave it (a Blob, an object URL and a link with a download attribute). Resolves with { name, size,
+ * nextToken } (the token of the next part, when the API split a long export: X-Next-Token).
  */
 export async function download(path, { key = getKey(), link = null, fallbackName = "download" } = {}) {
   const response = await send(path, { key, link, accept: "*/*" });
@@ -159,5 +160,5 @@ export async function download(path, { key = getKey(), link = null, fallbackName
   anchor.remove();
   // The browser reads the Blob when the download starts; give it a moment before letting go.
   window.setTimeout(() => URL.revokeObjectURL(url), 30_000);
-  return { name, size: blob.size };
+  return { name, size: blob.size, nextToken: response.headers.get("X-Next-Token") || null };
 }

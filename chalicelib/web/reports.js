@@ -166,6 +166,7 @@ export function createReportsView(ctx) {
         " ",
         t(summary.incidents === 1 ? "reports.incidentOne" : "reports.incidents"),
       ),
+      summary.truncated ? h("p", { class: "notice notice--warn", text: t("reports.truncated") }) : null,
       summary.drills_excluded
         ? h("p", { class: "muted small", text: t(summary.drills_excluded === 1 ? "reports.drillExcluded" : "reports.drillsExcluded", { count: formatNumber(summary.drills_excluded) }) })
         : null,
@@ -179,13 +180,21 @@ export function createReportsView(ctx) {
     return fill(region, error ? errorBox(error) : null, h("div", { class: "report-grid" }, overview.element, table.element, types.element));
   }
 
-  async function save(path, fallbackName, button) {
+  /** Save one file; a long mentions export comes in parts, each offered once the one before is saved. */
+  async function save(path, fallbackName, button, { part = 1, next = null } = {}) {
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     fill(exportMessage);
     try {
       const file = await download(path, { fallbackName });
-      fill(exportMessage, notice("success", t("review.downloaded", { name: file.name })));
+      const saved = notice("success", t("review.downloaded", { name: file.name }));
+      if (!file.nextToken || !next) {
+        fill(exportMessage, saved);
+        return;
+      }
+      const more = h("button", { type: "button", class: "btn btn--secondary", id: "export-next", text: t("reports.nextPart", { part: part + 1 }) });
+      more.addEventListener("click", () => next(file.nextToken, part + 1, more));
+      fill(exportMessage, saved, h("p", { class: "notice notice--info" }, t("reports.moreParts"), " "), more);
     } catch (failure) {
       if (failure.status !== 401) fill(exportMessage, errorBox(failure));
     } finally {
@@ -216,7 +225,10 @@ export function createReportsView(ctx) {
         return;
       }
       period.brand = brand;
-      save(`/reports/mentions.csv${query({ brand, ...periodQuery(period.since, period.until) })}`, `mentions-${brand}.csv`, mentionsButton);
+      const range = periodQuery(period.since, period.until);
+      const part = (token, number, button) =>
+        save(`/reports/mentions.csv${query({ brand, ...range, next_token: token })}`, `mentions-${brand}-${number}.csv`, button, { part: number, next: part });
+      save(`/reports/mentions.csv${query({ brand, ...range })}`, `mentions-${brand}.csv`, mentionsButton, { next: part });
     });
     fill(
       exports.body,

@@ -598,8 +598,11 @@ class FakeApi(DraftRoutes, ReviewRoutes):
                         json.loads(raw or b"null"),
                     )
                 if isinstance(payload, FileAnswer):
-                    disposition = {"Content-Disposition": f'attachment; filename="{payload.filename}"'}
-                    self._send(status, payload.body, payload.content_type, disposition)
+                    headers = {
+                        "Content-Disposition": f'attachment; filename="{payload.filename}"',
+                        **(payload.headers or {}),
+                    }
+                    self._send(status, payload.body, payload.content_type, headers)
                 else:
                     self._json(status, payload)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import statistics
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -19,19 +20,22 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.models import Principal, Tick
 from tests.browser import fake_storm
 from tests.browser.fake_data import NOW, PLAYBOOKS, iso
-from tests.browser.fake_storm import STEP, parse
+from tests.browser.fake_storm import STEP, moment
 
 BOM = "\ufeff"
+MENTION_ROWS = 3  # rows per part of the mentions export (the API: 10,000), then X-Next-Token
 KNOWN_BRANDS = {"mueller": "Müller Haushaltsgeräte GmbH"}
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class FileAnswer(NamedTuple):
-    """A download: the bytes, their type and the file name the API sends in Content-Disposition."""
+    """A download: the bytes, their type, the file name the API sends in Content-Disposition, and any
+    further headers (X-Next-Token for the next part of a long export)."""
 
     body: bytes
     content_type: str
     filename: str
+    headers: dict[str, str] | None = None
 
 
 class Unprocessable(InvalidInput):
@@ -72,6 +76,7 @@ class PeriodQuery(Strict):
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
     brand: str | None = None
+    next_token: str | None = None
 
 
 def review_state() -> dict[str, Any]:
@@ -81,7 +86,7 @@ def review_state() -> dict[str, Any]:
 def _minutes(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
-    return round((parse(end) - parse(start)).total_seconds() / 60, 1)  # type: ignore[operator]
+    return round((moment(end) - moment(start)).total_seconds() / 60, 1)
 
 
 def tiny_pdf(lines: list[str]) -> bytes:
@@ -117,6 +122,8 @@ class ReviewRoutes:
 
     state: dict[str, Any]
     params: dict[str, str]
+    lock: threading.Lock
+    add_incident: Callable[[dict[str, Any]], None]
     find: Callable[[str], dict[str, Any]]
     playbook_in_use: Callable[[dict[str, Any]], tuple[CrisisPlaybook, bool]]
     record: Callable[[dict[str, Any], str, str, str], datetime]
@@ -143,8 +150,8 @@ class ReviewRoutes:
     def add_storm(self) -> dict[str, Any]:
         """The Spülmeister 3000 storm of the day before: resolved, two statements published, no review yet."""
         found = fake_storm.storm_incident()
-        self.add_incident(found)  # type: ignore[attr-defined]
-        with self.lock:  # type: ignore[attr-defined]
+        self.add_incident(found)
+        with self.lock:
             self.state["desk"][found["incident_id"]] = fake_storm.storm_desk()
             self.state["statements"][found["incident_id"]] = fake_storm.storm_statements()
         return found
@@ -152,12 +159,12 @@ class ReviewRoutes:
     def add_drill_incident(self) -> dict[str, Any]:
         """The resolved incident of a finished drill, with the team's notes written."""
         found = fake_storm.drill_incident()
-        self.add_incident(found)  # type: ignore[attr-defined]
-        detected = parse(found["detected_at"])
-        with self.lock:  # type: ignore[attr-defined]
+        self.add_incident(found)
+        detected = moment(found["detected_at"])
+        with self.lock:
             self.state["desk"][found["incident_id"]]["ticks"] = {
-                "team-einberufen": Tick(done_by="Anna Schmidt", done_at=detected + timedelta(minutes=4)),  # type: ignore[operator]
-                "gefahr-klaeren": Tick(done_by="Tobias Hahn", done_at=detected + timedelta(minutes=14)),  # type: ignore[operator]
+                "team-einberufen": Tick(done_by="Anna Schmidt", done_at=detected + timedelta(minutes=4)),
+                "gefahr-klaeren": Tick(done_by="Tobias Hahn", done_at=detected + timedelta(minutes=14)),
             }
             self.state["reviews"][found["incident_id"]] = {
                 "summary": "Übung Spülmeister 3000: Alarm kam an, Bestätigung nach 8 Minuten.",
@@ -179,7 +186,7 @@ class ReviewRoutes:
 
     def someone_writes_the_review(self, incident_id: str) -> None:
         """Another responder saves the review notes (as PUT /incidents/{id}/review would)."""
-        with self.lock:  # type: ignore[attr-defined]
+        with self.lock:
             found = self.find(incident_id)
             at = self.record(found, "review_written", "Nachbereitung geschrieben", "Anna Schmidt")
             self.state["reviews"][incident_id] = {
@@ -279,8 +286,8 @@ class ReviewRoutes:
     ) -> dict[str, Any]:
         first_response = statements[0]["published_at"] if statements else None
         during = [
-            p for p in points if p["start"] >= iso(fake_storm.floor(parse(found["first_signal_at"]), STEP))
-        ]  # type: ignore[arg-type,operator]
+            p for p in points if p["start"] >= iso(fake_storm.floor(moment(found["first_signal_at"]), STEP))
+        ]
         volume = sum(p["volume"] for p in during)
         negative = sum(p["negative"] for p in during)
         peak = max(during, key=lambda p: p["volume"], default=None)
@@ -304,14 +311,14 @@ class ReviewRoutes:
     def recovery(found: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
         """When the negative share of the last hour was back in the usual range after the peak."""
         upper = fake_storm.USUAL["upper"]
-        detected = parse(found["detected_at"])
+        detected = moment(found["detected_at"])
         peak = max(points, key=lambda p: p["volume"])
         recovered = None
         for point in points:
-            start = parse(point["start"])
-            if start <= parse(peak["start"]):  # type: ignore[operator]
+            start = moment(point["start"])
+            if start <= moment(peak["start"]):
                 continue
-            hour = fake_storm.window(points, start - timedelta(hours=1), start)  # type: ignore[operator]
+            hour = fake_storm.window(points, start - timedelta(hours=1), start)
             if hour["negative_share"] is not None and hour["negative_share"] <= upper:
                 recovered = start
                 break
@@ -324,7 +331,7 @@ class ReviewRoutes:
                 "text_de": "Die negative Stimmung ist noch nicht wieder im üblichen Bereich (höchstens 25 %).",
                 "text_en": "The negative mood is not back in the usual range yet (at most 25 %).",
             }
-        minutes = round((recovered - detected).total_seconds() / 60, 1)  # type: ignore[operator]
+        minutes = round((recovered - detected).total_seconds() / 60, 1)
         hours, rest = divmod(int(minutes), 60)
         return {
             "usual_negative_share": fake_storm.USUAL["rate"],
@@ -495,7 +502,7 @@ class ReviewRoutes:
 
     # ---- reports ---------------------------------------------------------------------------------
 
-    def period(self, *, brand: bool = False) -> tuple[datetime, datetime, str | None]:
+    def period(self, *, brand: bool = False) -> tuple[datetime, datetime, PeriodQuery]:
         try:
             query = PeriodQuery.model_validate(self.params)
         except ValidationError as exc:
@@ -511,10 +518,10 @@ class ReviewRoutes:
                 "the query is invalid",
                 [{"field": "query.brand", "message": "Field required", "type": "missing"}],
             )
-        return since, until, query.brand
+        return since, until, query
 
     def in_period(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
-        return [i for i in self.state["incidents"] if since <= parse(i["opened_at"]) < until]  # type: ignore[operator]
+        return [i for i in self.state["incidents"] if since <= moment(i["opened_at"]) < until]
 
     def report_summary(self, principal: Principal, body: Any) -> tuple[int, Any]:
         since, until, _ = self.period()
@@ -536,6 +543,7 @@ class ReviewRoutes:
             "until": iso(until),
             "incidents": len(real),
             "drills_excluded": len(found) - len(real),
+            "truncated": False,
             "by_brand": [
                 {"brand": b, "brand_name": KNOWN_BRANDS.get(b, b), "count": c}
                 for b, c in brands.most_common()
@@ -589,7 +597,8 @@ class ReviewRoutes:
         return 200, self.csv([head, *rows], f"incidents-{since:%Y%m%d}-{until:%Y%m%d}.csv")
 
     def mentions_csv(self, principal: Principal, body: Any) -> tuple[int, Any]:
-        since, until, brand = self.period(brand=True)
+        since, until, query = self.period(brand=True)
+        brand = query.brand
         head = ["published_at", "platform", "author", "followers", "reach", "sentiment", "lang", "text"]
         rows = [
             [
@@ -603,9 +612,16 @@ class ReviewRoutes:
                 m["text"],
             ]
             for m in self.state["mentions"]
-            if m["brand"] == brand and since <= parse(m["published_at"]) < until  # type: ignore[operator]
+            if m["brand"] == brand and since <= moment(m["published_at"]) < until
         ]
-        return 200, self.csv([head, *rows], f"mentions-{brand}-{since:%Y%m%d}-{until:%Y%m%d}.csv")
+        start = int(query.next_token or 0)
+        end = start + MENTION_ROWS
+        answer = self.csv(
+            [head, *rows[start:end]],
+            f"mentions-{brand}-{since:%Y%m%d}-{until:%Y%m%d}-{start // MENTION_ROWS + 1}.csv",
+        )
+        more = {"X-Next-Token": str(end)} if end < len(rows) else None
+        return 200, answer._replace(headers=more)
 
     # ---- drills ----------------------------------------------------------------------------------
 

@@ -50,8 +50,8 @@ PRESS_TEXT = (
 )
 
 
-def parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def moment(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 def floor(moment: datetime, step: timedelta) -> datetime:
@@ -148,52 +148,51 @@ def storm_statements() -> list[dict[str, Any]]:
     ]
 
 
-def _is_day(moment: datetime) -> bool:
-    return 6 <= moment.hour < 21  # UTC: 7 to 22 o'clock in Berlin
+def _is_day(at: datetime) -> bool:
+    return 6 <= at.hour < 21  # UTC: 7 to 22 o'clock in Berlin
 
 
-def _negative_rate(found: dict[str, Any], moment: datetime, statements: list[dict[str, Any]]) -> float:
+def _negative_rate(found: dict[str, Any], at: datetime, statements: list[dict[str, Any]]) -> float:
     """How angry a storm bucket is: most before the first statement, less after it, calm again later."""
-    first = parse(found["first_signal_at"])
-    published = sorted(parse(s["published_at"]) for s in statements)
-    if moment < first:  # type: ignore[operator]
+    first = moment(found["first_signal_at"])
+    published = sorted(moment(s["published_at"]) for s in statements)
+    if at < first:
         return 0.12
-    if not published or moment < published[0]:
+    if not published or at < published[0]:
         return 0.8
-    if moment < published[0] + timedelta(hours=1):
+    if at < published[0] + timedelta(hours=1):
         return 0.55
-    return 0.4 if moment < published[0] + timedelta(hours=2, minutes=40) else 0.12
+    return 0.4 if at < published[0] + timedelta(hours=2, minutes=40) else 0.12
 
 
 def five_minute_points(found: dict[str, Any], statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every 5-minute bucket from one day before the first signal to the end (resolved, or NOW)."""
-    first = parse(found["first_signal_at"])
-    assert first is not None
-    until = parse(found["resolved_at"]) or NOW
+    first = moment(found["first_signal_at"])
+    until = moment(found["resolved_at"]) if found["resolved_at"] else NOW
     curve = SPUELMEISTER if found["incident_id"] == STORM_ID else SHORT
     storm_start = floor(first, STEP)
     points = []
-    moment = floor(first - timedelta(days=1), STEP)
+    bucket = floor(first - timedelta(days=1), STEP)
     index = 0
-    while moment < until:
-        calm = DAY[index % len(DAY)] if _is_day(moment) else NIGHT[index % len(NIGHT)]
-        offset = int((moment - storm_start) / STEP)
+    while bucket < until:
+        calm = DAY[index % len(DAY)] if _is_day(bucket) else NIGHT[index % len(NIGHT)]
+        offset = int((bucket - storm_start) / STEP)
         storm = curve[offset] if 0 <= offset < len(curve) else 0
         volume = calm + storm
-        rate = _negative_rate(found, moment, statements) if storm else 0.12
+        rate = _negative_rate(found, bucket, statements) if storm else 0.12
         negative = round(storm * rate) + (1 if calm and index % 8 == 3 else 0)
-        press = 180_000 if found["incident_id"] == STORM_ID and moment == NEWSPAPER_AT else 0
+        press = 180_000 if found["incident_id"] == STORM_ID and bucket == NEWSPAPER_AT else 0
         points.append(
             {
-                "start": iso(moment),
+                "start": iso(bucket),
                 "volume": volume,
                 "negative": negative,
                 "negative_share": round(negative / volume, 3) if volume else None,
-                "expected": 1.0 if _is_day(moment) else 0.2,
+                "expected": 1.0 if _is_day(bucket) else 0.2,
                 "reach": volume * 2_400 + storm * 1_600 + press,
             }
         )
-        moment += STEP
+        bucket += STEP
         index += 1
     return points
 
@@ -202,9 +201,9 @@ def hourly(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The 5-minute buckets summed per hour."""
     hours: dict[str, dict[str, Any]] = {}
     for point in points:
-        start = iso(floor(parse(point["start"]), timedelta(hours=1)))  # type: ignore[arg-type]
+        start = iso(floor(moment(point["start"]), timedelta(hours=1)))
         into = hours.setdefault(
-            start,  # type: ignore[arg-type]
+            start,
             {"start": start, "volume": 0, "negative": 0, "expected": 0.0, "reach": 0},
         )
         into["volume"] += point["volume"]
@@ -231,7 +230,7 @@ def markers(found: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def window(points: list[dict[str, Any]], start: datetime, end: datetime) -> dict[str, Any]:
-    inside = [p for p in points if start <= parse(p["start"]) < end]  # type: ignore[operator]
+    inside = [p for p in points if start <= moment(p["start"]) < end]
     volume = sum(p["volume"] for p in inside)
     negative = sum(p["negative"] for p in inside)
     hours = (end - start).total_seconds() / 3600
@@ -245,11 +244,11 @@ def window(points: list[dict[str, Any]], start: datetime, end: datetime) -> dict
 
 def feedback(points: list[dict[str, Any]], published_at: str, minutes: int = 60) -> dict[str, Any]:
     """The hour before against the hour after a statement, with the plain sentences."""
-    at = floor(parse(published_at), STEP)  # type: ignore[arg-type]
+    at = floor(moment(published_at), STEP)
     span = timedelta(minutes=minutes)
     before = window(points, at - span, at)
     after = window(points, at, at + span)
-    complete = parse(published_at) + span <= NOW  # type: ignore[operator]
+    complete = moment(published_at) + span <= NOW
     slowed = None if before["volume"] < 3 else after["per_hour"] < 0.8 * before["per_hour"]
     de = f"{_n(after['per_hour'])} statt {_n(before['per_hour'])} Erwähnungen pro Stunde"
     en = f"{_n(after['per_hour'])} instead of {_n(before['per_hour'])} mentions per hour"
@@ -328,7 +327,7 @@ def storm_picture() -> dict[str, Any]:
 
 def drills() -> list[dict[str, Any]]:
     """The drills so far, newest first: the finished Spülmeister drill and an older one stopped by hand."""
-    started = parse(drill_incident()["first_signal_at"]) - timedelta(minutes=5)  # type: ignore[operator]
+    started = moment(drill_incident()["first_signal_at"]) - timedelta(minutes=5)
     return [
         {
             "drill_id": DRILL_ID,

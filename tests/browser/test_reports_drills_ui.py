@@ -92,13 +92,26 @@ def test_incidents_and_mentions_download_as_csv_for_excel(
 
     # When the mentions of the chosen brand are downloaded
     expect(exports.get_by_label("Marke")).to_have_value("mueller")
-    with page.expect_download() as mentions:
+    with page.expect_download() as first:
         exports.get_by_role("button", name="Erwähnungen als CSV").click()
-    assert mentions.value.suggested_filename == "mentions-mueller-20250827-20251126.csv"
-    lines = Path(mentions.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+
+    # Then the first part arrives, and the page offers the next one (the API splits long exports)
+    assert first.value.suggested_filename == "mentions-mueller-20250827-20251126-1.csv"
+    lines = Path(first.value.path()).read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0] == "published_at;platform;author;followers;reach;sentiment;lang;text"
-    assert len(lines) == 6
-    expect(exports.locator(".notice")).to_have_text("Heruntergeladen: mentions-mueller-20250827-20251126.csv")
+    assert len(lines) == 4
+    expect(exports.locator(".notice--success")).to_have_text(
+        "Heruntergeladen: mentions-mueller-20250827-20251126-1.csv"
+    )
+    expect(exports.locator(".notice--info")).to_contain_text("Es gibt noch mehr Erwähnungen")
+    with page.expect_download() as second:
+        exports.get_by_role("button", name="Teil 2 herunterladen").click()
+    assert second.value.suggested_filename == "mentions-mueller-20250827-20251126-2.csv"
+    rest = Path(second.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert len(rest) == 3 and rest[0] == lines[0] and not set(rest[1:]) & set(lines[1:])
+    asked = [q[2] for q in backend.state["queries"] if q[1] == "/reports/mentions.csv"]
+    assert [q.get("next_token") for q in asked] == [None, "3"]
+    expect(exports.get_by_role("button", name=re.compile("Teil 3"))).to_have_count(0)
     assert console.errors == []
 
 
