@@ -44,6 +44,7 @@ from tests.browser.fake_data import (
     iso,
 )
 from tests.browser.fake_drafts import DraftRoutes
+from tests.browser.fake_reports import ReportRoutes
 from tests.browser.fake_review import FileAnswer, ReviewRoutes, review_state
 from tests.fakes import StaticSecrets
 
@@ -105,7 +106,7 @@ def error(
     return status, {"error": {"code": code, "message": message, "details": details or []}}
 
 
-class FakeApi(DraftRoutes, ReviewRoutes):
+class FakeApi(DraftRoutes, ReviewRoutes, ReportRoutes):
     parse = staticmethod(parse_body)
 
     def __init__(self) -> None:
@@ -158,7 +159,7 @@ class FakeApi(DraftRoutes, ReviewRoutes):
             ("GET", re.compile(r"/me"), Role.VIEWER, self.who_am_i),
             *[
                 (method, re.compile(pattern), Role[role.upper()], view)
-                for method, pattern, role, view in self.review_routes()
+                for method, pattern, role, view in [*self.review_routes(), *self.report_routes()]
             ],
         ]
 

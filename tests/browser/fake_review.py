@@ -1,30 +1,27 @@
-"""Issue 8 in the fake backend, in the shapes of the API contract: an incident's series and picture,
-its review (JSON, Markdown, a small real PDF; notes written with PUT, checked as the API checks them),
-reports (summary, incidents and mentions as CSV for Excel) and drills (list, start, stop)."""
+"""Issue 8 in the fake backend, in the shapes of the API contract: an incident's series and picture and
+its review (JSON, Markdown, a small real PDF; notes written with PUT, checked as the API checks them).
+Reports and drills: fake_reports.py."""
 
 from __future__ import annotations
 
 import copy
-import statistics
 import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from chalicelib.api.http import validation_details
 from chalicelib.domain.crisis import CrisisPlaybook
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.models import Principal, Tick
 from tests.browser import fake_storm
-from tests.browser.fake_data import NOW, PLAYBOOKS, iso
+from tests.browser.fake_data import NOW, iso
+from tests.browser.fake_documents import markdown, tiny_pdf
 from tests.browser.fake_storm import STEP, moment
 
-BOM = "\ufeff"
-MENTION_ROWS = 3  # rows per part of the mentions export (the API: 10,000), then X-Next-Token
-KNOWN_BRANDS = {"mueller": "Müller Haushaltsgeräte GmbH"}
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -66,55 +63,14 @@ class ReviewBody(Strict):
     version: int | None = Field(default=None, ge=0)
 
 
-class DrillStart(Strict):
-    playbook: str = Field(min_length=1, max_length=60)
-    brand: str = Field(min_length=1, max_length=40)
-    speed: int = 60
-
-
-class PeriodQuery(Strict):
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
-    brand: str | None = None
-    next_token: str | None = None
-
-
 def review_state() -> dict[str, Any]:
     return {"reviews": {}, "statements": {}, "drills": fake_storm.drills()}
 
 
-def _minutes(start: str | None, end: str | None) -> float | None:
+def minutes_between(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return round((moment(end) - moment(start)).total_seconds() / 60, 1)
-
-
-def tiny_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with Helvetica text lines: small, but a real PDF a viewer opens."""
-
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    text = "".join(f"({escape(line)}) Tj T* " for line in lines)
-    stream = f"BT /F1 11 Tf 14 TL 56 780 Td {text}ET".encode("cp1252", errors="replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 class ReviewRoutes:
@@ -136,13 +92,6 @@ class ReviewRoutes:
             ("GET", r"/incidents/([\w-]+)/picture", "viewer", self.get_picture),
             ("GET", r"/incidents/([\w-]+)/review", "viewer", self.get_review),
             ("PUT", r"/incidents/([\w-]+)/review", "responder", self.put_review),
-            ("GET", r"/reports/summary", "viewer", self.report_summary),
-            ("GET", r"/reports/incidents\.csv", "viewer", self.incidents_csv),
-            ("GET", r"/reports/mentions\.csv", "viewer", self.mentions_csv),
-            ("GET", r"/drills", "viewer", self.list_drills),
-            ("POST", r"/drills", "approver", self.start_drill),
-            ("GET", r"/drills/(UEB-[\w-]+)", "viewer", self.get_drill),
-            ("POST", r"/drills/(UEB-[\w-]+)/stop", "approver", self.stop_drill),
         ]
 
     # ---- test set-up ----------------------------------------------------------------------------
@@ -297,10 +246,10 @@ class ReviewRoutes:
             "acknowledged_at": found["acknowledged_at"],
             "first_response_at": first_response,
             "resolved_at": found["resolved_at"],
-            "time_to_detect_minutes": _minutes(found["first_signal_at"], found["detected_at"]),
-            "time_to_acknowledge_minutes": _minutes(found["detected_at"], found["acknowledged_at"]),
-            "time_to_first_response_minutes": _minutes(found["detected_at"], first_response),
-            "time_to_resolve_minutes": _minutes(found["detected_at"], found["resolved_at"]),
+            "time_to_detect_minutes": minutes_between(found["first_signal_at"], found["detected_at"]),
+            "time_to_acknowledge_minutes": minutes_between(found["detected_at"], found["acknowledged_at"]),
+            "time_to_first_response_minutes": minutes_between(found["detected_at"], first_response),
+            "time_to_resolve_minutes": minutes_between(found["detected_at"], found["resolved_at"]),
             "mentions": volume,
             "negative_share": round(negative / volume, 3) if volume else None,
             "reach": sum(p["reach"] for p in during),
@@ -349,7 +298,7 @@ class ReviewRoutes:
         rows = []
         for item in playbook.first_hour:
             tick = ticks.get(item.id)
-            after = _minutes(found["detected_at"], iso(tick.done_at)) if tick else None
+            after = minutes_between(found["detected_at"], iso(tick.done_at)) if tick else None
             rows.append(
                 {
                     "id": item.id,
@@ -499,216 +448,3 @@ class ReviewRoutes:
                     }
                 ],
             )
-
-    # ---- reports ---------------------------------------------------------------------------------
-
-    def period(self, *, brand: bool = False) -> tuple[datetime, datetime, PeriodQuery]:
-        try:
-            query = PeriodQuery.model_validate(self.params)
-        except ValidationError as exc:
-            raise InvalidInput("the query is invalid", validation_details(exc, "query.")) from exc
-        until = query.until or NOW
-        since = query.since or until - timedelta(days=90)
-        if since >= until:
-            raise InvalidInput(
-                "the query is invalid", [{"field": "query", "message": "since must be before until"}]
-            )
-        if brand and not query.brand:
-            raise InvalidInput(
-                "the query is invalid",
-                [{"field": "query.brand", "message": "Field required", "type": "missing"}],
-            )
-        return since, until, query
-
-    def in_period(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
-        return [i for i in self.state["incidents"] if since <= moment(i["opened_at"]) < until]
-
-    def report_summary(self, principal: Principal, body: Any) -> tuple[int, Any]:
-        since, until, _ = self.period()
-        found = self.in_period(since, until)
-        real = [i for i in found if not i.get("drill_id")]
-
-        def median(values: list[float | None]) -> float | None:
-            known = [v for v in values if v is not None]
-            return round(statistics.median(known), 1) if known else None
-
-        def first_response(incident: dict[str, Any]) -> float | None:
-            statements = self.statements_of(incident)
-            return _minutes(incident["detected_at"], statements[0]["published_at"]) if statements else None
-
-        brands = Counter(i["brand"] for i in real)
-        types = Counter(self.playbook_in_use(i)[0].id for i in real)
-        return 200, {
-            "since": iso(since),
-            "until": iso(until),
-            "incidents": len(real),
-            "drills_excluded": len(found) - len(real),
-            "truncated": False,
-            "by_brand": [
-                {"brand": b, "brand_name": KNOWN_BRANDS.get(b, b), "count": c}
-                for b, c in brands.most_common()
-            ],
-            "by_severity": [
-                {"severity": s, "count": c} for s, c in sorted(Counter(i["severity"] for i in real).items())
-            ],
-            "by_brand_severity": [
-                {"brand": b, "severity": s, "count": c}
-                for (b, s), c in sorted(Counter((i["brand"], i["severity"]) for i in real).items())
-            ],
-            "median_minutes": {
-                "detect": median([_minutes(i["first_signal_at"], i["detected_at"]) for i in real]),
-                "acknowledge": median([_minutes(i["detected_at"], i["acknowledged_at"]) for i in real]),
-                "first_response": median([first_response(i) for i in real]),
-                "resolve": median([_minutes(i["detected_at"], i["resolved_at"]) for i in real]),
-            },
-            "top_crisis_types": [
-                {
-                    "playbook_id": pid,
-                    "title_de": PLAYBOOKS[pid].title.de,
-                    "title_en": PLAYBOOKS[pid].title.en,
-                    "count": c,
-                }
-                for pid, c in types.most_common(5)
-            ],
-        }
-
-    @staticmethod
-    def csv(rows: list[list[Any]], filename: str) -> FileAnswer:
-        def cell(value: Any) -> str:
-            text = "" if value is None else str(value)
-            return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(c in text for c in ';"\n') else text
-
-        body = BOM + "".join(";".join(cell(v) for v in row) + "\r\n" for row in rows)
-        return FileAnswer(body.encode("utf-8"), "text/csv; charset=utf-8", filename)
-
-    def incidents_csv(self, principal: Principal, body: Any) -> tuple[int, Any]:
-        since, until, _ = self.period()
-        head = [
-            "incident_id",
-            "brand",
-            "severity",
-            "status",
-            "title",
-            "opened_at",
-            "acknowledged_at",
-            "resolved_at",
-        ]
-        rows = [[i[k] for k in head] for i in self.in_period(since, until) if not i.get("drill_id")]
-        return 200, self.csv([head, *rows], f"incidents-{since:%Y%m%d}-{until:%Y%m%d}.csv")
-
-    def mentions_csv(self, principal: Principal, body: Any) -> tuple[int, Any]:
-        since, until, query = self.period(brand=True)
-        brand = query.brand
-        head = ["published_at", "platform", "author", "followers", "reach", "sentiment", "lang", "text"]
-        rows = [
-            [
-                m["published_at"],
-                m["platform"],
-                m["author"]["handle"],
-                m["author"]["followers"],
-                m["reach"],
-                m["sentiment"],
-                m["lang"],
-                m["text"],
-            ]
-            for m in self.state["mentions"]
-            if m["brand"] == brand and since <= moment(m["published_at"]) < until
-        ]
-        start = int(query.next_token or 0)
-        end = start + MENTION_ROWS
-        answer = self.csv(
-            [head, *rows[start:end]],
-            f"mentions-{brand}-{since:%Y%m%d}-{until:%Y%m%d}-{start // MENTION_ROWS + 1}.csv",
-        )
-        more = {"X-Next-Token": str(end)} if end < len(rows) else None
-        return 200, answer._replace(headers=more)
-
-    # ---- drills ----------------------------------------------------------------------------------
-
-    def drill(self, drill_id: str) -> dict[str, Any]:
-        found = next((d for d in self.state["drills"] if d["drill_id"] == drill_id), None)
-        if found is None:
-            raise NotFound("no such drill", [{"drill_id": drill_id}])
-        return found
-
-    def list_drills(self, principal: Principal, body: Any) -> tuple[int, Any]:
-        return 200, {"items": copy.deepcopy(self.state["drills"]), "next_token": None}
-
-    def get_drill(self, principal: Principal, body: Any, drill_id: str) -> tuple[int, Any]:
-        return 200, copy.deepcopy(self.drill(drill_id))
-
-    def start_drill(self, principal: Principal, body: Any) -> tuple[int, Any]:
-        try:
-            request = DrillStart.model_validate(body)
-        except ValidationError as exc:
-            raise InvalidInput("the body is invalid", validation_details(exc, "body.")) from exc
-        problems = []
-        if request.playbook not in PLAYBOOKS:
-            problems.append({"field": "body.playbook", "message": f"no crisis playbook {request.playbook!r}"})
-        if request.brand not in KNOWN_BRANDS:
-            problems.append({"field": "body.brand", "message": f"no brand {request.brand!r}"})
-        if not 1 <= request.speed <= 600:
-            problems.append({"field": "body.speed", "message": "speed must be between 1 and 600"})
-        if problems:
-            raise Unprocessable("the drill request is invalid", problems)
-        if any(d["status"] == "running" and d["brand"] == request.brand for d in self.state["drills"]):
-            raise Conflict("a drill is already running for this brand", [{"brand": request.brand}])
-        drill_id = f"UEB-{NOW:%Y%m%d}-{0x6000 + len(self.state['drills']):06X}"
-        started = NOW + timedelta(minutes=1)
-        drill = {
-            "drill_id": drill_id,
-            "brand": request.brand,
-            "brand_key": f"{request.brand}~{drill_id.lower()}",
-            "playbook": request.playbook,
-            "scenario": PLAYBOOKS[request.playbook].drill_scenario or "mueller_rueckruf",
-            "speed": request.speed,
-            "status": "running",
-            "started_at": iso(started),
-            "started_by": principal.name,
-            "ends_at": iso(started + timedelta(hours=12)),
-            "ended_at": None,
-            "ended_by": None,
-            "end_reason": None,
-            "incident_id": None,
-        }
-        self.state["drills"].insert(0, drill)
-        return 201, copy.deepcopy(drill)
-
-    def stop_drill(self, principal: Principal, body: Any, drill_id: str) -> tuple[int, Any]:
-        drill = self.drill(drill_id)
-        if drill["status"] == "running":
-            drill.update(
-                status="ended",
-                ended_at=iso(NOW + timedelta(minutes=2)),
-                ended_by=principal.name,
-                end_reason="stopped",
-            )
-        return 200, copy.deepcopy(drill)
-
-
-def markdown(review: dict[str, Any], english: bool) -> str:
-    """The review as the API's Markdown report would read (headings, figures, statements, notes)."""
-    incident, figures, notes = review["incident"], review["figures"], review["notes"] or {}
-    lines = [
-        f"# {'Review' if english else 'Nachbereitung'}: {incident['title']}",
-        "",
-        f"{incident['brand_name']} · {incident['severity']} · {incident['incident_id']}",
-        "",
-        f"## {'Figures' if english else 'Zahlen'}",
-        f"- {'Mentions' if english else 'Erwähnungen'}: {figures['mentions']}",
-        f"- {'Time to detect' if english else 'Zeit bis Erkennung'}: {figures['time_to_detect_minutes']} min",
-        f"- {'Time to acknowledge' if english else 'Zeit bis Bestätigung'}: {figures['time_to_acknowledge_minutes']} min",
-        "",
-        f"## {'Statements' if english else 'Stellungnahmen'}",
-        *[
-            f"- {s['published_at']}: {s['feedback']['text_en' if english else 'text_de']}"
-            for s in review["statements"]
-        ],
-        "",
-        f"## {'Summary' if english else 'Zusammenfassung'}",
-        notes.get("summary") or "–",
-        "",
-        f"## {'Lessons' if english else 'Lehren'}",
-        *[f"- {lesson}" for lesson in notes.get("lessons", [])],
-    ]
-    return "\n".join(lines) + "\n"
