@@ -44,9 +44,9 @@ class Shots:
     def __init__(self, page: Page, tmp: Path) -> None:
         self.page, self.dir, self.paths = page, tmp / "screenshots", []
         self.dir.mkdir(parents=True, exist_ok=True)
-        if OUT.exists():
-            shutil.rmtree(OUT)
-        OUT.mkdir(parents=True)
+        OUT.mkdir(parents=True, exist_ok=True)
+        for old in OUT.glob("[0-9][0-9]-*.png"):  # only this test's numbered shots; others run alongside
+            old.unlink()
 
     def take(self, name: str, part: Locator | None = None, *, full_page: bool = True) -> None:
         """The whole page, or only `part` (a card), or (full_page=False) the first screen."""
