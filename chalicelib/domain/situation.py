@@ -174,14 +174,43 @@ def _percent(share: float | None) -> str:
     return "–" if share is None else f"{round(share * 100)} %"
 
 
-def _rate(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",") if value < 10 else f"{round(value)}"
+def _rate(value: float, lang: str = "de") -> str:
+    if value >= 10 or value == int(value):
+        return f"{round(value)}"
+    return f"{value:.1f}".replace(".", ",") if lang == "de" else f"{value:.1f}"
+
+
+def _figures_de(before: WindowFigures, after: WindowFigures) -> str:
+    volume = (
+        f"{_rate(after.per_hour)} Erwähnungen pro Stunde (vorher keine)"
+        if before.volume == 0
+        else f"{_rate(after.per_hour)} statt {_rate(before.per_hour)} Erwähnungen pro Stunde"
+    )
+    if after.negative_share is not None and before.negative_share is not None:
+        return f"{volume}, negativ {_percent(after.negative_share)} statt {_percent(before.negative_share)}."
+    if after.negative_share is not None:
+        return f"{volume}, davon {_percent(after.negative_share)} negativ."
+    return f"{volume}."
+
+
+def _figures_en(before: WindowFigures, after: WindowFigures) -> str:
+    volume = (
+        f"{_rate(after.per_hour, 'en')} mentions per hour (none before)"
+        if before.volume == 0
+        else f"{_rate(after.per_hour, 'en')} instead of {_rate(before.per_hour, 'en')} mentions per hour"
+    )
+    if after.negative_share is not None and before.negative_share is not None:
+        return f"{volume}, negative {_percent(after.negative_share)} instead of {_percent(before.negative_share)}."
+    if after.negative_share is not None:
+        return f"{volume}, {_percent(after.negative_share)} of them negative."
+    return f"{volume}."
 
 
 def feedback(points: Sequence[Point], published_at: datetime, minutes: int, now: datetime) -> Feedback:
-    """How mentions moved in the `minutes` after a statement against the `minutes` before it. The
-    bucket the statement falls into counts as after, so the split is on whole buckets."""
-    split = bucket_start(published_at)
+    """How mentions moved in the `minutes` after a statement against the `minutes` before it, split on
+    the 5-minute bucket boundary nearest to the statement (buckets hold no finer times): a statement
+    late in a bucket leaves that bucket's mentions, mostly written before it, on the before side."""
+    split = bucket_start(published_at + STEP / 2)
     span = timedelta(minutes=minutes)
     before = window(points, split - span, split, now)
     after = window(points, split, split + span, now)
@@ -195,14 +224,7 @@ def feedback(points: Sequence[Point], published_at: datetime, minutes: int, now:
         slowed = after.per_hour <= before.per_hour * SLOWED_FACTOR
     so_far_de = "" if complete else f"Bisher ({round(after.minutes)} Min.): "
     so_far_en = "" if complete else f"So far ({round(after.minutes)} min): "
-    figures_de = (
-        f"{_rate(after.per_hour)} statt {_rate(before.per_hour)} Erwähnungen pro Stunde, "
-        f"negativ {_percent(after.negative_share)} statt {_percent(before.negative_share)}."
-    )
-    figures_en = (
-        f"{_rate(after.per_hour)} instead of {_rate(before.per_hour)} mentions per hour, "
-        f"negative {_percent(after.negative_share)} instead of {_percent(before.negative_share)}."
-    )
+    figures_de, figures_en = _figures_de(before, after), _figures_en(before, after)
     if slowed is None:
         verdict_de, verdict_en = (
             "Noch zu früh oder zu wenige Erwähnungen für ein Urteil.",

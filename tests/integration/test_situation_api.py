@@ -114,7 +114,7 @@ def test_the_series_shows_the_storm_against_the_baseline_with_the_statement_and_
     assert feedback["before"]["volume"] == 30 and feedback["after"]["volume"] == 6
     assert feedback["slowed"] is True
     assert feedback["text_de"] == (
-        "Nach der Stellungnahme: 6,0 statt 30 Erwähnungen pro Stunde, negativ 0 % statt 100 %. "
+        "Nach der Stellungnahme: 6 statt 30 Erwähnungen pro Stunde, negativ 0 % statt 100 %. "
         "Der Sturm hat sich verlangsamt."
     )
 

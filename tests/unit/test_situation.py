@@ -179,3 +179,23 @@ def test_review_figures_checklist_and_drill_score() -> None:
         ("resolve", 72 * 60, None, False),
     ]
     assert score.text_de == f"1 von 3 Zielen erreicht; 0 von {len(rows)} Checklistenpunkten rechtzeitig."
+
+
+def test_a_statement_late_in_a_bucket_leaves_that_bucket_before_it() -> None:
+    # the storm's 30 mentions fall in the bucket 1:00-1:05; the statement comes at 1:04:24
+    series = points([0] * 12 + [30] + [1] * 23, [0] * 12 + [27] + [0] * 23)
+    late = situation.feedback(
+        series, T0 + timedelta(hours=1, minutes=4, seconds=24), 60, now=T0 + timedelta(hours=3)
+    )
+    assert (late.before.volume, late.after.volume, late.slowed) == (30, 12, True)
+    early = situation.feedback(series, T0 + timedelta(hours=1, minutes=1), 60, now=T0 + timedelta(hours=3))
+    assert (early.before.volume, early.after.volume, early.slowed) == (0, 41, False)
+    assert early.text_de == (
+        "Nach der Stellungnahme: 41 Erwähnungen pro Stunde (vorher keine), davon 66 % negativ. "
+        "Der Sturm hat weiter zugenommen."
+    )
+    assert early.text_en.startswith("After the statement: 41 mentions per hour (none before), 66 % of them")
+    thin = situation.feedback(
+        points([1] * 2 + [0] * 22), T0 + timedelta(minutes=10), 60, now=T0 + timedelta(hours=3)
+    )
+    assert thin.slowed is None and thin.text_en.startswith("After the statement: 0 instead of 2 mentions per hour.")
