@@ -7,7 +7,8 @@
   `MIN_HOUR_MENTIONS` mentions), or, with too few such hours, the rate plus two binomial standard
   errors of a typical hour.
 - `feedback`: for one published statement, volume, negative share and reach in the `minutes` before
-  and after, and whether the storm slowed (a drop of a fifth or more in mentions per hour).
+  and after, and whether the storm slowed (a drop of a fifth or more in mentions per hour). While the
+  after-window runs, both sides cover the whole buckets elapsed since (at least one).
 - `recovery`: when the negative share of the rolling hour was back within the usual range for good.
 - `picture`: top authors and media by reach, top risk terms and hashtags, language mix.
 """
@@ -212,11 +213,13 @@ def feedback(points: Sequence[Point], published_at: datetime, minutes: int, now:
     late in a bucket leaves that bucket's mentions, mostly written before it, on the before side."""
     split = bucket_start(published_at + STEP / 2)
     span = timedelta(minutes=minutes)
+    complete = now >= split + span
+    if not complete:  # so far: the same span on both sides, so a burst just before is not averaged away
+        span = max(bucket_start(now) - split, STEP)
     before = window(points, split - span, split, now)
     after = window(points, split, split + span, now)
-    complete = now >= split + span
     slowed: bool | None
-    if after.minutes < MIN_FEEDBACK_MINUTES or (
+    if after.minutes < min(MIN_FEEDBACK_MINUTES, minutes) or (
         before.volume < MIN_HOUR_MENTIONS and after.volume < MIN_HOUR_MENTIONS
     ):
         slowed = None

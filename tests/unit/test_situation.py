@@ -198,4 +198,20 @@ def test_a_statement_late_in_a_bucket_leaves_that_bucket_before_it() -> None:
     thin = situation.feedback(
         points([1] * 2 + [0] * 22), T0 + timedelta(minutes=10), 60, now=T0 + timedelta(hours=3)
     )
-    assert thin.slowed is None and thin.text_en.startswith("After the statement: 0 instead of 2 mentions per hour.")
+    assert thin.slowed is None and thin.text_en.startswith(
+        "After the statement: 0 instead of 2 mentions per hour."
+    )
+
+
+def test_so_far_compares_equal_spans_and_a_short_window_still_judges() -> None:
+    # calm hour, a 5-minute burst of 36 just before the statement, then 2 a bucket
+    series = points([0] * 11 + [36] + [2] * 12)
+    published = T0 + timedelta(hours=1)
+    so_far = situation.feedback(series, published, 60, now=T0 + timedelta(hours=1, minutes=20, seconds=30))
+    assert (so_far.before.volume, so_far.after.volume, so_far.complete) == (36, 8, False)
+    assert so_far.slowed is True and so_far.text_de.startswith(
+        "Bisher (20 Min.): 24 statt 108 Erwähnungen pro Stunde"
+    )
+    short = situation.feedback(series, published, 10, now=T0 + timedelta(hours=2))
+    assert (short.complete, short.slowed) == (True, True)
+    assert short.text_de.startswith("Nach der Stellungnahme: 24 statt 216 Erwähnungen pro Stunde")
