@@ -201,7 +201,8 @@ def _figures_en(before: WindowFigures, after: WindowFigures) -> str:
         else f"{_rate(after.per_hour, 'en')} instead of {_rate(before.per_hour, 'en')} mentions per hour"
     )
     if after.negative_share is not None and before.negative_share is not None:
-        return f"{volume}, negative {_percent(after.negative_share)} instead of {_percent(before.negative_share)}."
+        now_share, then_share = _percent(after.negative_share), _percent(before.negative_share)
+        return f"{volume}, negative {now_share} instead of {then_share}."
     if after.negative_share is not None:
         return f"{volume}, {_percent(after.negative_share)} of them negative."
     return f"{volume}."
