@@ -9,6 +9,7 @@ crash) loses nothing.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -26,6 +27,7 @@ from chalicelib.domain.drills import Drill
 from chalicelib.local.emulator import Emulator, free_port
 
 REGION = "eu-central-1"
+SHUTDOWN_SECONDS = 30
 
 
 def _say(line: str) -> None:
@@ -187,7 +189,17 @@ def main() -> int:
         _say(f"error: could not start the local stack: {error}")
         return 1
     done.wait()
-    stack.stop()
+    # Stopping waits for running jobs; one stuck in a slow call must not keep the stack from exiting.
+    # Abandoning it is safe: what was answered is on disk, and claims and cursors make a rerun harmless.
+    stopper = threading.Thread(target=stack.stop, name="stop", daemon=True)
+    stopper.start()
+    stopper.join(SHUTDOWN_SECONDS)
+    if stopper.is_alive():
+        _say(f"Krisenradar: stopping took over {SHUTDOWN_SECONDS} s; running jobs are abandoned (see stderr)")
+        faulthandler.dump_traceback(file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 

@@ -78,7 +78,12 @@ class Stack:
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+            raise AssertionError(f"the stack did not stop within 60 s:\n{self.output()}") from None
 
     def kill(self) -> None:
         """A crash: SIGKILL, no clean-up of any kind."""
