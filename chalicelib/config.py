@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     oidc_issuer: str = ""
     oidc_audience: str = ""
     oidc_jwks_url: str = ""
+    # The CRM (HubSpot): the Secrets Manager secret holding a private-app token; empty = CRM off.
+    hubspot_token_secret_name: str = ""
+    hubspot_handle_property: str = Field(default="twitterhandle", pattern=r"^[a-z0-9_]{1,100}$")
+    hubspot_base_url: str = "https://api.hubapi.com"
     link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # How long before and after a statement its feedback compares mentions (practice 6).
     feedback_minutes: int = Field(default=60, ge=10, le=24 * 60)

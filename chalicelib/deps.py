@@ -16,6 +16,7 @@ from chalicelib.ports import (
     ApiKeyRepository,
     AuditRepository,
     BucketRepository,
+    Crm,
     DraftRepository,
     DrillRepository,
     IncidentRepository,
@@ -179,6 +180,23 @@ class Container:
 
         return OidcVerifier(
             issuer=settings.oidc_issuer, audience=settings.oidc_audience, jwks_url=settings.jwks_url
+        )
+
+    @cached_property
+    def crm(self) -> Crm | None:
+        """HubSpot, when a token secret is configured; None turns the CRM off."""
+        settings = self.settings
+        if not settings.hubspot_token_secret_name:
+            return None
+        import httpx
+
+        from chalicelib.adapters.hubspot import HubSpotCrm, secret_token
+
+        return HubSpotCrm(
+            httpx.Client(),
+            secret_token(settings.hubspot_token_secret_name),
+            base_url=settings.hubspot_base_url,
+            handle_property=settings.hubspot_handle_property,
         )
 
     @cached_property

@@ -13,6 +13,7 @@ from chalicelib.domain.models import (
     ApiKey,
     AuditEntry,
     Bucket,
+    CrmContact,
     Delivery,
     Draft,
     Incident,
@@ -199,6 +200,22 @@ class SecretProvider(Protocol):
 
     def link_secret(self) -> bytes:
         """Signs the links in alerts (domain/links.py)."""
+
+
+class Crm(Protocol):
+    """The company's CRM (HubSpot): is a mention's author a known contact; a ticket or a note for an
+    incident or a mention. Errors are AppErrors; callers that only enrich must survive them."""
+
+    slug: str
+
+    def known_contact(self, handle: str | None, email: str | None) -> CrmContact | None:
+        """The contact with this social-media handle or email, or None (also when both are None)."""
+
+    def create_ticket(self, subject: str, body: str, *, contact_id: str | None) -> str:
+        """Create a ticket, associated with the contact when one is given; returns the ticket id."""
+
+    def add_note(self, body: str, *, ticket_id: str | None, contact_id: str | None) -> str:
+        """Log a note on the ticket and/or the contact; returns the note id."""
 
 
 @dataclass(frozen=True)

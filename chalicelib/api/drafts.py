@@ -42,6 +42,7 @@ def create_draft(principal: Principal, incident_id: str) -> Response:
         window_minutes=container.playbook.rules.window_minutes,
         actor=_actor(principal),
         now=container.clock(),
+        crm=container.crm,
     )
     metrics.add_metric(name="DraftCreated", unit="Count", value=1)
     return json_response(schemas.draft_detail(draft), 201)

@@ -291,10 +291,29 @@ def _rec(rule: str, channel: str, de: str, en: str) -> Recommendation:
     return Recommendation.model_validate({"rule": rule, "channel": channel, "reason": de, "reason_en": en})
 
 
+# The rules a known CRM customer outranks. Press, safety and personal data come first: a customer
+# who reports danger is still called, and a media outlet that is also a contact still gets a statement.
+KNOWN_CUSTOMER_OUTRANKS: frozenset[str] = frozenset({"high_reach", "individual_complaint", "public_empathy"})
+
+
+def known_customer_matters(recommendation: Recommendation) -> bool:
+    """Whether knowing that the author is a CRM contact could change this recommendation, so that
+    the CRM is asked only then (one request less, and no handle sent without need)."""
+    return recommendation.rule in KNOWN_CUSTOMER_OUTRANKS
+
+
 def recommend(
-    mention: Mention | None, *, severity: Severity, media_involved: bool, high_reach_followers: int
+    mention: Mention | None,
+    *,
+    severity: Severity,
+    media_involved: bool,
+    high_reach_followers: int,
+    known_customer: bool = False,
 ) -> Recommendation:
-    """Where to answer, with a plain reason; the first rule that applies wins (see RULES in the README)."""
+    """Where to answer, with a plain reason; the first rule that applies wins (see RULES in the README).
+
+    `known_customer`: the author is a contact in the company's CRM. Their contract, orders and history
+    live in the CRM, so the case is best answered in person and in private, even at high reach."""
     if mention is not None and mention.author.is_media:
         return _rec(
             "media_author",
@@ -332,6 +351,13 @@ def recommend(
             "private_message",
             f"Im Beitrag stehen persönliche Daten ({labels_de}): privat antworten, nichts davon wiederholen.",
             f"The post contains personal data ({labels_en}): answer in private, repeat none of it.",
+        )
+    if known_customer:
+        return _rec(
+            "known_customer",
+            "private_message",
+            "Bekannter Kunde in HubSpot: besser persönlich und privat antworten.",
+            "A known customer in HubSpot: better answer in person and in private.",
         )
     followers = mention.author.followers
     if followers >= high_reach_followers:

@@ -502,3 +502,12 @@ class AuditEntry(Frozen):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     expires_at: datetime
+
+
+class CrmContact(Frozen):
+    """A person the company's CRM knows. Only what tilts the reply: no email, phone or address is
+    fetched or kept (data minimisation, DSGVO), and nothing of it is stored with a draft."""
+
+    contact_id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    lifecycle_stage: str | None = Field(default=None, max_length=64)

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Literal
 
 from chalicelib.domain import draft_review
 from chalicelib.domain.draft_review import Actor
-from chalicelib.domain.drafts import CheckContext, channel_limit, check_text, combination_problems, recommend
+from chalicelib.domain.drafts import (
+    CheckContext,
+    channel_limit,
+    check_text,
+    combination_problems,
+    known_customer_matters,
+    recommend,
+)
 from chalicelib.domain.drills import NOT_PUBLISHED_NOTE
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.messages import brand_display_name
@@ -29,10 +36,12 @@ from chalicelib.domain.models import (
     Incident,
     Mention,
     Page,
+    Recommendation,
+    Severity,
     TimelineEvent,
 )
-from chalicelib.observability import logger
-from chalicelib.ports import DraftRepository, IncidentRepository, MentionRepository, TextAnalyzer
+from chalicelib.observability import count_failure, logger
+from chalicelib.ports import Crm, DraftRepository, IncidentRepository, MentionRepository, TextAnalyzer
 from chalicelib.services.incidents import edit_desk, playbook_in_use
 
 if TYPE_CHECKING:  # jinja2 and the playbooks load only where a draft is written (cold start)
@@ -136,6 +145,49 @@ def render_text(playbook: CrisisPlaybook, request: DraftRequest, context: Templa
     return text
 
 
+def _is_known_customer(mention: Mention, crm: Crm) -> bool:
+    """Whether the author is a contact in the CRM. The CRM only enriches: when it fails, the draft is
+    recommended as without one, and the failure is logged and counted (alarm on CrmLookupFailed)."""
+    if not mention.author.handle:
+        return False
+    try:
+        return crm.known_contact(mention.author.handle, None) is not None
+    except Exception as error:  # whatever the CRM does, the desk still gets its draft
+        logger.warning(
+            "crm lookup failed",
+            crm=crm.slug,
+            error=type(error).__name__,
+            details=getattr(error, "details", None),
+        )
+        count_failure("CrmLookupFailed", "crm", crm.slug)
+        return False
+
+
+def _recommendation(
+    mention: Mention | None,
+    *,
+    severity: Severity,
+    media_involved: bool,
+    high_reach_followers: int,
+    crm: Crm | None,
+) -> Recommendation:
+    """The channel to recommend; the CRM is asked only when its answer could change it."""
+    first = recommend(
+        mention, severity=severity, media_involved=media_involved, high_reach_followers=high_reach_followers
+    )
+    if crm is None or mention is None or not known_customer_matters(first):
+        return first
+    if not _is_known_customer(mention, crm):
+        return first
+    return recommend(
+        mention,
+        severity=severity,
+        media_involved=media_involved,
+        high_reach_followers=high_reach_followers,
+        known_customer=True,
+    )
+
+
 def _check(draft: Draft, incident: Incident, text: str, analyzer: TextAnalyzer) -> Draft:
     facts = tuple(fact.text for fact in incident.facts if fact.verified_by is not None)
     backed = (draft.template_text, brand_display_name(incident), incident.title, draft.author_handle or "")
@@ -164,6 +216,7 @@ def create_draft(
     window_minutes: int,
     actor: Actor,
     now: datetime,
+    crm: Crm | None = None,
 ) -> Draft:
     incident = incidents.get(incident_id)
     if problems := combination_problems(request.kind, request.channel):
@@ -173,11 +226,12 @@ def create_draft(
     text = render_text(playbook, request, _context(incident, playbook, request, mention))
     since = incident.first_signal_at - timedelta(minutes=window_minutes)
     top = mentions.top_for_incident(incident.brand, since, incident.resolved_at or now, 10)
-    recommendation = recommend(
+    recommendation = _recommendation(
         mention,
         severity=incident.severity,
         media_involved=any(m.author.is_media for m in top),
         high_reach_followers=high_reach_followers,
+        crm=crm,
     )
     draft = Draft(
         draft_id=f"DRF-{now:%Y%m%d}-{secrets.token_hex(4).upper()}",
