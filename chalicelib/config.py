@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     table_prefix: str = Field(default="krisenradar-local-", pattern=r"^[A-Za-z0-9_.-]{1,200}$")
     alert_topic_arn: str = ""
+    # The company's EventBridge bus that gets every event (CDK: krisenradar-<stage>): empty = off.
+    event_bus_name: str = Field(default="", pattern=r"^[A-Za-z0-9._/:-]{0,1600}$")
     ingest_secret_name: str = ""
     link_secret_name: str = ""
     # People sign in through an OpenID Connect provider (Cognito in AWS, or Entra ID): empty = off.

@@ -162,6 +162,21 @@ class Container:
         return SnsNotifier(client, self.settings.alert_topic_arn)
 
     @cached_property
+    def events(self) -> Notifier | None:
+        """The company's EventBridge bus, when one is configured."""
+        if not self.settings.event_bus_name:
+            return None
+        import boto3
+        from botocore.config import Config
+
+        from chalicelib.adapters.eventbridge import EventBridgePublisher
+
+        # Like the SNS client: a put gives up long before the outbox lease (5 min) runs out.
+        timeouts = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
+        client = boto3.client("events", region_name=self.settings.region, config=timeouts)
+        return EventBridgePublisher(client, self.settings.event_bus_name)
+
+    @cached_property
     def subscriptions(self) -> SubscriptionSync:
         import boto3
 

@@ -23,6 +23,7 @@ from infra.chalice_project import (
     stage_project,
 )
 from infra.data import Data
+from infra.events import Events
 
 API_HANDLER = "api_handler"
 
@@ -37,20 +38,28 @@ class Access:
     ingest_secret: bool = False
     link_secret: bool = False  # signs (jobs composing alerts) or checks (API) the links in alerts
     manage_subscriptions: bool = False  # the API keeps each person's alert subscriptions in step
+    put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
-    API_HANDLER: Access(write=TABLES, ingest_secret=True, link_secret=True, manage_subscriptions=True),
+    API_HANDLER: Access(
+        write=TABLES, ingest_secret=True, link_secret=True, manage_subscriptions=True, put_events=True
+    ),
     "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
     "evaluate_rules": Access(
         read=("buckets", "users"),
         write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
         publish_alerts=True,
         link_secret=True,
+        put_events=True,
     ),
-    "deliver_alerts": Access(write=("outbox",), publish_alerts=True),
+    "deliver_alerts": Access(write=("outbox",), publish_alerts=True, put_events=True),
     "escalate_incidents": Access(
-        read=("users", "drills"), write=("incidents", "outbox"), publish_alerts=True, link_secret=True
+        read=("users", "drills"),
+        write=("incidents", "outbox"),
+        publish_alerts=True,
+        link_secret=True,
+        put_events=True,
     ),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
@@ -76,7 +85,14 @@ class ServiceSettings:
 
 class ApiAndJobs(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: ServiceSettings, data: Data, alerts: Alerts
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: ServiceSettings,
+        data: Data,
+        alerts: Alerts,
+        events: Events,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function_names = {
@@ -104,8 +120,11 @@ class ApiAndJobs(Construct):
         self.roles = {
             name: self._role(name, access, data, alerts) for name, access in FUNCTION_ACCESS.items()
         }
+        for name, access in FUNCTION_ACCESS.items():
+            if access.put_events:
+                events.bus.grant_put_events_to(self.roles[name])
 
-        self.chalice = self._package(settings, data, alerts)
+        self.chalice = self._package(settings, data, alerts, events)
         self._wire_functions(settings)
 
     def _role(self, name: str, access: Access, data: Data, alerts: Alerts) -> iam.Role:
@@ -147,11 +166,12 @@ class ApiAndJobs(Construct):
             )
         return role
 
-    def _package(self, settings: ServiceSettings, data: Data, alerts: Alerts) -> Chalice:
+    def _package(self, settings: ServiceSettings, data: Data, alerts: Alerts, events: Events) -> Chalice:
         environment = {
             "KRISENRADAR_STAGE": settings.stage,
             "KRISENRADAR_TABLE_PREFIX": data.table_prefix,
             "KRISENRADAR_ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+            "KRISENRADAR_EVENT_BUS_NAME": events.bus.event_bus_name,
             "KRISENRADAR_INGEST_SECRET_NAME": data.ingest_secret_name,
             "KRISENRADAR_LINK_SECRET_NAME": data.link_secret_name,
             "KRISENRADAR_PLAYBOOKS_DIR": PACKAGED_PLAYBOOKS_DIR,

@@ -16,6 +16,7 @@ from constructs import Construct
 from chalicelib.adapters.playbooks import load_playbook
 from infra.alerts import Alerts
 from infra.data import Data
+from infra.events import Events
 from infra.identity import Identity
 from infra.monitoring import Monitoring
 from infra.service import ApiAndJobs, ServiceSettings
@@ -68,6 +69,7 @@ class KrisenradarStack(cdk.Stack):
 
         self.data = Data(self, "Data", stage=settings.stage, table_prefix=f"krisenradar-{settings.stage}-")
         self.alerts = Alerts(self, "Alerts", stage=settings.stage, team=playbook.team)
+        self.events = Events(self, "Events", stage=settings.stage)
         self.identity = Identity(self, "Identity", stage=settings.stage)
         self.service = ApiAndJobs(
             self,
@@ -85,6 +87,7 @@ class KrisenradarStack(cdk.Stack):
             ),
             data=self.data,
             alerts=self.alerts,
+            events=self.events,
         )
         self.monitoring = Monitoring(
             self,

@@ -73,6 +73,12 @@ class DeliveryFailed(AppError):
     status = 502
 
 
+class DeliveryRejected(DeliveryFailed):
+    """The receiver refused it for good (a 4xx other than 408 and 429): recorded, not retried."""
+
+    code = "delivery_rejected"
+
+
 class JobFailed(AppError):
     """Every unit of a scheduled job failed: raised so that Lambda retries and the failure queue see it."""
 
