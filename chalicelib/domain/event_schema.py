@@ -24,8 +24,8 @@ EVENT_TYPES = INCIDENT_EVENTS + DRAFT_EVENTS
 EVENT_DESCRIPTIONS = {
     "incident.opened": "An incident was opened: a crisis rule matched a brand's mentions.",
     "incident.escalated": "Nobody acknowledged an incident in time: the next escalation level was alerted.",
-    "incident.updated": "An open incident learned something new (a media or high-reach report, a new risk "
-    "category or topic, doubled volume) or its severity changed.",
+    "incident.updated": "An open incident changed: someone acknowledged it, its severity rose, or it learned "
+    "something new (a media or high-reach report, a new risk category or topic, doubled volume).",
     "incident.resolved": "An incident was resolved.",
     "draft.approved": "A reply or statement draft got its approvals (four eyes) and may be published.",
     "statement.published": "An approved draft was published (in a drill: marked, not posted).",
