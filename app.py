@@ -13,6 +13,7 @@ from chalicelib.api import (
     playbooks,
     reports,
     reviews,
+    webhooks,
 )
 from chalicelib.api.http import uniform_errors
 from chalicelib.jobs import schedules
@@ -35,4 +36,5 @@ app.register_blueprint(drafts.bp)
 app.register_blueprint(drills.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(reports.bp)
+app.register_blueprint(webhooks.bp)
 app.register_blueprint(schedules.bp)

@@ -22,6 +22,7 @@ TABLES = (
     "drafts",
     "audit",
     "drills",
+    "webhooks",
 )
 
 

@@ -31,6 +31,7 @@ from chalicelib.ports import (
     TextAnalyzer,
     TokenVerifier,
     UserRepository,
+    WebhookRepository,
 )
 from chalicelib.services.evaluate import Ports
 from chalicelib.services.ingest import Enricher
@@ -124,6 +125,10 @@ class Container:
     @property
     def drills(self) -> DrillRepository:
         return self.storage.drills
+
+    @property
+    def webhooks(self) -> WebhookRepository:
+        return self.storage.webhooks
 
     @cached_property
     def seeded_users(self) -> UserRepository:

@@ -24,6 +24,7 @@ from chalicelib.domain.models import (
     Severity,
     User,
 )
+from chalicelib.domain.webhooks import WebhookSubscription
 
 
 class MentionRepository(Protocol):
@@ -168,6 +169,26 @@ class DrillRepository(Protocol):
         """Every drill, newest first."""
 
 
+class WebhookRepository(Protocol):
+    """Outgoing webhook subscriptions (a handful per company: one query, no paging); `version` is the
+    optimistic lock. `get` is one key lookup: the sender loads the subscription for every message."""
+
+    def create(self, webhook: WebhookSubscription) -> WebhookSubscription:
+        """Store a new subscription with version 1 (Conflict if the id exists)."""
+
+    def get(self, webhook_id: str) -> WebhookSubscription:
+        """NotFound if there is none."""
+
+    def list(self) -> list[WebhookSubscription]:
+        """Every subscription, oldest first."""
+
+    def save(self, webhook: WebhookSubscription) -> WebhookSubscription:
+        """Save with optimistic locking (Conflict if someone else saved first; NotFound if deleted)."""
+
+    def delete(self, webhook_id: str) -> None:
+        """NotFound if there is none."""
+
+
 class AuditRepository(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
 
@@ -232,6 +253,7 @@ class Storage:
     drafts: DraftRepository
     audit: AuditRepository
     drills: DrillRepository
+    webhooks: WebhookRepository
 
 
 @dataclass(frozen=True)

@@ -47,15 +47,15 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
     "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
     "evaluate_rules": Access(
-        read=("buckets", "users"),
+        read=("buckets", "users", "webhooks"),  # webhooks: the sender loads the subscription
         write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
         publish_alerts=True,
         link_secret=True,
         put_events=True,
     ),
-    "deliver_alerts": Access(write=("outbox",), publish_alerts=True, put_events=True),
+    "deliver_alerts": Access(read=("webhooks",), write=("outbox",), publish_alerts=True, put_events=True),
     "escalate_incidents": Access(
-        read=("users", "drills"),
+        read=("users", "drills", "webhooks"),
         write=("incidents", "outbox"),
         publish_alerts=True,
         link_secret=True,

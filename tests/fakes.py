@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain.drills import Drill, DrillStatus
 from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput, NotFound, SourceUnavailable
 from chalicelib.domain.models import Delivery, DeliveryStatus, Page, RawMention, User
+from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.ports import FetchResult
 
 
@@ -256,3 +257,45 @@ class MemoryDrills:
         start = _offset(next_token)
         more = len(rows) > start + limit
         return Page[Drill](items=rows[start : start + limit], next_token=str(start + limit) if more else None)
+
+
+class MemoryWebhooks:
+    """The webhook repository in memory: versions, NotFound after delete, oldest first."""
+
+    def __init__(self) -> None:
+        self.webhooks: dict[str, WebhookSubscription] = {}
+        self._lock = threading.Lock()
+
+    def create(self, webhook: WebhookSubscription) -> WebhookSubscription:
+        with self._lock:
+            if webhook.webhook_id in self.webhooks:
+                raise Conflict("a webhook with this id exists", [{"webhook_id": webhook.webhook_id}])
+            created = webhook.model_copy(update={"version": 1})
+            self.webhooks[webhook.webhook_id] = created
+            return created
+
+    def get(self, webhook_id: str) -> WebhookSubscription:
+        with self._lock:
+            if webhook_id not in self.webhooks:
+                raise NotFound("no such webhook", [{"webhook_id": webhook_id}])
+            return self.webhooks[webhook_id]
+
+    def list(self) -> list[WebhookSubscription]:
+        with self._lock:
+            return sorted(self.webhooks.values(), key=lambda w: (w.created_at, w.webhook_id))
+
+    def save(self, webhook: WebhookSubscription) -> WebhookSubscription:
+        with self._lock:
+            current = self.webhooks.get(webhook.webhook_id)
+            if current is None:
+                raise NotFound("no such webhook", [{"webhook_id": webhook.webhook_id}])
+            if current.version != webhook.version:
+                raise Conflict("stale", [{"webhook_id": webhook.webhook_id}])
+            saved = webhook.model_copy(update={"version": webhook.version + 1})
+            self.webhooks[webhook.webhook_id] = saved
+            return saved
+
+    def delete(self, webhook_id: str) -> None:
+        with self._lock:
+            if self.webhooks.pop(webhook_id, None) is None:
+                raise NotFound("no such webhook", [{"webhook_id": webhook_id}])

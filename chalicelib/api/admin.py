@@ -12,7 +12,7 @@ from chalicelib.observability import metrics
 from chalicelib.services.audit import list_entries
 from chalicelib.services.auth import create_key
 from chalicelib.services.ingest import ingest
-from chalicelib.services.push import SIGNATURE_HEADER, check_brands, verify_signature
+from chalicelib.services.push import check_brands, verify_push
 
 bp = Blueprint(__name__)
 
@@ -50,8 +50,11 @@ def push_mentions(principal: Principal) -> Response:
     raw = bp.current_request.raw_body or b""
     raw_body = raw.encode() if isinstance(raw, str) else raw
     if len(raw_body) <= container.settings.max_body_bytes:
-        verify_signature(
-            raw_body, bp.current_request.headers.get(SIGNATURE_HEADER), container.secrets.ingest_secret()
+        verify_push(
+            raw_body,
+            dict(bp.current_request.headers),
+            container.secrets.ingest_secret(),
+            container.clock(),
         )
     body = parse_json_body(bp, schemas.IngestBody)
     raws = [

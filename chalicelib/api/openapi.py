@@ -363,8 +363,39 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
     ),
     (
         "POST",
+        "/webhooks",
+        "Subscribe a URL to event types: 201 with its signing secret (whsec_..., shown once); 422 for an "
+        "unknown event type or a URL the stage does not send to",
+        "admin",
+        None,
+        schemas.WebhookCreate,
+        201,
+    ),
+    ("GET", "/webhooks", "Webhook subscriptions, oldest first (without secrets)", "admin", None, None, 200),
+    ("GET", "/webhooks/{webhook_id}", "One webhook subscription (no secret)", "admin", None, None, 200),
+    (
+        "PUT",
+        "/webhooks/{webhook_id}",
+        "Pause or resume a webhook, change its events or URL (409 on a stale version)",
+        "admin",
+        None,
+        schemas.WebhookUpdate,
+        200,
+    ),
+    ("DELETE", "/webhooks/{webhook_id}", "Delete a webhook subscription", "admin", None, None, 204),
+    (
+        "GET",
+        "/webhooks/{webhook_id}/deliveries",
+        "A webhook's delivery log, newest first",
+        "admin",
+        schemas.PageQuery,
+        None,
+        200,
+    ),
+    (
+        "POST",
         "/ingest",
-        "Push mentions (HMAC-SHA256 signed body)",
+        "Push mentions (HMAC-SHA256 signed body, or Standard Webhooks headers)",
         "responder",
         None,
         schemas.IngestBody,
@@ -438,22 +469,18 @@ def _operation(
         operation["x-required-role"] = role
     if body is not None:
         operation["requestBody"] = {
-            "required": path in ("/api-keys", "/ingest", "/drills"),
+            "required": path in ("/api-keys", "/ingest", "/drills", "/webhooks"),
             "content": {
                 "application/json": {
                     "schema": body.model_json_schema(ref_template="#/components/schemas/{model}")
                 }
             },
         }
-    if path == "/ingest":
-        operation["parameters"].append(
-            {
-                "name": "X-Krisenradar-Signature",
-                "in": "header",
-                "required": True,
-                "schema": {"type": "string"},
-            }
-        )
+    if path == "/ingest":  # one of the two: our own header, or the three of Standard Webhooks
+        operation["parameters"] += [
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+            for name in ("X-Krisenradar-Signature", "webhook-id", "webhook-timestamp", "webhook-signature")
+        ]
     return operation
 
 

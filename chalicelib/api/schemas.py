@@ -25,6 +25,7 @@ from chalicelib.domain.models import (
     Tick,
     User,
 )
+from chalicelib.domain.webhooks import EVENT_TYPES, WebhookSubscription
 from chalicelib.services.escalation import ChainView
 from chalicelib.services.incidents import PlaybookInUse
 
@@ -582,3 +583,40 @@ class ReportQuery(Request):
 class MentionExportQuery(ReportQuery):
     brand: str = Field(min_length=1, max_length=40)
     next_token: str | None = Field(default=None, max_length=2048)
+
+
+# --- outgoing webhooks (Standard Webhooks) ---------------------------------------------------------
+
+_EVENTS_HELP = f"event types, at least one of {', '.join(EVENT_TYPES)}"
+
+
+class WebhookCreate(Request):
+    """A receiver: https (http on loopback on the local stack only), no credentials in the URL."""
+
+    url: str = Field(min_length=1, max_length=4096, description="at most 2048 characters (422 beyond)")
+    events: list[str] = Field(max_length=len(EVENT_TYPES) * 2, description=_EVENTS_HELP)
+
+
+class WebhookUpdate(Request):
+    """Change what is given: pause or resume, the events, the URL."""
+
+    url: str | None = Field(default=None, min_length=1, max_length=4096)
+    events: list[str] | None = Field(default=None, max_length=len(EVENT_TYPES) * 2, description=_EVENTS_HELP)
+    paused: bool | None = None
+    version: int | None = Field(default=None, ge=1, description="409 if the webhook changed since")
+
+
+def webhook_view(webhook: WebhookSubscription) -> dict[str, Any]:
+    """A subscription as the API shows it: never its secret (that is shown once, at creation)."""
+    return {
+        "id": webhook.webhook_id,
+        "webhook_id": webhook.webhook_id,
+        "url": webhook.url,
+        "events": list(webhook.events),
+        "paused": webhook.paused,
+        "created_at": _iso(webhook.created_at),
+        "created_by": webhook.created_by,
+        "updated_at": _iso(webhook.updated_at),
+        "updated_by": webhook.updated_by,
+        "version": webhook.version,
+    }

@@ -19,6 +19,7 @@ _TARGETS = (
     ("key_id", "api-key"),
     ("user_id", "user"),
     ("drill_id", "drill"),
+    ("webhook_id", "webhook"),
     ("incident_id", "incident"),
 )
 
@@ -31,6 +32,7 @@ def _load(kind: str, ident: str) -> dict[str, Any] | None:
         "draft": lambda: schemas.draft_view(container.drafts.get(ident)),
         "api-key": lambda: _key(ident),
         "drill": lambda: schemas.drill_view(container.drills.get(ident)),
+        "webhook": lambda: schemas.webhook_view(container.webhooks.get(ident)),  # never the secret
     }
     try:
         return loaders[kind]()

@@ -1,15 +1,24 @@
-"""Push ingestion: verify the HMAC-SHA256 signature over the raw body, then ingest like a collector."""
+"""Push ingestion: verify the HMAC-SHA256 signature over the raw body, then ingest like a collector.
+
+Two ways to sign, with the same ingest secret: our own `X-Krisenradar-Signature: sha256=<hex>`, or
+Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`), which also refuse a
+timestamp more than five minutes off. A `whsec_...` secret signs with its decoded base64 part; any
+other ingest secret signs with its raw bytes (domain/webhooks.py `secret_key`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from chalicelib.domain.drills import is_drill_brand
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.models import RawMention
 from chalicelib.domain.playbook import Playbook
+from chalicelib.domain.webhooks import carries_signature
+from chalicelib.domain.webhooks import verify as verify_standard_webhook
 
 SIGNATURE_HEADER = "X-Krisenradar-Signature"
 
@@ -18,10 +27,24 @@ def sign(body: bytes, secret: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
+def verify_push(body: bytes, headers: Mapping[str, str], secret: bytes, now: datetime) -> None:
+    """Our own signature header if it is there, else Standard Webhooks headers (Unauthorized if neither
+    is there or valid)."""
+    own = next((value for name, value in headers.items() if name.lower() == SIGNATURE_HEADER.lower()), None)
+    if own or not carries_signature(headers):
+        verify_signature(body, own, secret)
+    else:
+        verify_standard_webhook(secret, headers, body, now)
+
+
 def verify_signature(body: bytes, header: str | None, secret: bytes) -> None:
     if not header:
         raise Unauthorized(
-            "the body must be signed", [{"header": SIGNATURE_HEADER, "message": "expected sha256=<hex hmac>"}]
+            "the body must be signed",
+            [
+                {"header": SIGNATURE_HEADER, "message": "expected sha256=<hex hmac>"},
+                {"header": "webhook-signature", "message": "or Standard Webhooks headers"},
+            ],
         )
     if not hmac.compare_digest(header.strip().lower(), sign(body, secret)):
         raise Unauthorized("the signature does not match the body", [{"header": SIGNATURE_HEADER}])

@@ -24,6 +24,7 @@ PATH_VALUES = {
     "item_id": "nicht-da",
     "playbook_id": "gibt-es-nicht",
     "drill_id": "UEB-20990101-000000",
+    "webhook_id": "wh_0000000000000000",
     "asset": "app.js",
 }
 PROTECTED = [(method, path, role) for method, path, _, role, *_ in ROUTES if role is not None]
@@ -76,7 +77,7 @@ def _signature_missing(path: str, body: dict) -> bool:
 
 
 def test_the_matrix_covers_every_protected_route_and_role() -> None:
-    # A floor, so that the matrix cannot shrink unnoticed (47 routes x 5 callers on 2026-11-29: issue 8's
-    # series, picture, review, reports and drills included)
-    assert len(PROTECTED) >= 47
+    # A floor, so that the matrix cannot shrink unnoticed (53 routes x 5 callers on 2026-11-29: issue 8's
+    # series, picture, review, reports and drills, and issue 9's six webhook routes included)
+    assert len(PROTECTED) >= 53
     assert {m for m, _, _ in PROTECTED} == {"GET", "POST", "PUT", "DELETE"}

@@ -26,6 +26,7 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |17 | published statements of a brand in a time range       | drafts / by_published (sparse)       | published_brand = :b AND key BETWEEN  |
 |18 | a drill; every drill newest first (ids sort by start)  | drills                               | pk = "drill" (AND sk = drill id)      |
 |19 | the running drills; one running drill per brand       | drills (marker items)                | pk = "running", SK brand, conditional |
+|20 | a webhook subscription; every subscription            | webhooks                             | pk = "webhook" (AND sk = webhook id)  |
 
 Mentions and buckets carry a TTL (DSGVO retention); incidents carry a version for optimistic locking.
 """
@@ -468,6 +469,24 @@ class RunningDrillItem(Model):
     drill_id = UnicodeAttribute()
 
 
+# --- webhooks ---------------------------------------------------------------------------------------
+
+WEBHOOK_PK = "webhook"
+
+
+class WebhookItem(Model):
+    """An outgoing webhook subscription as a JSON document (with its signing secret) under one
+    partition, its id as sort key: the sender's lookup is a GetItem, the listing a Query."""
+
+    class Meta(_Meta):
+        table_name = "webhooks"
+
+    pk = UnicodeAttribute(hash_key=True)  # WEBHOOK_PK
+    sk = UnicodeAttribute(range_key=True)  # the webhook id
+    doc = UnicodeAttribute()
+    version = VersionAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "mentions": MentionItem,
     "buckets": BucketItem,
@@ -479,6 +498,7 @@ MODELS: dict[str, type[Model]] = {
     "audit": AuditItem,
     "drafts": DraftItem,
     "drills": DrillItem,
+    "webhooks": WebhookItem,
 }
 
 TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at", "audit": "expires_at"}

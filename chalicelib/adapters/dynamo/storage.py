@@ -15,6 +15,7 @@ from chalicelib.adapters.dynamo.keys_state import (
 )
 from chalicelib.adapters.dynamo.mentions import DynamoBucketRepository, DynamoMentionRepository
 from chalicelib.adapters.dynamo.outbox import DynamoOutboxRepository
+from chalicelib.adapters.dynamo.webhooks import DynamoWebhookRepository
 from chalicelib.ports import Storage
 
 
@@ -41,4 +42,5 @@ def dynamo_storage(
         audit=DynamoAuditRepository(),
         drafts=DynamoDraftRepository(),
         drills=DynamoDrillRepository(),
+        webhooks=DynamoWebhookRepository(),
     )

@@ -133,6 +133,13 @@ CREATE TABLE IF NOT EXISTS drills (
 -- One running drill per brand: the database enforces it, as the marker item does in DynamoDB.
 CREATE UNIQUE INDEX IF NOT EXISTS drills_one_running ON drills (brand) WHERE status = 'running';
 
+CREATE TABLE IF NOT EXISTS webhooks (
+    webhook_id  TEXT PRIMARY KEY,
+    created_key TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    doc         TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS state (
     key        TEXT PRIMARY KEY,
     value      TEXT NOT NULL,

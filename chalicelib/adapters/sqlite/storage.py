@@ -16,6 +16,7 @@ from chalicelib.adapters.sqlite.keys_state import (
 )
 from chalicelib.adapters.sqlite.mentions import SqliteBucketRepository, SqliteMentionRepository
 from chalicelib.adapters.sqlite.outbox import SqliteOutboxRepository
+from chalicelib.adapters.sqlite.webhooks import SqliteWebhookRepository
 from chalicelib.ports import Storage
 
 
@@ -32,4 +33,5 @@ def sqlite_storage(path: Path, *, bucket_retention_days: int, severe_weight: int
         audit=SqliteAuditRepository(db),
         drafts=SqliteDraftRepository(db),
         drills=SqliteDrillRepository(db),
+        webhooks=SqliteWebhookRepository(db),
     )
