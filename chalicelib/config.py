@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # How long before and after a statement its feedback compares mentions (practice 6).
     feedback_minutes: int = Field(default=60, ge=10, le=24 * 60)
     playbooks_dir: Path = PROJECT_ROOT / "playbooks"
+    # Chat channels, in playbooks_dir; empty: no chat posts (SMS, email and the SQS copy only).
+    integrations_file: str = Field(default="integrations.yaml", pattern=r"^([A-Za-z0-9_.-]{1,100}\.yaml)?$")
     public_url: str = "http://localhost:8000"
     mention_retention_days: int = Field(default=90, ge=1, le=3650)
     bucket_retention_days: int = Field(default=400, ge=7, le=3650)

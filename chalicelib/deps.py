@@ -39,6 +39,7 @@ from chalicelib.services.ingest import Enricher
 if TYPE_CHECKING:  # jinja2 and the playbooks load only where a route needs them (cold start)
     from chalicelib.domain.crisis import CrisisLibrary
     from chalicelib.services.alerts import Alerting
+    from chalicelib.services.integrations import Integrations
 
 
 def _now() -> datetime:
@@ -152,11 +153,26 @@ class Container:
             secrets=self.secrets,
             public_url=self.settings.public_url,
             link_ttl=timedelta(minutes=self.settings.link_ttl_minutes),
+            integrations=self.integrations,
+        )
+
+    @cached_property
+    def integrations(self) -> Integrations:
+        """Chat channels (playbooks/integrations.yaml) and the event bus that hear about incidents."""
+        from chalicelib.adapters.playbooks import load_integrations
+        from chalicelib.services.integrations import Integrations
+
+        config = load_integrations(self.settings.playbooks_dir, self.settings.integrations_file)
+        return Integrations(
+            chat=config.chat,
+            event_bus=self.settings.event_bus_name,
+            webhooks=self.storage.webhooks,
         )
 
     @cached_property
     def notifier(self) -> Notifier:
         import boto3
+        import httpx
         from botocore.config import Config
 
         from chalicelib.adapters.sns import SnsNotifier
@@ -164,7 +180,24 @@ class Container:
         # A publish gives up long before the outbox lease (5 min) runs out, so no second sender starts.
         timeouts = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
         client = boto3.client("sns", region_name=self.settings.region, config=timeouts)
-        return SnsNotifier(client, self.settings.alert_topic_arn)
+        sns = SnsNotifier(client, self.settings.alert_topic_arn)
+        routes: dict[str, Any] = {"sms": sns, "email": sns, "integration": sns}
+        chat = self.integrations.chat
+        if chat:
+            from chalicelib.adapters.http_notify import ChatNotifier
+            from chalicelib.adapters.secrets import secret_text
+
+            names = {target.id: target.secret_name(self.settings.stage) for target in chat}
+            notifier = ChatNotifier(
+                httpx.Client(), lambda target: secret_text(names[target]), {t.id: t.type for t in chat}
+            )
+            routes |= {"teams": notifier, "slack": notifier}
+        from chalicelib.adapters.http_notify import RoutingNotifier, WebhookNotifier
+
+        routes["webhook"] = WebhookNotifier(httpx.Client(), self.storage.webhooks)
+        if self.events is not None:
+            routes["eventbridge"] = self.events
+        return RoutingNotifier(routes)
 
     @cached_property
     def events(self) -> Notifier | None:

@@ -99,6 +99,9 @@ class OutboxRepository(Protocol):
     def release(self, claimed: Sequence[Delivery], *, holder: str, error: str, retry_at: datetime) -> None:
         """Sending -> pending after a failed publish: count the attempt, keep the error, retry later."""
 
+    def mark_failed(self, claimed: Sequence[Delivery], *, holder: str, error: str) -> None:
+        """Sending -> failed: the receiver refused it for good; counted and kept, never due again."""
+
     def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]: ...
 
 

@@ -29,6 +29,8 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "ERROR",
         "POWERTOOLS_METRICS_NAMESPACE": "Krisenradar",
         "KRISENRADAR_STAGE": "test",
+        # Chat posts have tests of their own (tests/integration/test_chat.py); elsewhere they are off.
+        "KRISENRADAR_INTEGRATIONS_FILE": "",
     }
 )
 

@@ -107,6 +107,9 @@ class MemoryOutbox:
             claimed, holder, status=DeliveryStatus.PENDING, last_error=error, next_attempt_at=retry_at
         )
 
+    def mark_failed(self, claimed: Sequence[Delivery], *, holder: str, error: str) -> None:
+        self._settle(claimed, holder, status=DeliveryStatus.FAILED, last_error=error, next_attempt_at=None)
+
     def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
         with self._lock:
             rows = sorted(

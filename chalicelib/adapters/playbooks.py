@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from chalicelib.domain.integrations import IntegrationsConfig
 from chalicelib.domain.playbook import Playbook
 
 FILES = {
@@ -50,3 +51,14 @@ def load_playbook(directory: Path) -> Playbook:
 @lru_cache(maxsize=4)
 def cached_playbook(directory: Path) -> Playbook:
     return load_playbook(directory)
+
+
+def load_integrations(directory: Path, name: str = "integrations.yaml") -> IntegrationsConfig:
+    """`integrations.yaml`: optional; without it, nothing but SMS, email and the SQS copy is sent."""
+    path = directory / name
+    if not name or not path.is_file():
+        return IntegrationsConfig()
+    try:
+        return IntegrationsConfig.model_validate(_read(path) or {})
+    except ValidationError as exc:
+        raise PlaybookError(f"{path}: {exc}") from exc

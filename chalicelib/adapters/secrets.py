@@ -29,3 +29,8 @@ def _secret(secret_id: str, what: str) -> bytes:
     if not value:
         raise AppError(f"{what} is empty", [{"secret": secret_id}])
     return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def secret_text(secret_id: str) -> str:
+    """A secret's text (e.g. a chat webhook URL), cached like the others; never logged."""
+    return _secret(secret_id, "an integration secret").decode()

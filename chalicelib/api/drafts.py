@@ -14,6 +14,7 @@ from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response,
 from chalicelib.domain.models import Draft, Principal, Role
 from chalicelib.observability import metrics
 from chalicelib.services import drafts as draft_service
+from chalicelib.services.integrations import after_draft_decision
 
 if TYPE_CHECKING:
     from chalicelib.domain.draft_review import Actor
@@ -109,7 +110,19 @@ def _decide(principal: Principal, draft_id: str, decide: Callable[..., Draft], m
         now=container.clock(),
     )
     metrics.add_metric(name=metric, unit="Count", value=1)
+    _announce(draft)
     return json_response(schemas.draft_detail(draft))
+
+
+def _announce(draft: Draft) -> None:
+    container = deps.container()
+    after_draft_decision(
+        draft,
+        container.incidents.get(draft.incident_id),
+        alerting=container.alerting,
+        outbox=container.outbox,
+        now=container.clock(),
+    )
 
 
 @bp.route("/drafts/{draft_id}/reject", methods=["POST"], content_types=ACCEPTED_CONTENT_TYPES)
@@ -133,4 +146,5 @@ def publish_draft(principal: Principal, draft_id: str) -> Response:
         now=container.clock(),
     )
     metrics.add_metric(name="StatementPublished", unit="Count", value=1)
+    _announce(draft)
     return json_response(schemas.draft_detail(draft))

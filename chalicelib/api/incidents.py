@@ -13,6 +13,7 @@ from chalicelib.domain import lifecycle
 from chalicelib.domain.models import Incident, IncidentStatus, Principal, Role, Severity
 from chalicelib.observability import metrics
 from chalicelib.services import incidents as incident_service
+from chalicelib.services.integrations import after_status_change
 
 bp = Blueprint(__name__)
 
@@ -79,6 +80,7 @@ def _transition(principal: Principal, incident_id: str, to: IncidentStatus | Non
         expected_version=body.version,
     )
     metrics.add_metric(name=_STATUS_METRICS.get(to, "IncidentStatusChanged"), unit="Count", value=1)
+    after_status_change(incident, alerting=container.alerting, outbox=container.outbox, now=container.clock())
     return json_response(schemas.incident_summary(incident))
 
 

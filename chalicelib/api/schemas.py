@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
+from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.links import without_link_tokens
 from chalicelib.domain.messages import brand_display_name, reason_fields
 from chalicelib.domain.models import (
@@ -25,7 +26,7 @@ from chalicelib.domain.models import (
     Tick,
     User,
 )
-from chalicelib.domain.webhooks import EVENT_TYPES, WebhookSubscription
+from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.services.escalation import ChainView
 from chalicelib.services.incidents import PlaybookInUse
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import copy
 from typing import Any, get_args
 
+from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.models import DraftChannel, DraftKind, IncidentStatus, Severity
 
-INCIDENT_EVENTS = ("incident.opened", "incident.escalated", "incident.updated", "incident.resolved")
-DRAFT_EVENTS = ("draft.approved", "statement.published")
-EVENT_TYPES = INCIDENT_EVENTS + DRAFT_EVENTS
+INCIDENT_EVENTS = tuple(t for t in EVENT_TYPES if t.startswith("incident."))
+DRAFT_EVENTS = tuple(t for t in EVENT_TYPES if not t.startswith("incident."))
 
 EVENT_DESCRIPTIONS = {
     "incident.opened": "An incident was opened: a crisis rule matched a brand's mentions.",

@@ -280,11 +280,18 @@ class Incident(Frozen):
 
 
 class DeliveryStatus(enum.StrEnum):
-    """pending -> sending (claimed under a lease) -> delivered; a failed publish goes back to pending."""
+    """pending -> sending (claimed under a lease) -> delivered; a failed publish goes back to pending,
+    one the receiver refused for good (a 4xx) becomes failed: recorded, not retried."""
 
     PENDING = "pending"
     SENDING = "sending"
     DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+# People get SMS and email; "integration" is the SQS copy for CRMs; chat posts to Teams and Slack;
+# "webhook" to a subscribed URL (Standard Webhooks); "eventbridge" to the company's event bus.
+DeliveryChannel = Literal["sms", "email", "integration", "teams", "slack", "webhook", "eventbridge"]
 
 
 class Delivery(Frozen):
@@ -295,7 +302,7 @@ class Delivery(Frozen):
     brand: str
     event_type: str
     severity: Severity
-    channel: Literal["sms", "email", "integration"]
+    channel: DeliveryChannel
     recipient: str
     user_id: str | None = None  # the person it is addressed to (integrations: None)
     escalation_level: int = Field(default=1, ge=1)

@@ -23,16 +23,9 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import Field
 
 from chalicelib.domain.errors import Unauthorized, Unprocessable
+from chalicelib.domain.events import EVENT_TYPES  # one list of events for every receiver
 from chalicelib.domain.models import Frozen
 
-EVENT_TYPES = (
-    "incident.opened",
-    "incident.escalated",
-    "incident.updated",
-    "incident.resolved",
-    "draft.approved",
-    "statement.published",
-)
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
 ID_PREFIX = "wh_"

@@ -21,7 +21,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.models import Principal, Role, User, utcnow
 from chalicelib.domain.routing import INTEGRATIONS, filter_policy, subscriptions
-from chalicelib.ports import ApiKeyRepository
+from chalicelib.ports import ApiKeyRepository, WebhookRepository
 from chalicelib.services.auth import create_key
 
 TOPIC_NAME = "krisenradar-local-alerts"
@@ -86,6 +86,21 @@ def ensure_secrets(settings: Settings, state_dir: Path) -> None:
     """The ingest HMAC secret and the link-signing secret, kept in the state dir across restarts."""
     _ensure_secret(settings, settings.ingest_secret_id, state_dir / "ingest-secret")
     _ensure_secret(settings, settings.link_secret_id, state_dir / "link-secret")
+
+
+def ensure_chat_secrets(settings: Settings, receiver_url: str) -> int:
+    """Point every chat channel of integrations.yaml at the local receiver; returns how many."""
+    from chalicelib.adapters.playbooks import load_integrations
+
+    client = boto3.client("secretsmanager", region_name=settings.region)
+    chat = load_integrations(settings.playbooks_dir, settings.integrations_file).chat
+    for target in chat:
+        url = f"{receiver_url}/{target.type}/{target.id}"
+        try:
+            client.create_secret(Name=target.secret_name(settings.stage), SecretString=url)
+        except client.exceptions.ResourceExistsException:
+            client.put_secret_value(SecretId=target.secret_name(settings.stage), SecretString=url)
+    return len(chat)
 
 
 def _ensure_secret(settings: Settings, secret_id: str, secret_file: Path) -> None:
@@ -169,3 +184,35 @@ def ensure_demo_drill(container: Any) -> Drill:
         principal=DEMO_DRILL_STARTER,
         now=container.clock(),
     )
+
+
+def ensure_local_webhook(
+    webhooks: WebhookRepository, receiver_url: str, secret_file: Path
+) -> tuple[str, str]:
+    """A webhook subscription to every event, pointing at the local receiver (its port changes at
+    every start, so the URL is brought up to date); returns its id and secret."""
+    from chalicelib.domain.events import EVENT_TYPES
+    from chalicelib.domain.webhooks import WebhookSubscription, new_secret, new_webhook_id
+
+    for subscription in webhooks.list():
+        if subscription.created_by == "make run":
+            url = f"{receiver_url}/webhook/{subscription.webhook_id}"
+            if subscription.url != url:
+                changes = {"url": url, "updated_at": utcnow(), "updated_by": "make run"}
+                subscription = webhooks.save(subscription.model_copy(update=changes))
+            return subscription.webhook_id, subscription.secret
+    webhook_id = new_webhook_id()
+    secret = new_secret()
+    created = webhooks.create(
+        WebhookSubscription(
+            webhook_id=webhook_id,
+            url=f"{receiver_url}/webhook/{webhook_id}",
+            events=EVENT_TYPES,
+            secret=secret,
+            created_at=utcnow(),
+            created_by="make run",
+        )
+    )
+    secret_file.write_text(secret)
+    secret_file.chmod(0o600)
+    return created.webhook_id, created.secret

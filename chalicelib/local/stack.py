@@ -87,6 +87,16 @@ class LocalStack:
         deps.override(None)
         container = deps.container()
         bootstrap.ensure_secrets(container.settings, self.state_dir)
+        from chalicelib.local.receiver import Receiver
+
+        self.receiver = Receiver(_say).start()  # Teams and Slack stand-in: prints what arrives
+        self.chat_channels = bootstrap.ensure_chat_secrets(container.settings, self.receiver.url)
+        # A signed webhook to the receiver, which checks each signature (Standard Webhooks).
+        webhook_id, webhook_secret = bootstrap.ensure_local_webhook(
+            container.webhooks, self.receiver.url, self.state_dir / "webhook-secret"
+        )
+        self.receiver.webhook_secrets[webhook_id] = webhook_secret
+        self.webhook_id = webhook_id
         # Subscriptions for the crisis team as it is in the store (seeded from team.yaml once).
         _, gateways = bootstrap.ensure_topic(container.settings, container.seeded_users.list())
         admin_key = bootstrap.ensure_admin_key(
@@ -145,6 +155,11 @@ class LocalStack:
         secret_copy = self.state_dir / "ingest-secret"
         _say(f"  Ingest-HMAC:  Secrets Manager secret {settings.ingest_secret_id} (copy in {secret_copy})")
         _say(f"  Demo:         {self._demo_line(settings)}")
+        if self.chat_channels:
+            _say(
+                f"  Teams/Slack:  {self.chat_channels} channel(s) of integrations.yaml -> {self.receiver.url}"
+            )
+        _say(f"  Webhook:      {self.webhook_id} (every event, signed) -> {self.receiver.url}")
         _say('  Übung/drill:  im Frontend unter "Übungen", oder / or')
         body = '{"playbook": "produktmangel-rueckruf", "brand": "mueller", "speed": 60}'
         _say('                curl -X POST -H "Authorization: Bearer $KEY" \\')
@@ -168,6 +183,7 @@ class LocalStack:
         self.scheduler.stop()
         self.console.stop()
         self.server.stop()
+        self.receiver.stop()
         self.emulator.stop()
         _say("Krisenradar stopped; state saved in " + str(self.state_dir))
 

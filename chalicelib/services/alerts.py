@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.domain.errors import DeliveryFailed
+from chalicelib.domain.errors import DeliveryFailed, DeliveryRejected
+from chalicelib.domain.events import ALERT_EVENTS
 from chalicelib.domain.links import link_url, sign_link
 from chalicelib.domain.messages import (
     compose_alert,
@@ -29,6 +30,7 @@ from chalicelib.domain.playbook import Playbook
 from chalicelib.domain.routing import Recipient, plan_recipients
 from chalicelib.observability import logger
 from chalicelib.ports import Notifier, OutboxRepository, SecretProvider, UserRepository
+from chalicelib.services.integrations import Integrations, event_deliveries
 
 # Longer than a publish can take (the SNS client gives up well before), so a live sender keeps its claim.
 LEASE = timedelta(minutes=5)
@@ -43,6 +45,10 @@ class DeliveryReport:
     failed: int = 0
     claimed_elsewhere: int = 0
     lease_lost: int = 0
+    rejected: int = 0
+
+
+CHANNEL_ORDER = ("sms", "email", "integration", "teams", "slack", "webhook", "eventbridge")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -65,6 +71,7 @@ class Alerting:
     secrets: SecretProvider
     public_url: str
     link_ttl: timedelta = timedelta(minutes=60)
+    integrations: Integrations = Integrations()  # chat channels and the event bus hear about it too
 
 
 def _link(alerting: Alerting, incident: Incident, user_id: str | None, now: datetime, secret: bytes) -> str:
@@ -122,6 +129,19 @@ def enqueue_alert(
                 created_at=now,
             )
         )
+    event_type_out = ALERT_EVENTS.get(event_type)
+    if event_type_out is not None:
+        deliveries += event_deliveries(
+            event_type_out,
+            incident,
+            alert_id=alert_id,
+            integrations=alerting.integrations,
+            public_url=alerting.public_url,
+            brand_name=brand_name,
+            now=now,
+            news=incident.reasons[0] if event_type == "incident_updated" and incident.reasons else None,
+            escalation_level=escalation_level,
+        )
     new = outbox.add(deliveries)
     logger.info("alert enqueued", alert_id=alert_id, deliveries=len(deliveries), new=new)
     return message, new
@@ -144,9 +164,20 @@ def deliver_pending(
         if not claimed:
             report.claimed_elsewhere += 1
             continue
-        for delivery in claimed:
+        # People first: a slow chat or webhook receiver must not hold up an SMS.
+        for delivery in sorted(claimed, key=lambda d: CHANNEL_ORDER.index(d.channel)):
             try:
                 message_id = notifier.publish(delivery)
+            except DeliveryRejected as error:
+                report.rejected += 1
+                outbox.mark_failed([delivery], holder=holder, error=error.message)
+                logger.warning(
+                    "alert refused by its receiver; not retried",
+                    alert_id=alert_id,
+                    channel=delivery.channel,
+                    error=error.message,
+                )
+                continue
             except DeliveryFailed as error:
                 report.failed += 1
                 retry_at = now + retry_delay(delivery.attempts + 1)

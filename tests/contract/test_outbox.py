@@ -180,6 +180,33 @@ def test_releasing_after_a_failed_publish_retries_later(outbox: OutboxRepository
     assert states(outbox, alert_id) == [(DELIVERED, None, 2)] * 2
 
 
+def test_a_delivery_its_receiver_refused_is_failed_for_good_and_the_rest_goes_on(
+    outbox: OutboxRepository,
+) -> None:
+    # Given an alert for two people and a Teams channel, claimed
+    alert_id = unique("alert")
+    teams = delivery(alert_id, created_at=NOW, channel="teams", recipient="teams-krisenstab")
+    outbox.add([*alert(alert_id, created_at=NOW), teams])
+    claimed = outbox.claim(alert_id, holder="sender-1", now=NOW, lease=LEASE)
+    chat = [d for d in claimed if d.channel == "teams"]
+    people = [d for d in claimed if d.channel != "teams"]
+
+    # When the people's messages went out and Teams answered 400
+    outbox.mark_delivered(people, holder="sender-1", message_id="msg-1", at=NOW)
+    outbox.mark_failed(chat, holder="sender-1", error="HTTP 400: invalid card")
+
+    # Then the Teams row is failed with its error, and the alert is never due again
+    [refused] = [d for d in outbox.for_alert(alert_id) if d.channel == "teams"]
+    assert (refused.status, refused.attempts, refused.last_error, refused.claimed_by) == (
+        DeliveryStatus.FAILED,
+        1,
+        "HTTP 400: invalid card",
+        None,
+    )
+    assert due(outbox, NOW + timedelta(days=1), [alert_id]) == []
+    assert outbox.claim(alert_id, holder="sender-2", now=NOW + timedelta(days=1), lease=LEASE) == []
+
+
 def test_a_claim_takes_only_the_rows_still_due(outbox: OutboxRepository) -> None:
     # Given an alert whose SMS was delivered while its email failed and may be retried now
     alert_id = unique("alert")

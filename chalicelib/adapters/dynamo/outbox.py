@@ -18,6 +18,7 @@ from chalicelib.adapters.dynamo.models import LEASE_TARGET, AlertLeaseItem, Deli
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.models import Delivery, DeliveryStatus, Page, Severity
 
+_SETTLED = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
 _NOT_DELIVERED = "pending"  # the sparse by_pending index holds every row that is not delivered yet
 
 
@@ -129,6 +130,20 @@ class DynamoOutboxRepository:
             )
         self._release_leases(claimed, holder)
 
+    def mark_failed(self, claimed: Sequence[Delivery], *, holder: str, error: str) -> None:
+        for delivery in claimed:
+            self._settle(
+                delivery,
+                holder,
+                [
+                    DeliveryItem.status.set(DeliveryStatus.FAILED.value),
+                    DeliveryItem.pending.remove(),
+                    DeliveryItem.last_error.set(error[:500]),
+                    DeliveryItem.next_attempt_at.remove(),
+                ],
+            )
+        self._release_leases(claimed, holder)
+
     def _settle(self, delivery: Delivery, holder: str, actions: list[Any]) -> bool:
         try:
             DeliveryItem(delivery.alert_id, delivery.target).update(
@@ -185,7 +200,7 @@ def _delivery_item(delivery: Delivery) -> DeliveryItem:
         subject=delivery.subject,
         body=delivery.body,
         status=delivery.status.value,
-        pending=None if delivery.status is DeliveryStatus.DELIVERED else _NOT_DELIVERED,
+        pending=None if delivery.status in _SETTLED else _NOT_DELIVERED,
         attempts=delivery.attempts,
         last_error=delivery.last_error,
         created_at=delivery.created_at,

@@ -74,7 +74,8 @@ class SqliteOutboxRepository:
     def due(self, now: datetime, limit: int) -> list[str]:
         with self._db.snapshot() as conn:
             rows = conn.execute(
-                "SELECT alert_id, MIN(created_key) AS first FROM outbox WHERE status != 'delivered' AND ("
+                "SELECT alert_id, MIN(created_key) AS first FROM outbox"
+                " WHERE status != 'delivered' AND status != 'failed' AND ("
                 " (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
                 " OR (status = 'sending' AND (lease_until IS NULL OR lease_until <= :now)))"
                 " GROUP BY alert_id ORDER BY first LIMIT :limit",
@@ -132,6 +133,15 @@ class SqliteOutboxRepository:
                 " next_attempt_at = ?, claimed_by = NULL, lease_until = NULL"
                 " WHERE alert_id = ? AND target = ? AND status = 'sending' AND claimed_by = ?",
                 [(error[:500], iso(retry_at), d.alert_id, d.target, holder) for d in claimed],
+            )
+
+    def mark_failed(self, claimed: Sequence[Delivery], *, holder: str, error: str) -> None:
+        with self._db.transaction() as tx:
+            tx.executemany(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+                " next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL"
+                " WHERE alert_id = ? AND target = ? AND status = 'sending' AND claimed_by = ?",
+                [(error[:500], d.alert_id, d.target, holder) for d in claimed],
             )
 
     def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
