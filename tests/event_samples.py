@@ -55,7 +55,7 @@ def event_delivery(envelope: dict[str, Any], bus_name: str) -> Delivery:
         brand=envelope["data"]["brand"],
         event_type=envelope["type"],
         severity=Severity.parse(envelope["data"]["severity"]),
-        channel="integration",
+        channel="eventbridge",
         recipient=bus_name,
         subject=envelope["data"]["title"],
         body=json.dumps(envelope, ensure_ascii=False),
