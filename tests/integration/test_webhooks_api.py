@@ -5,12 +5,14 @@ secret, the delivery log; and POST /ingest signed with Standard Webhooks headers
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
 from chalicelib.domain import webhooks
+from chalicelib.domain.models import Delivery, Severity
 from tests.conftest import bearer, call
 
 pytestmark = pytest.mark.integration
@@ -141,6 +143,44 @@ def test_only_admins_manage_webhooks(api: Any, keys: dict[str, str], role: str) 
     assert call(api, "delete", path, keys[role])[0] == 403
     assert call(api, "get", f"{path}/deliveries", keys[role])[0] == 403
     assert call(api, "get", path, keys["admin"])[1]["paused"] is False
+
+
+def _delivery(container: Any, recipient: str, minutes: int, channel: str = "webhook") -> Delivery:
+    return Delivery(
+        alert_id=f"ALR-{recipient}-{minutes}-{channel}",
+        incident_id="INC-20261120-AAAAAA",
+        brand="mueller",
+        event_type="incident.opened",
+        severity=Severity.SEV1,
+        channel=channel,  # type: ignore[arg-type]
+        recipient=recipient,
+        subject="incident.opened",
+        body="{}",
+        created_at=container.clock() + timedelta(minutes=minutes),
+    )
+
+
+def test_the_delivery_log_holds_this_webhooks_deliveries_newest_first(
+    container: Any, api: Any, keys: dict[str, str]
+) -> None:
+    # Given deliveries to this webhook, to another one, and an email to a person
+    mine = _create(api, keys)["id"]
+    other = _create(api, keys)["id"]
+    container.outbox.add(
+        [
+            _delivery(container, mine, 1),
+            _delivery(container, mine, 2),
+            _delivery(container, other, 3),
+            _delivery(container, mine, 4, channel="email"),
+        ]
+    )
+    # When its delivery log is read
+    status, log = call(api, "get", f"/webhooks/{mine}/deliveries?limit=10", keys["admin"])
+    # Then it holds this webhook's two deliveries, newest first
+    assert status == 200, log
+    assert [d["alert_id"] for d in log["items"]] == [f"ALR-{mine}-2-webhook", f"ALR-{mine}-1-webhook"]
+    assert all(d["channel"] == "webhook" and d["status"] == "pending" for d in log["items"])
+    assert call(api, "get", "/webhooks/wh_0000000000000000/deliveries", keys["admin"])[0] == 404
 
 
 # --- POST /ingest with Standard Webhooks headers ----------------------------------------------------
