@@ -39,11 +39,17 @@ class Access:
     link_secret: bool = False  # signs (jobs composing alerts) or checks (API) the links in alerts
     manage_subscriptions: bool = False  # the API keeps each person's alert subscriptions in step
     put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
+    integration_secrets: bool = False  # reads chat webhook URLs and the CRM token (integrations/ secrets)
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
     API_HANDLER: Access(
-        write=TABLES, ingest_secret=True, link_secret=True, manage_subscriptions=True, put_events=True
+        write=TABLES,
+        ingest_secret=True,
+        link_secret=True,
+        manage_subscriptions=True,
+        put_events=True,
+        integration_secrets=True,
     ),
     "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
     "evaluate_rules": Access(
@@ -52,17 +58,26 @@ FUNCTION_ACCESS: dict[str, Access] = {
         publish_alerts=True,
         link_secret=True,
         put_events=True,
+        integration_secrets=True,
     ),
-    "deliver_alerts": Access(read=("webhooks",), write=("outbox",), publish_alerts=True, put_events=True),
+    "deliver_alerts": Access(
+        read=("webhooks",), write=("outbox",), publish_alerts=True, put_events=True, integration_secrets=True
+    ),
     "escalate_incidents": Access(
         read=("users", "drills", "webhooks"),
         write=("incidents", "outbox"),
         publish_alerts=True,
         link_secret=True,
         put_events=True,
+        integration_secrets=True,
     ),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
+
+
+def integration_secret_prefix(stage: str) -> str:
+    """Where chat webhook URLs (integrations.yaml) and the CRM token live; the senders may read them."""
+    return f"krisenradar/{stage}/integrations/"
 
 
 def logical_id(function: str) -> str:
@@ -118,7 +133,8 @@ class ApiAndJobs(Construct):
             for name, function_name in self.function_names.items()
         }
         self.roles = {
-            name: self._role(name, access, data, alerts) for name, access in FUNCTION_ACCESS.items()
+            name: self._role(name, access, data, alerts, settings.stage)
+            for name, access in FUNCTION_ACCESS.items()
         }
         for name, access in FUNCTION_ACCESS.items():
             if access.put_events:
@@ -127,7 +143,7 @@ class ApiAndJobs(Construct):
         self.chalice = self._package(settings, data, alerts, events)
         self._wire_functions(settings)
 
-    def _role(self, name: str, access: Access, data: Data, alerts: Alerts) -> iam.Role:
+    def _role(self, name: str, access: Access, data: Data, alerts: Alerts, stage: str) -> iam.Role:
         role = iam.Role(
             self,
             f"{logical_id(name)}Role",
@@ -146,9 +162,24 @@ class ApiAndJobs(Construct):
             )
         )
         _grant(role, access, data, alerts)
+        if access.integration_secrets:
+            stack = Stack.of(self)
+            prefix = integration_secret_prefix(stage)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[
+                        f"arn:{stack.partition}:secretsmanager:{stack.region}:{stack.account}:secret:{prefix}*"
+                    ],
+                )
+            )
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         findings = {
+            f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
+            f"{integration_secret_prefix(stage)}*": (
+                "Chat webhook URLs and the CRM token: the secrets under the integrations/ prefix"
+            ),
             "Resource::*": "X-Ray trace submission has no resource-level permissions",
             "Action::kms:GenerateDataKey*": "Publishing to the encrypted topic needs its key's data keys",
         }

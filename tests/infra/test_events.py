@@ -109,3 +109,27 @@ def test_openapi_conversion_keeps_the_fields_and_speaks_openapi_3_0() -> None:
     assert openapi_keywords({"properties": {"const": {"const": 1}}}) == {
         "properties": {"const": {"enum": [1]}}
     }
+
+
+def _reads_integration_secrets(resources: dict[str, Any], role_id: str) -> bool:
+    for resource in resources.values():
+        if resource["Type"] != "AWS::IAM::Policy" or {"Ref": role_id} not in resource["Properties"]["Roles"]:
+            continue
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Action"] == "secretsmanager:GetSecretValue" and "integrations/" in json.dumps(
+                statement["Resource"]
+            ):
+                assert json.dumps(statement["Resource"]).endswith(':secret:krisenradar/dev/integrations/*"]]}')
+                return True
+    return False
+
+
+def test_only_the_senders_read_the_chat_and_crm_secrets_and_only_under_their_prefix(
+    resources: dict[str, Any],
+) -> None:
+    readers = {
+        key
+        for key, function in _of_type(resources, "AWS::Serverless::Function").items()
+        if _reads_integration_secrets(resources, function["Properties"]["Role"]["Fn::GetAtt"][0])
+    }
+    assert readers == SENDERS

@@ -152,7 +152,7 @@ def test_a_refused_post_is_recorded_a_failing_one_retried_and_people_are_alerted
 
 def test_chat_secrets_are_the_urls_and_never_logged(container: Any, receiver: Receiver) -> None:
     client = boto3.client("secretsmanager", region_name="eu-central-1")
-    value = client.get_secret_value(SecretId="krisenradar/test/chat/teams-krisenstab")["SecretString"]
+    value = client.get_secret_value(SecretId="krisenradar/test/integrations/teams-krisenstab")["SecretString"]
     assert value == f"{receiver.url}/teams/teams-krisenstab"
 
 
