@@ -119,7 +119,9 @@ def _reads_integration_secrets(resources: dict[str, Any], role_id: str) -> bool:
             if statement["Action"] == "secretsmanager:GetSecretValue" and "integrations/" in json.dumps(
                 statement["Resource"]
             ):
-                assert json.dumps(statement["Resource"]).endswith(':secret:krisenradar/dev/integrations/*"]]}')
+                assert json.dumps(statement["Resource"]).endswith(
+                    ':secret:krisenradar/dev/integrations/*"]]}'
+                )
                 return True
     return False
 
