@@ -172,32 +172,54 @@ class Container:
     @cached_property
     def notifier(self) -> Notifier:
         import boto3
-        import httpx
         from botocore.config import Config
 
+        from chalicelib.adapters.notify import RoutingNotifier
         from chalicelib.adapters.sns import SnsNotifier
 
         # A publish gives up long before the outbox lease (5 min) runs out, so no second sender starts.
         timeouts = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
         client = boto3.client("sns", region_name=self.settings.region, config=timeouts)
         sns = SnsNotifier(client, self.settings.alert_topic_arn)
-        routes: dict[str, Any] = {"sms": sns, "email": sns, "integration": sns}
-        chat = self.integrations.chat
-        if chat:
+
+        def people() -> Notifier:
+            return sns
+
+        def chat() -> Notifier | None:
+            targets = self.integrations.chat
+            if not targets:
+                return None
+            import httpx
+
             from chalicelib.adapters.http_notify import ChatNotifier
             from chalicelib.adapters.secrets import secret_text
 
-            names = {target.id: target.secret_name(self.settings.stage) for target in chat}
-            notifier = ChatNotifier(
-                httpx.Client(), lambda target: secret_text(names[target]), {t.id: t.type for t in chat}
+            names = {target.id: target.secret_name(self.settings.stage) for target in targets}
+            return ChatNotifier(
+                httpx.Client(), lambda target: secret_text(names[target]), {t.id: t.type for t in targets}
             )
-            routes |= {"teams": notifier, "slack": notifier}
-        from chalicelib.adapters.http_notify import RoutingNotifier, WebhookNotifier
 
-        routes["webhook"] = WebhookNotifier(httpx.Client(), self.storage.webhooks)
-        if self.events is not None:
-            routes["eventbridge"] = self.events
-        return RoutingNotifier(routes)
+        def webhooks() -> Notifier:
+            import httpx
+
+            from chalicelib.adapters.http_notify import WebhookNotifier
+
+            return WebhookNotifier(httpx.Client(), self.storage.webhooks)
+
+        def events() -> Notifier | None:
+            return self.events
+
+        return RoutingNotifier(
+            {
+                "sms": people,
+                "email": people,
+                "integration": people,
+                "teams": chat,
+                "slack": chat,
+                "webhook": webhooks,
+                "eventbridge": events,
+            }
+        )
 
     @cached_property
     def events(self) -> Notifier | None:

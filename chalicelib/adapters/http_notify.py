@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import httpx
 
@@ -68,20 +67,6 @@ class ChatNotifier:
                 f"{delivery.channel} {delivery.recipient}: {type(error).__name__}", []
             ) from error
         return outcome(response, f"{delivery.channel} {delivery.recipient}")
-
-
-class RoutingNotifier:
-    """One notifier for the outbox: SNS for people and the SQS copy, HTTP for chat, and so on."""
-
-    def __init__(self, routes: Mapping[str, Any]) -> None:
-        self._routes = routes  # channel -> notifier
-
-    def publish(self, delivery: Delivery) -> str:
-        notifier = self._routes.get(delivery.channel)
-        if notifier is None:
-            raise DeliveryRejected(f"no {delivery.channel} notifier is configured", [])
-        message_id: str = notifier.publish(delivery)
-        return message_id
 
 
 class WebhookNotifier:

@@ -10,16 +10,12 @@ from chalicelib import deps
 from chalicelib.api import schemas
 from chalicelib.api.http import endpoint, json_response, parse_query
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.models import Principal, Role
+from chalicelib.domain.models import Principal, Role, iso_z
 from chalicelib.services import reports
 
 bp = Blueprint(__name__)
 SUMMARY_DAYS = 90
 MENTION_DAYS = 7
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 def _range(query: schemas.ReportQuery, default_days: int) -> tuple[datetime, datetime]:
@@ -62,8 +58,8 @@ def report_summary(principal: Principal) -> Response:
     summary = _summary(parse_query(bp, schemas.ReportQuery))
     return json_response(
         {
-            "since": _iso(summary.since),
-            "until": _iso(summary.until),
+            "since": iso_z(summary.since),
+            "until": iso_z(summary.until),
             "incidents": len(summary.incidents),
             "drills_excluded": summary.drills_excluded,
             "truncated": summary.truncated,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from chalicelib.domain.drills import drill_id_of
 from chalicelib.domain.messages import reason_fields
-from chalicelib.domain.models import Draft, Incident
+from chalicelib.domain.models import Draft, Incident, iso_z
 
 EventType = Literal[
     "incident.opened",
@@ -46,10 +46,6 @@ LABELS: dict[EventType, tuple[str, str]] = {
 }
 
 
-def _iso(moment: Any) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
-
-
 def envelope(
     event_type: EventType,
     incident: Incident,
@@ -72,10 +68,10 @@ def envelope(
         "severity": incident.severity.label,
         "reasons": reasons["reasons"],
         "reasons_en": reasons["reasons_en"],
-        "opened_at": _iso(incident.opened_at),
-        "acknowledged_at": _iso(incident.acknowledged_at),
+        "opened_at": iso_z(incident.opened_at),
+        "acknowledged_at": iso_z(incident.acknowledged_at),
         "acknowledged_by": incident.acknowledged_by,
-        "resolved_at": _iso(incident.resolved_at),
+        "resolved_at": iso_z(incident.resolved_at),
         "playbook_id": incident.playbook_id,
         "url": url,
         "drill": incident.drill_id is not None or drill_id_of(incident.brand) is not None,
@@ -88,7 +84,7 @@ def envelope(
             "kind": draft.kind,
             "channel": draft.channel,
             "language": draft.language,
-            "published_at": _iso(draft.published_at),
+            "published_at": iso_z(draft.published_at),
             "published_url": draft.published_url,
         }
-    return {"type": event_type, "timestamp": _iso(at), "data": data}
+    return {"type": event_type, "timestamp": iso_z(at), "data": data}

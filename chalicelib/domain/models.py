@@ -17,6 +17,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_z(moment: datetime | None) -> str | None:
+    """ISO 8601 with "Z" for UTC, as the situational picture, reports and events write times."""
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
 def bucket_start(moment: datetime) -> datetime:
     """The start of the 5-minute bucket a moment falls into (UTC)."""
     moment = moment.astimezone(UTC)
