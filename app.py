@@ -4,6 +4,7 @@ from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.api import (
     admin,
+    crm,
     drafts,
     drills,
     escalation,
@@ -37,4 +38,5 @@ app.register_blueprint(drills.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(webhooks.bp)
+app.register_blueprint(crm.bp)
 app.register_blueprint(schedules.bp)

@@ -384,6 +384,26 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
     ),
     ("DELETE", "/webhooks/{webhook_id}", "Delete a webhook subscription", "admin", None, None, 204),
     (
+        "POST",
+        "/incidents/{incident_id}/crm/ticket",
+        "The incident's ticket in the CRM (HubSpot): 201 when this request created it, 200 when it "
+        "existed; 409 while another request creates it or when no CRM is configured",
+        "responder",
+        None,
+        None,
+        201,
+    ),
+    (
+        "POST",
+        "/incidents/{incident_id}/crm/notes",
+        "Log a mention as a note on the incident's CRM ticket (the ticket is created first if need "
+        "be), associated with the author when the CRM knows them; once per mention",
+        "responder",
+        None,
+        schemas.CrmNoteCreate,
+        201,
+    ),
+    (
         "GET",
         "/webhooks/{webhook_id}/deliveries",
         "A webhook's delivery log, newest first",

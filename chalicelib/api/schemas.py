@@ -14,6 +14,7 @@ from chalicelib.domain.messages import brand_display_name, reason_fields
 from chalicelib.domain.models import (
     ApiKey,
     AuditEntry,
+    CrmRecord,
     Delivery,
     Draft,
     DraftChannel,
@@ -232,8 +233,30 @@ def incident_detail(
             for fact in incident.facts
         ],
         "assignments": dict(incident.assignments),
+        "crm": crm_view(incident.crm),
         **playbook_view(incident, playbook),
     }
+
+
+def crm_view(record: CrmRecord | None) -> dict[str, Any] | None:
+    """The incident's case in the CRM: its ticket and the mentions logged on it (None: none yet)."""
+    if record is None or not (record.ticket_id or record.notes):
+        return None
+    return {
+        "crm": record.crm,
+        "ticket_id": record.ticket_id,
+        "ticket_by": record.ticket_by,
+        "ticket_at": _iso(record.ticket_at),
+        "notes": [{"mention_id": mention, "note_id": note} for mention, note in record.notes.items()],
+    }
+
+
+class CrmNoteCreate(Request):
+    """A mention to log as a note on the incident's CRM ticket."""
+
+    mention_id: str = Field(
+        min_length=3, max_length=600, pattern=r"^[a-z0-9_-]+#.+$", description="platform#native_id"
+    )
 
 
 def mention_view(mention: Mention) -> dict[str, Any]:

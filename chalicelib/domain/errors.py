@@ -84,3 +84,10 @@ class JobFailed(AppError):
 
     code = "job_failed"
     status = 500
+
+
+class NotConfigured(AppError):
+    """A feature the request needs is not set up on this installation (e.g. no CRM): 409, not a 500."""
+
+    code = "not_configured"
+    status = 409

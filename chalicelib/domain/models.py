@@ -251,6 +251,19 @@ class ReviewNotes(Frozen):
     updated_at: datetime
 
 
+class CrmRecord(Frozen):
+    """An incident's case in the company's CRM: its ticket, created once, and the notes logged on it,
+    one per mention. While a ticket or note is being created its key is claimed (holder, since), so
+    that two people pressing the button at once create one ticket, not two."""
+
+    crm: str = "hubspot"
+    ticket_id: str | None = None
+    ticket_by: str | None = None
+    ticket_at: datetime | None = None
+    notes: dict[str, str] = Field(default_factory=dict)  # mention id -> note id
+    claims: dict[str, tuple[str, datetime]] = Field(default_factory=dict)  # "ticket"/mention id -> claim
+
+
 class Incident(Frozen):
     incident_id: str
     brand: str
@@ -277,6 +290,7 @@ class Incident(Frozen):
     checklist: dict[str, Tick] = Field(default_factory=dict)  # checklist item id -> done
     review: ReviewNotes | None = None  # written after the crisis; `reviewed` needs it
     drill_id: str | None = None  # an exercise ("Krisenübung"): never in real reports
+    crm: CrmRecord | None = None  # the incident's ticket and notes in the CRM, once created
     version: int = 0
 
     @property

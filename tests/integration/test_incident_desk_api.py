@@ -118,3 +118,10 @@ def test_the_recall_storm_gets_the_recall_playbook_and_its_checklist_is_ticked(
     assert switched["playbook"]["selected"] == "manual"
     status, body = _call(api, "put", f"{path}/playbook", responder, {"playbook_id": "gibt-es-nicht"})
     assert status == 400 and body["error"]["details"][0]["field"] == "body.playbook_id"
+
+
+def test_without_a_crm_the_ticket_button_answers_409_not_configured(
+    api: Any, keys: dict, incident_id: str
+) -> None:
+    status, body = _call(api, "post", f"/incidents/{incident_id}/crm/ticket", keys["responder"])
+    assert status == 409 and body["error"]["code"] == "not_configured"

@@ -15,6 +15,7 @@ from chalicelib.adapters.dynamo.models import IncidentItem, TimelineEntry
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import (
+    CrmRecord,
     Fact,
     Incident,
     IncidentStatus,
@@ -198,6 +199,7 @@ def _incident_item(incident: Incident) -> IncidentItem:
                 ],
                 "review": incident.review.model_dump(mode="json") if incident.review else None,
                 "drill_id": incident.drill_id,
+                "crm": incident.crm.model_dump(mode="json") if incident.crm else None,
             },
             ensure_ascii=False,
         ),
@@ -245,5 +247,6 @@ def _incident(item: IncidentItem) -> Incident:
         reason_evidence=tuple(None if e is None else Reason(**e) for e in desk.get("reason_evidence", [])),
         review=ReviewNotes.model_validate(desk["review"]) if desk.get("review") else None,
         drill_id=desk.get("drill_id"),
+        crm=CrmRecord.model_validate(desk["crm"]) if desk.get("crm") else None,
         version=int(item.version or 0),
     )
