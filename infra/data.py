@@ -48,7 +48,9 @@ def _projection(index: dict[str, Any]) -> dict[str, Any]:
 class Data(Construct):
     """The tables named `{table_prefix}{name}`: on-demand, PITR, AWS-managed KMS encryption, retained."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: str, table_prefix: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: str, table_prefix: str, crm_token: bool = False
+    ) -> None:
         super().__init__(scope, construct_id)
         self.table_prefix = table_prefix
         self.tables: dict[str, dynamodb.Table] = {
@@ -77,6 +79,23 @@ class Data(Construct):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # The HubSpot private-app token: created with a random placeholder (HubSpot refuses it, and the
+        # CRM reports "not configured") until an admin puts the real token in. Under integrations/,
+        # the prefix the sending functions and the API may read.
+        self.crm_token_secret_name = f"krisenradar/{stage}/integrations/hubspot-token"
+        self.crm_token_secret: secretsmanager.Secret | None = None
+        if crm_token:
+            self.crm_token_secret = secretsmanager.Secret(
+                self,
+                "CrmTokenSecret",
+                secret_name=self.crm_token_secret_name,
+                description="HubSpot private-app token (scopes crm.objects.contacts.read/write, tickets); "
+                "replace the placeholder: aws secretsmanager put-secret-value",
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    password_length=32, exclude_punctuation=True, include_space=False
+                ),
+                removal_policy=RemovalPolicy.RETAIN,
+            )
 
     def _table(self, name: str, schema: dict[str, Any], *, protect: bool) -> dynamodb.Table:
         types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}

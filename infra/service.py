@@ -96,6 +96,7 @@ class ServiceSettings:
     log_retention: logs.RetentionDays
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
+    hubspot_token_secret_name: str | None = None  # the CRM on: where its private-app token lives
 
 
 class ApiAndJobs(Construct):
@@ -215,6 +216,8 @@ class ApiAndJobs(Construct):
         if settings.oidc_issuer and settings.oidc_audience:
             environment["KRISENRADAR_OIDC_ISSUER"] = settings.oidc_issuer
             environment["KRISENRADAR_OIDC_AUDIENCE"] = settings.oidc_audience
+        if settings.hubspot_token_secret_name:
+            environment["KRISENRADAR_HUBSPOT_TOKEN_SECRET_NAME"] = settings.hubspot_token_secret_name
         stage_config = {
             # Each function's own role replaces this default in _wire_functions.
             "manage_iam_role": False,

@@ -34,6 +34,7 @@ class DeploymentSettings:
     public_url: str | None
     ops_email: str | None
     mention_retention_days: int
+    hubspot: bool = False  # `-c hubspot=true`: the CRM on, its token in a secret the stack creates
 
     @classmethod
     def from_context(cls, node: Any) -> DeploymentSettings:
@@ -46,6 +47,7 @@ class DeploymentSettings:
             public_url=node.try_get_context("public_url") or None,
             ops_email=node.try_get_context("ops_email") or None,
             mention_retention_days=int(node.try_get_context("mention_retention_days") or 90),
+            hubspot=str(node.try_get_context("hubspot") or "").lower() in ("1", "true", "yes"),
         )
 
     @property
@@ -67,7 +69,13 @@ class KrisenradarStack(cdk.Stack):
         prod = settings.stage == "prod"
         playbook = load_playbook(PROJECT_ROOT / "playbooks")
 
-        self.data = Data(self, "Data", stage=settings.stage, table_prefix=f"krisenradar-{settings.stage}-")
+        self.data = Data(
+            self,
+            "Data",
+            stage=settings.stage,
+            table_prefix=f"krisenradar-{settings.stage}-",
+            crm_token=settings.hubspot,
+        )
         self.alerts = Alerts(self, "Alerts", stage=settings.stage, team=playbook.team)
         self.events = Events(self, "Events", stage=settings.stage)
         self.identity = Identity(self, "Identity", stage=settings.stage)
@@ -84,6 +92,7 @@ class KrisenradarStack(cdk.Stack):
                 log_retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.ONE_MONTH,
                 oidc_issuer=self.identity.issuer,
                 oidc_audience=self.identity.audience,
+                hubspot_token_secret_name=self.data.crm_token_secret_name if settings.hubspot else None,
             ),
             data=self.data,
             alerts=self.alerts,
@@ -109,6 +118,14 @@ class KrisenradarStack(cdk.Stack):
                 "hour); a rotation with a grace period is not built yet",
             )
         )
+        if self.data.crm_token_secret is not None:
+            cdk.Validations.of(self.data.crm_token_secret).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions-SMG4",
+                    reason="A HubSpot private-app token is rotated in HubSpot, not by a Lambda; the admin "
+                    "puts the new token into this secret",
+                )
+            )
         cdk.Validations.of(self.data.ingest_secret).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-SMG4",

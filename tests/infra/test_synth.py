@@ -60,7 +60,7 @@ class Synth:
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app = build_app(outdir=str(outdir))
+    app = build_app(outdir=str(outdir), context={"hubspot": "true"})  # the CRM on, as a company with HubSpot
     assembly = app.synth()  # raises if cdk-nag reports an unacknowledged finding
     stack = assembly.get_stack_by_name(STACK)
     template_path = outdir / stack.template_file
@@ -153,7 +153,9 @@ def test_mentions_and_buckets_expire_and_the_rest_do_not(synth: Synth) -> None:
 
 def test_the_ingest_and_link_secrets_are_generated_long_and_without_punctuation(synth: Synth) -> None:
     secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
-    assert set(secrets) == {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing"}
+    crm_token = "krisenradar/dev/integrations/hubspot-token"  # under the prefix the senders may read
+    assert set(secrets) == {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing", crm_token}
+    assert secrets.pop(crm_token)["DeletionPolicy"] == "Retain"
     for secret in secrets.values():
         generated = secret["Properties"]["GenerateSecretString"]
         assert generated["PasswordLength"] >= 48
@@ -246,6 +248,7 @@ def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth
         assert env["KRISENRADAR_ALERT_TOPIC_ARN"] == {"Ref": topic_id}
         assert env["KRISENRADAR_INGEST_SECRET_NAME"] == "krisenradar/dev/ingest-hmac"
         assert env["KRISENRADAR_MENTION_RETENTION_DAYS"] == "90"
+        assert env["KRISENRADAR_HUBSPOT_TOKEN_SECRET_NAME"] == "krisenradar/dev/integrations/hubspot-token"
         assert env["POWERTOOLS_SERVICE_NAME"] == "krisenradar"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Krisenradar"
         assert env["KRISENRADAR_PLAYBOOKS_DIR"].startswith("/var/task/")
