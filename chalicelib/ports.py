@@ -102,7 +102,11 @@ class OutboxRepository(Protocol):
     def mark_failed(self, claimed: Sequence[Delivery], *, holder: str, error: str) -> None:
         """Sending -> failed: the receiver refused it for good; counted and kept, never due again."""
 
-    def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]: ...
+    def list(
+        self, *, incident_id: str | None, limit: int, next_token: str | None, target: str | None = None
+    ) -> Page[Delivery]:
+        """Deliveries newest first: all, one incident's, or one target's (`channel#recipient`, e.g. a
+        webhook's delivery log); each a Query on its own index."""
 
 
 class ApiKeyRepository(Protocol):

@@ -110,10 +110,16 @@ class MemoryOutbox:
     def mark_failed(self, claimed: Sequence[Delivery], *, holder: str, error: str) -> None:
         self._settle(claimed, holder, status=DeliveryStatus.FAILED, last_error=error, next_attempt_at=None)
 
-    def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
+    def list(
+        self, *, incident_id: str | None, limit: int, next_token: str | None, target: str | None = None
+    ) -> Page[Delivery]:
         with self._lock:
             rows = sorted(
-                (d for d in self.rows.values() if incident_id in (None, d.incident_id)),
+                (
+                    d
+                    for d in self.rows.values()
+                    if incident_id in (None, d.incident_id) and target in (None, d.target)
+                ),
                 key=lambda d: (d.created_at, d.alert_id, d.target),
                 reverse=True,
             )

@@ -13,8 +13,6 @@ from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.ports import OutboxRepository, WebhookRepository
 
 WEBHOOK_CHANNEL = "webhook"
-OUTBOX_PAGE = 100
-OUTBOX_ROWS_READ = 1_000  # a delivery log request reads at most this many outbox rows
 
 
 def create_webhook(
@@ -75,17 +73,8 @@ def deliveries(
     limit: int,
     next_token: str | None,
 ) -> Page[Delivery]:
-    """The subscription's deliveries, newest first: whole outbox pages are read (newest first) until
-    `limit` matched or OUTBOX_ROWS_READ rows were read; `next_token` continues after the last page read.
-    A page may hold a few more than `limit` items, never fewer than there are in the rows read."""
+    """The subscription's deliveries, newest first: a Query on the outbox's index by target."""
     webhooks.get(webhook_id)  # NotFound for an unknown subscription
-    found: list[Delivery] = []
-    token = next_token
-    read = 0
-    while True:
-        page = outbox.list(incident_id=None, limit=OUTBOX_PAGE, next_token=token)
-        read += len(page.items)
-        found += [d for d in page.items if d.channel == WEBHOOK_CHANNEL and d.recipient == webhook_id]
-        token = page.next_token
-        if token is None or len(found) >= limit or read >= OUTBOX_ROWS_READ:
-            return Page[Delivery](items=found, next_token=token)
+    return outbox.list(
+        incident_id=None, limit=limit, next_token=next_token, target=f"{WEBHOOK_CHANNEL}#{webhook_id}"
+    )

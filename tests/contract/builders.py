@@ -118,7 +118,7 @@ def delivery(
     *,
     incident_id: str = "INC-CONTRACT",
     created_at: datetime = T0,
-    channel: Literal["sms", "email", "integration"] = "sms",
+    channel: Literal["sms", "email", "integration", "webhook"] = "sms",
     recipient: str = "+4917000000001",
     **changes: Any,
 ) -> Delivery:

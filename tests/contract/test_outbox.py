@@ -250,6 +250,32 @@ def test_listing_is_newest_first_per_incident_and_pages_through_each_row_once(
     assert len({(d.alert_id, d.target) for d in everything}) == len(everything)
 
 
+def test_one_targets_rows_are_a_query_newest_first_and_page_through_each_once(
+    outbox: OutboxRepository,
+) -> None:
+    # Given seven alerts that went to one webhook among people's messages, and two to another webhook
+    hook, other = unique("wh_"), unique("wh_")
+    mine: list[Delivery] = []
+    for offset in range(9):
+        alert_id = unique("alert")
+        rows = alert(alert_id, created_at=minutes(offset))
+        webhook = delivery(alert_id, created_at=minutes(offset), channel="webhook", recipient=hook)
+        if offset in (3, 6):
+            webhook = webhook.model_copy(update={"recipient": other})
+        else:
+            mine.append(webhook)
+        outbox.add([*rows, webhook])
+
+    # When the webhook's rows are listed two at a time (its delivery log)
+    pages = every_page(
+        lambda token: outbox.list(incident_id=None, limit=2, next_token=token, target=f"webhook#{hook}")
+    )
+
+    # Then the log holds its rows only, each once, newest first, in full pages
+    assert [d.alert_id for d in items(pages)] == [d.alert_id for d in reversed(mine)]
+    assert [len(page.items) for page in pages[:-1]] == [2, 2, 2]
+
+
 @pytest.mark.parametrize("forged", FORGED_TOKENS)
 def test_listing_rejects_a_token_it_did_not_issue(outbox: OutboxRepository, forged: str) -> None:
     # Given an alert

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import Delivery, Severity
 from chalicelib.domain.webhooks import WebhookSubscription
-from chalicelib.services.webhooks import OUTBOX_ROWS_READ, deliveries
+from chalicelib.services.webhooks import deliveries
 from tests.fakes import MemoryOutbox, MemoryWebhooks
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -75,22 +75,6 @@ def test_the_log_pages_through_this_webhooks_rows_only_newest_first(webhooks: Me
             break
     # Then every row of this webhook came once, newest first, and nothing else
     assert seen == [f"ALR-{n:05d}" for n in sorted(mine, reverse=True)]
-
-
-def test_one_request_reads_a_bounded_part_of_the_outbox_and_says_where_to_go_on(
-    webhooks: MemoryWebhooks,
-) -> None:
-    # Given more outbox rows than one request reads, this webhook's only row the oldest
-    outbox = MemoryOutbox()
-    outbox.add(
-        [_row(0, "webhook", MINE), *(_row(n, "email", OTHER) for n in range(1, OUTBOX_ROWS_READ + 50))]
-    )
-    # When the log is read
-    first = deliveries(MINE, webhooks=webhooks, outbox=outbox, limit=25, next_token=None)
-    # Then the first answer is empty but continues, and the next finds the row
-    assert (first.items, first.next_token is not None) == ([], True)
-    rest = deliveries(MINE, webhooks=webhooks, outbox=outbox, limit=25, next_token=first.next_token)
-    assert [d.alert_id for d in rest.items] == ["ALR-00000"]
 
 
 def test_an_unknown_webhook_has_no_log(webhooks: MemoryWebhooks) -> None:

@@ -241,6 +241,17 @@ class OutboxByIncident(_Index):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class OutboxByTarget(_Index):
+    """One channel#recipient's deliveries by time: a webhook subscription's delivery log."""
+
+    class Meta:
+        index_name = "by_target"
+        projection = AllProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class DeliveryItem(Model):
     class Meta(_Meta):
         table_name = "outbox"
@@ -273,6 +284,7 @@ class DeliveryItem(Model):
     by_pending = OutboxByPending()
     by_created = OutboxByCreated()
     by_incident = OutboxByIncident()
+    by_target = OutboxByTarget()
 
 
 LEASE_TARGET = "~lease"  # sorts after every channel#recipient target

@@ -173,14 +173,27 @@ class DynamoOutboxRepository:
             if not conditional_check_failed(error):
                 raise
 
-    def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
+    def list(
+        self, *, incident_id: str | None, limit: int, next_token: str | None, target: str | None = None
+    ) -> Page[Delivery]:
         index: Any
-        if incident_id is not None:
+        conditions: dict[str, Any] = {}
+        if target is not None:
+            index, hash_key, extra = DeliveryItem.by_target, target, "target"
+            if incident_id is not None:
+                conditions["filter_condition"] = DeliveryItem.incident_id == incident_id
+        elif incident_id is not None:
             index, hash_key, extra = DeliveryItem.by_incident, incident_id, "incident_id"
         else:
             index, hash_key, extra = DeliveryItem.by_created, "delivery", "kind"
         return query_page(
-            index.query, hash_key, _delivery, {"alert_id", "target", "created_key", extra}, limit, next_token
+            index.query,
+            hash_key,
+            _delivery,
+            {"alert_id", "target", "created_key", extra},
+            limit,
+            next_token,
+            **conditions,
         )
 
 

@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox (created_key) WHERE status != 'delivered';
 CREATE INDEX IF NOT EXISTS outbox_by_created ON outbox (created_key);
 CREATE INDEX IF NOT EXISTS outbox_by_incident ON outbox (incident_id, created_key);
+CREATE INDEX IF NOT EXISTS outbox_by_target ON outbox (target, created_key);
 
 CREATE TABLE IF NOT EXISTS apikeys (
     key_id      TEXT PRIMARY KEY,

@@ -144,13 +144,18 @@ class SqliteOutboxRepository:
                 [(error[:500], d.alert_id, d.target, holder) for d in claimed],
             )
 
-    def list(self, *, incident_id: str | None, limit: int, next_token: str | None) -> Page[Delivery]:
+    def list(
+        self, *, incident_id: str | None, limit: int, next_token: str | None, target: str | None = None
+    ) -> Page[Delivery]:
+        conditions = [] if incident_id is None else [("incident_id = ?", [incident_id])]
+        if target is not None:
+            conditions.append(("target = ?", [target]))
         return newest_first(
             self._db,
             listing="alerts",
             select=f"SELECT {_COLUMNS}, created_key FROM outbox",
             sort_key="created_key",
-            conditions=[] if incident_id is None else [("incident_id = ?", [incident_id])],
+            conditions=conditions,
             limit=limit,
             next_token=next_token,
             convert=_delivery,
