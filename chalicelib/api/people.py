@@ -131,5 +131,6 @@ def who_am_i(principal: Principal) -> Response:
             "role": principal.role.label,
             "user_id": principal.user_id,
             "key_id": principal.key_id,
+            "crm": crm.slug if (crm := deps.container().crm) else None,  # the client offers CRM buttons
         }
     )

@@ -10,6 +10,7 @@ import { createChecklist } from "./checklist.js";
 import { createNextStep } from "./desk.js";
 import { fill, h } from "./dom.js";
 import { createDrafts } from "./drafts.js";
+import { createCrm } from "./crm.js";
 import { createFacts } from "./facts.js";
 import { formatDateTime, formatDuration, t } from "./i18n.js";
 import { REFRESH_MS, reactionLine } from "./incidents.js";
@@ -41,10 +42,10 @@ const LAYOUTS = {
   key: {
     narrow: [
       "next", "reasons", "checklist", "facts", "drafts", "roles", "duty", "timeline",
-      "situation", "statements", "picture", "mentions", "alerts", "keyData",
+      "situation", "statements", "picture", "mentions", "crm", "alerts", "keyData",
     ],
     main: ["next", "reasons", "situation", "checklist", "drafts", "statements", "timeline", "picture", "mentions", "alerts"],
-    side: ["facts", "roles", "duty", "keyData"],
+    side: ["facts", "roles", "duty", "crm", "keyData"],
   },
   // A link opens this incident only: no team, alerts, drafts, playbooks or review to read.
   link: {
@@ -255,6 +256,7 @@ export function createIncidentView(ctx, incidentId, { link = null } = {}) {
     picture: situation.picture,
     checklist: createChecklist(desk),
     facts: createFacts(desk),
+    crm: createCrm(desk),
     drafts: createDrafts(desk),
     roles: createRoles(desk),
     duty: createDuty(desk),
