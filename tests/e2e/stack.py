@@ -19,7 +19,9 @@ ADMIN_KEY = "kr_00112233445566ff_" + "E2eTestKeyE2eTestKeyE2eTestKeyE2eTestKey12
 
 
 class Stack:
-    def __init__(self, state_dir: Path, port: int, *, demo: bool = True) -> None:
+    def __init__(
+        self, state_dir: Path, port: int, *, demo: bool = True, env: dict[str, str] | None = None
+    ) -> None:
         self.port = port
         self.state_dir = state_dir
         self.log = state_dir / f"stack-{time.monotonic_ns()}.log"
@@ -29,6 +31,7 @@ class Stack:
             "KRISENRADAR_STATE_DIR": str(state_dir),
             "KRISENRADAR_ADMIN_KEY": ADMIN_KEY,
             "KRISENRADAR_DEMO": "1" if demo else "0",
+            **(env or {}),
         }
         env.pop("AWS_ENDPOINT_URL", None)
         self.process = subprocess.Popen(

@@ -1,10 +1,15 @@
 """`make run` as a user runs it: start the local stack, watch the demo storm become an incident with
-SMS and email alerts through the REST API, stop it with Ctrl-C, start it again, and find everything
-still there without duplicates."""
+SMS and email alerts, a Teams card, a Slack message and a signed webhook (to the local receiver, as
+`make run` sets them up), stop it with Ctrl-C, start it again, and find everything still there without
+duplicates."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +24,8 @@ FIRST_ALERT_DEADLINE_S = 150
 
 def test_make_run_demo_alerts_within_bounded_time_and_survives_a_restart(tmp_path: Path) -> None:
     port = free_port()
-    stack = Stack(tmp_path, port)
+    chat_on = {"KRISENRADAR_INTEGRATIONS_FILE": "integrations.yaml"}  # as `make run` runs (tests turn it off)
+    stack = Stack(tmp_path, port, env=chat_on)
     try:
         stack.wait_healthy()
         sms: list[dict] = []
@@ -42,9 +48,32 @@ def test_make_run_demo_alerts_within_bounded_time_and_survives_a_restart(tmp_pat
         assert any(m["native_id"].startswith("demo-storm-") for m in mentions_before)
         time.sleep(1.5)  # the console prints what the gateways received
         assert "[SMS an" in stack.output() and "[E-Mail an" in stack.output()
+        # The same alert reached Teams, Slack and the signed webhook (the receiver checks signatures)
+        posts: dict[str, dict] = {}
+        for _ in range(30):  # posted in the same delivery run, after the people's messages
+            alerts = stack.get(f"/alerts?incident_id={incident['incident_id']}&limit=100")["items"]
+            posts = {d["channel"]: d for d in alerts if d["status"] == "delivered"}
+            if {"teams", "slack", "webhook"} <= set(posts):
+                break
+            time.sleep(1)
+        assert {"teams", "slack", "webhook"} <= set(posts), stack.get("/alerts?limit=100")["items"]
+        output = stack.output()
+        assert "[Teams teams-krisenstab]" in output and "Adaptive Card 1.4" in output
+        assert "[Slack slack-kommunikation]" in output
+        assert "(Standard-Webhooks-Signatur gültig)" in output and "abgelehnt" not in output
+        # Latency, wall clock: the incident opens at its rules run's start; the receiver notes arrivals
+        receiver = re.search(r"Teams/Slack: .* -> (http://127\.0\.0\.1:\d+)", output)
+        assert receiver, output
+        with urllib.request.urlopen(f"{receiver.group(1)}/posts", timeout=10) as answer:
+            arrived = json.loads(answer.read())
+        teams_at = min(datetime.fromisoformat(p["received_at"]) for p in arrived if p["kind"] == "teams")
+        card_after = (teams_at - datetime.fromisoformat(incident["opened_at"])).total_seconds()
+        assert 0 < card_after < 60
     finally:
         assert stack.stop() == 0, stack.output()
-    print(f"first SMS and email {first_alert_after:.0f} s after start")
+    print(
+        f"first SMS and email {first_alert_after:.0f} s after start; Teams card {card_after:.1f} s after opening"
+    )
 
     again = Stack(tmp_path, port)
     try:
@@ -58,7 +87,7 @@ def test_make_run_demo_alerts_within_bounded_time_and_survives_a_restart(tmp_pat
         baseline_before = sum(m["native_id"].startswith("demo-baseline-") for m in mentions_before)
         assert sum(m["native_id"].startswith("demo-baseline-") for m in mentions_after) == baseline_before
         alerts_after = again.get("/alerts?limit=100")["items"]
-        assert {(d["alert_id"], d["channel"], d["recipient"]) for d in sms + email} <= {
+        assert {(d["alert_id"], d["channel"], d["recipient"]) for d in [*sms, *email, *posts.values()]} <= {
             (d["alert_id"], d["channel"], d["recipient"]) for d in alerts_after
         }
         assert ADMIN_KEY in again.output()
