@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -26,6 +28,37 @@ from infra.data import Data
 from infra.events import Events
 
 API_HANDLER = "api_handler"
+# DescribeTable: PynamoDB reads a table's description on its first use in a process.
+READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+)
+WRITE_ACTIONS = (
+    *READ_ACTIONS,
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+APPEND_ACTIONS = (*READ_ACTIONS, "dynamodb:PutItem")
+# API Gateway throttles every method of the stage (requests per second, and the burst above that).
+API_RATE_LIMIT = 50
+API_BURST_LIMIT = 100
+# Access logs without personal data: no caller IP, user agent, path (it carries ids and handles) or key.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "time": "$context.requestTimeEpoch",
+    "method": "$context.httpMethod",
+    "resource": "$context.resourcePath",
+    "status": "$context.status",
+    "bytes": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "error": "$context.error.responseType",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +67,7 @@ class Access:
 
     read: tuple[str, ...] = ()
     write: tuple[str, ...] = ()
+    append: tuple[str, ...] = ()  # may add items, never change or delete one (the audit log)
     publish_alerts: bool = False
     ingest_secret: bool = False
     link_secret: bool = False  # signs (jobs composing alerts) or checks (API) the links in alerts
@@ -44,7 +78,8 @@ class Access:
 
 FUNCTION_ACCESS: dict[str, Access] = {
     API_HANDLER: Access(
-        write=TABLES,
+        write=tuple(table for table in TABLES if table != "audit"),
+        append=("audit",),
         ingest_secret=True,
         link_secret=True,
         manage_subscriptions=True,
@@ -189,7 +224,7 @@ class ApiAndJobs(Construct):
             findings[f"Resource::<{topic_id}>:*"] = (
                 "Subscriptions of the alert topic (their ARNs extend the topic's): one per team member"
             )
-        for table in (*access.read, *access.write):
+        for table in (*access.read, *access.write, *access.append):
             table_id = Stack.of(self).get_logical_id(data.tables[table].node.default_child)  # type: ignore[arg-type]
             findings[f"Resource::<{table_id}.Arn>/index/*"] = "Queries on this table's secondary indexes"
         for finding, reason in findings.items():
@@ -210,6 +245,8 @@ class ApiAndJobs(Construct):
             "KRISENRADAR_MENTION_RETENTION_DAYS": str(settings.mention_retention_days),
             "POWERTOOLS_SERVICE_NAME": "krisenradar",
             "POWERTOOLS_METRICS_NAMESPACE": "Krisenradar",
+            # Traces keep timings, never response bodies (mention texts, handles, phone numbers)
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }
         if settings.public_url:
             environment["KRISENRADAR_PUBLIC_URL"] = settings.public_url
@@ -253,6 +290,7 @@ class ApiAndJobs(Construct):
         # agree, whichever of the two API Gateway keeps when it imports the definition.
         api.add_property_override("Name", self.api_name)
         api.add_property_override("DefinitionBody.info.title", self.api_name)
+        self._throttle_and_log(api, settings)
         # Links in alerts point at the API unless a public URL (custom domain) is configured. Only the jobs
         # get the fallback: the API handler referencing its own API would be a circular dependency.
         fallback_url = Fn.sub(
@@ -284,6 +322,67 @@ class ApiAndJobs(Construct):
                 },
             )
 
+    def _throttle_and_log(self, api: Any, settings: ServiceSettings) -> None:
+        """Every method throttled; one JSON access log line per request, without personal data. API
+        Gateway writes logs through the account's CloudWatch role, which the stack sets."""
+        self.access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            log_group_name=f"/aws/apigateway/{self.api_name}/access",
+            retention=settings.log_retention,
+            removal_policy=RemovalPolicy.RETAIN if settings.stage == "prod" else RemovalPolicy.DESTROY,
+        )
+        api.add_property_override(
+            "AccessLogSetting",
+            {"DestinationArn": self.access_logs.log_group_arn, "Format": json.dumps(ACCESS_LOG_FORMAT)},
+        )
+        api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": API_RATE_LIMIT,
+                    "ThrottlingBurstLimit": API_BURST_LIMIT,
+                    "MetricsEnabled": True,
+                    "LoggingLevel": "OFF",  # execution logs would carry request bodies
+                }
+            ],
+        )
+        logs_role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="Lets API Gateway write the access logs (account setting of this region)",
+            inline_policies={
+                "write-logs": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=[
+                                "logs:CreateLogGroup",
+                                "logs:CreateLogStream",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                                "logs:PutLogEvents",
+                                "logs:GetLogEvents",
+                                "logs:FilterLogEvents",
+                            ],
+                            resources=["*"],
+                        )
+                    ]
+                )
+            },
+        )
+        Validations.of(logs_role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="API Gateway's account-wide logging role writes to the log groups of every API in "
+                "the region; AWS documents exactly these actions on all resources",
+            )
+        )
+        account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=logs_role.role_arn)
+        api.add_dependency(account)
+
 
 def _check_functions_known(build_dir: Path) -> None:
     """Fail the synth loudly when the app gains a function that has no role here."""
@@ -299,11 +398,15 @@ def _check_functions_known(build_dir: Path) -> None:
 
 
 def _grant(role: iam.Role, access: Access, data: Data, alerts: Alerts) -> None:
-    """The data, topic and secrets one function may touch, and nothing more."""
-    for table in access.read:
-        data.tables[table].grant_read_data(role)
-    for table in access.write:
-        data.tables[table].grant_read_write_data(role)
+    """The data, topic and secrets one function may touch, and nothing more. No function may Scan (no
+    Scan on any path); the audit log is only ever appended to."""
+    for tables, actions in (
+        (access.read, READ_ACTIONS),
+        (access.write, WRITE_ACTIONS),
+        (access.append, APPEND_ACTIONS),
+    ):
+        for table in tables:
+            data.tables[table].grant(role, *actions)  # the table and its indexes
     if access.publish_alerts:
         alerts.topic.grant_publish(role)
     if access.ingest_secret:

@@ -318,6 +318,46 @@ def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 
 
+def test_no_function_may_scan_and_the_audit_log_is_append_only(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Serverless::Function")
+    roles = {key: fn["Properties"]["Role"]["Fn::GetAtt"][0] for key, fn in functions.items()}
+    audit_id = synth.logical_id("AWS::DynamoDB::Table", "DataAudit")
+    keys_id = synth.logical_id("AWS::DynamoDB::Table", "DataApikeys")
+    for role in roles.values():
+        statements = _attached_statements(synth, role)
+        assert not any("dynamodb:Scan" in _actions(s) for s in statements)
+        assert not any("dynamodb:*" in _actions(s) for s in statements)
+    api = _attached_statements(synth, roles["APIHandler"])
+    audit = {action for s in api if _mentions(s, audit_id) for action in _actions(s)}
+    assert "dynamodb:PutItem" in audit and "dynamodb:Query" in audit
+    assert not audit & {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for job in ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents"):
+        assert not any(_mentions(s, keys_id) for s in _attached_statements(synth, roles[job])), job
+
+
+def test_the_api_is_throttled_and_logs_access_without_personal_data(synth: Synth) -> None:
+    (api,) = synth.of_type("AWS::Serverless::Api").values()
+    (method,) = api["Properties"]["MethodSettings"]
+    assert (method["ResourcePath"], method["HttpMethod"]) == ("/*", "*")
+    assert 0 < method["ThrottlingRateLimit"] <= method["ThrottlingBurstLimit"]
+    assert method["LoggingLevel"] == "OFF"  # execution logs would carry bodies
+    access = api["Properties"]["AccessLogSetting"]
+    fields = json.loads(access["Format"])
+    assert {"requestId", "status", "resource", "latencyMs"} <= set(fields)
+    assert not any(
+        leak in value
+        for value in fields.values()
+        for leak in ("sourceIp", "userAgent", "$context.path", "identity", "authorizer")
+    )
+    log_group = synth.logical_id("AWS::Logs::LogGroup", "ServiceApiAccessLogs")
+    assert access["DestinationArn"] == {"Fn::GetAtt": [log_group, "Arn"]}
+    (account,) = synth.of_type("AWS::ApiGateway::Account").values()
+    assert "CloudWatchRoleArn" in account["Properties"]
+    for function in synth.of_type("AWS::Serverless::Function").values():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+
+
 def test_failed_job_runs_land_in_an_encrypted_queue(synth: Synth) -> None:
     queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceJobFailures")
     assert synth.resources[queue_id]["Properties"]["SqsManagedSseEnabled"] is True
