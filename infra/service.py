@@ -381,7 +381,7 @@ class ApiAndJobs(Construct):
             )
         )
         account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=logs_role.role_arn)
-        api.add_dependency(account)
+        api.add_resource_dependency(account)
 
 
 def _check_functions_known(build_dir: Path) -> None:
