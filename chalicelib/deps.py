@@ -305,9 +305,18 @@ class Container:
     def sources(self) -> list[Source]:
         import httpx
 
-        from chalicelib.adapters.sources.registry import build_sources
+        from chalicelib.adapters.sources.credentials import SourceSecrets
+        from chalicelib.adapters.sources.registry import SourceDeps, build_sources
 
-        return build_sources(self.playbook, demo=self.settings.demo, client=httpx.Client())
+        source_deps = SourceDeps(client=httpx.Client(), secrets=SourceSecrets(self.settings.stage))
+        return build_sources(self.playbook, demo=self.settings.demo, deps=source_deps)
+
+    @property
+    def source_types(self) -> list[str]:
+        """The slugs of the registered source adapters (what a playbook's `type` may name)."""
+        from chalicelib.adapters.sources.registry import REGISTRY
+
+        return sorted(REGISTRY)
 
     def drill_sources(self, drills: list[Drill]) -> list[Source]:
         """A replay source per live drill (built per run: drills start and end between runs)."""
