@@ -68,8 +68,12 @@ def collect_mentions(event: Any) -> dict[str, Any]:
     metrics.add_metric(name="MentionsCollected", unit="Count", value=report.stored)
     for source_id in report.failed:
         count_failure("SourceFailed", "source", source_dimension(source_id))
+    for source_id in report.misconfigured:
+        count_failure("SourceMisconfigured", "source", source_dimension(source_id))
+    for source_id in report.rate_limited:
+        count_failure("SourceRateLimited", "source", source_dimension(source_id))
     _fail_if_nothing_worked("collect_mentions", report.failed, report.attempted)
-    return {"stored": report.stored, "failed": report.failed}
+    return {"stored": report.stored, "failed": report.failed, "rate_limited": report.rate_limited}
 
 
 @bp.schedule(EVERY_MINUTE, name="evaluate_rules", description="Detect crises and open or update incidents")

@@ -2,6 +2,9 @@
 
 A failing source is logged and counted; the others carry on. A cursor that does not advance means
 the next run fetches the same page again, and idempotent storage turns that into duplicates, not loss.
+A rate limit (`RateLimited`) stops the source for this run and holds it until the platform's reset; a
+configuration error (`SourceMisconfigured`: 401/403, missing credentials) is counted apart and tried
+again at the source's next poll. Every run updates the source's health (domain/sources.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.errors import SourceUnavailable
+from chalicelib.domain.errors import RateLimited, SourceMisconfigured, SourceUnavailable
+from chalicelib.domain.sources import ErrorKind, SourceHealth, after_failure, after_success
 from chalicelib.observability import logger
 from chalicelib.ports import Source, StateRepository
 from chalicelib.services.ingest import IngestResult
@@ -25,7 +29,9 @@ class SourceRun:
     fetched: int = 0
     result: IngestResult = field(default_factory=IngestResult)
     error: str | None = None
+    error_kind: ErrorKind | None = None
     skipped_not_due: bool = False
+    held_until: datetime | None = None  # skipped: rate-limited or misconfigured until then
 
 
 @dataclass
@@ -38,7 +44,16 @@ class CollectReport:
 
     @property
     def failed(self) -> list[str]:
-        return [run.source_id for run in self.runs if run.error]
+        """Sources that failed; a rate limit is the platform asking us to wait, not a failure."""
+        return [run.source_id for run in self.runs if run.error and run.error_kind != "rate_limited"]
+
+    @property
+    def misconfigured(self) -> list[str]:
+        return [run.source_id for run in self.runs if run.error_kind == "misconfigured"]
+
+    @property
+    def rate_limited(self) -> list[str]:
+        return [run.source_id for run in self.runs if run.error_kind == "rate_limited"]
 
     @property
     def attempted(self) -> int:
@@ -47,6 +62,15 @@ class CollectReport:
 
 def cursor_key(source_id: str) -> str:
     return f"cursor#{source_id}"
+
+
+def health_key(source_id: str) -> str:
+    return f"health#{source_id}"
+
+
+def read_health(state: StateRepository, source_id: str) -> SourceHealth:
+    saved = state.get(health_key(source_id))
+    return SourceHealth.model_validate({**(saved or {}), "source_id": source_id})
 
 
 def _is_due(state: dict[str, Any] | None, poll_seconds: int, now: datetime) -> bool:
@@ -62,8 +86,10 @@ def collect_source(
     state: StateRepository,
     store: Callable[[list[Any]], IngestResult],
     now: datetime,
+    run: SourceRun | None = None,
 ) -> SourceRun:
-    run = SourceRun(source.source_id)
+    """Fetch and store page after page; `run` keeps what was stored when a later page fails."""
+    run = run or SourceRun(source.source_id)
     saved = state.get(cursor_key(source.source_id))
     if not _is_due(saved, source.poll_seconds, now):
         run.skipped_not_due = True
@@ -81,6 +107,54 @@ def collect_source(
     return run
 
 
+def _run_one(
+    source: Source, *, state: StateRepository, store: Callable[[list[Any]], IngestResult], now: datetime
+) -> SourceRun:
+    run = SourceRun(source.source_id)
+    retry_after: float | None = None
+    try:
+        collect_source(source, state=state, store=store, now=now, run=run)
+    except RateLimited as error:  # the cursor stays where the last stored page left it
+        run.error, run.error_kind, retry_after = error.message, "rate_limited", error.retry_after
+        logger.warning("source rate limited", source=source.source_id, retry_after=retry_after)
+    except SourceMisconfigured as error:
+        run.error, run.error_kind = error.message, "misconfigured"
+        logger.error("source misconfigured", source=source.source_id, error=error.message)
+    except SourceUnavailable as error:
+        run.error, run.error_kind = error.message, "unavailable"
+        logger.warning("source unavailable", source=source.source_id, error=error.message)
+    except Exception as error:  # one broken platform must not stop the others
+        run.error, run.error_kind = type(error).__name__, "failed"
+        logger.exception("source failed", source=source.source_id)
+    if not run.skipped_not_due:
+        _record_health(source, run, state=state, now=now, retry_after=retry_after)
+    return run
+
+
+def _record_health(
+    source: Source, run: SourceRun, *, state: StateRepository, now: datetime, retry_after: float | None
+) -> None:
+    try:
+        health = read_health(state, source.source_id)
+        if run.error_kind is None:
+            health = after_success(
+                health, now=now, stored=run.result.stored, poll_seconds=source.poll_seconds
+            )
+        else:
+            health = after_failure(
+                health,
+                now=now,
+                stored=run.result.stored,
+                poll_seconds=source.poll_seconds,
+                kind=run.error_kind,
+                message=run.error or run.error_kind,
+                retry_after=retry_after,
+            )
+        state.put(health_key(source.source_id), health.model_dump(mode="json"))
+    except Exception:  # health is for people to look at; losing one update must not fail the run
+        logger.exception("source health not recorded", source=source.source_id)
+
+
 def collect(
     sources: Sequence[Source],
     *,
@@ -90,14 +164,11 @@ def collect(
 ) -> CollectReport:
     report = CollectReport()
     for source in sources:
-        try:
-            run = collect_source(source, state=state, store=store, now=now)
-        except SourceUnavailable as error:
-            run = SourceRun(source.source_id, error=error.message)
-            logger.warning("source unavailable", source=source.source_id, error=error.message)
-        except Exception as error:  # one broken platform must not stop the others
-            run = SourceRun(source.source_id, error=type(error).__name__)
-            logger.exception("source failed", source=source.source_id)
+        held = _held_until(state, source.source_id, now)
+        if held is not None:
+            report.runs.append(SourceRun(source.source_id, skipped_not_due=True, held_until=held))
+            continue
+        run = _run_one(source, state=state, store=store, now=now)
         report.runs.append(run)
         if not run.skipped_not_due and not run.error:
             logger.info(
@@ -108,3 +179,12 @@ def collect(
                 duplicates=run.result.duplicates,
             )
     return report
+
+
+def _held_until(state: StateRepository, source_id: str, now: datetime) -> datetime | None:
+    try:
+        health = read_health(state, source_id)
+    except Exception:  # an unreadable health document holds nothing back
+        logger.exception("source health not read", source=source_id)
+        return None
+    return health.not_before if health.held(now) else None
