@@ -40,6 +40,7 @@ class Access:
     manage_subscriptions: bool = False  # the API keeps each person's alert subscriptions in step
     put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
     integration_secrets: bool = False  # reads chat webhook URLs and the CRM token (integrations/ secrets)
+    source_secrets: bool = False  # reads the platform credentials of the source adapters (sources/ secrets)
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
@@ -51,7 +52,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
         put_events=True,
         integration_secrets=True,
     ),
-    "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
+    "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state"), source_secrets=True),
     "evaluate_rules": Access(
         read=("buckets", "users", "webhooks"),  # webhooks: the sender loads the subscription
         write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
@@ -78,6 +79,11 @@ JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
 def integration_secret_prefix(stage: str) -> str:
     """Where chat webhook URLs (integrations.yaml) and the CRM token live; the senders may read them."""
     return f"krisenradar/{stage}/integrations/"
+
+
+def source_secret_prefix(stage: str) -> str:
+    """Where the platform credentials live: a placeholder per platform (data.py) and any second account."""
+    return f"krisenradar/{stage}/sources/"
 
 
 def logical_id(function: str) -> str:
@@ -173,9 +179,24 @@ class ApiAndJobs(Construct):
                     ],
                 )
             )
+        if access.source_secrets:
+            stack = Stack.of(self)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[
+                        f"arn:{stack.partition}:secretsmanager:{stack.region}:{stack.account}:secret:"
+                        f"{source_secret_prefix(stage)}*"
+                    ],
+                )
+            )
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         findings = {
+            f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
+            f"{source_secret_prefix(stage)}*": (
+                "Platform credentials of the source adapters: a secret per platform or account under sources/"
+            ),
             f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
             f"{integration_secret_prefix(stage)}*": (
                 "Chat webhook URLs and the CRM token: the secrets under the integrations/ prefix"

@@ -116,6 +116,14 @@ class KrisenradarStack(cdk.Stack):
                 "rollover (accept old and new key) that the ingest webhook does not support yet",
             )
         )
+        for secret in self.data.source_secrets.values():
+            cdk.Validations.of(secret).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions-SMG4",
+                    reason="Platform tokens are issued by the platform (X, Meta, Google, ...); they are "
+                    "rotated there and pasted in, Secrets Manager cannot rotate them",
+                )
+            )
         cdk.Validations.of(self.service.job_failures).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-SQS3",

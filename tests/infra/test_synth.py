@@ -153,12 +153,44 @@ def test_mentions_and_buckets_expire_and_the_rest_do_not(synth: Synth) -> None:
 
 def test_the_ingest_and_link_secrets_are_generated_long_and_without_punctuation(synth: Synth) -> None:
     secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
-    assert set(secrets) == {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing"}
-    for secret in secrets.values():
+    assert {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing"} <= set(secrets)
+    for name in ("krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing"):
+        secret = secrets[name]
         generated = secret["Properties"]["GenerateSecretString"]
         assert generated["PasswordLength"] >= 48
         assert generated["ExcludePunctuation"] is True
         assert secret["DeletionPolicy"] == "Retain"
+
+
+def test_each_platform_has_a_placeholder_secret_only_the_collector_reads(synth: Synth) -> None:
+    # Given the synthesized secrets and the functions' policies
+    secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
+    functions = synth.of_type("AWS::Serverless::Function")
+    roles = {key: fn["Properties"]["Role"]["Fn::GetAtt"][0] for key, fn in functions.items()}
+
+    def reads_sources(function: str) -> bool:
+        return any(
+            "secretsmanager:GetSecretValue" in _actions(statement)
+            and "secret:krisenradar/dev/sources/*" in json.dumps(statement["Resource"])
+            for statement in _attached_statements(synth, roles[function])
+        )
+
+    # Then every platform has its placeholder (a JSON object, kept on stack deletion)
+    for platform in (
+        "x",
+        "bluesky",
+        "mastodon",
+        "reddit",
+        "facebook",
+        "youtube",
+        "google_reviews",
+        "trustpilot",
+    ):
+        secret = secrets[f"krisenradar/dev/sources/{platform}"]
+        assert secret["Properties"]["GenerateSecretString"]["SecretStringTemplate"] == "{}"
+        assert secret["DeletionPolicy"] == "Retain"
+    # And only the collect function may read the sources/ prefix
+    assert [function for function in roles if reads_sources(function)] == ["CollectMentions"]
 
 
 # --- alerts ----------------------------------------------------------------------------------------
