@@ -12,7 +12,7 @@ def test_sources_as_json_list_types_and_every_configured_source() -> None:
     out = io.StringIO()
     sources(out, as_json=True)
     listing = json.loads(out.getvalue())
-    assert {"rss", "replay"} <= set(listing["types"])
+    assert {"rss", "replay", "x"} <= set(listing["types"])
     feed = next(s for s in listing["sources"] if s["id"] == "google-alerts-mueller")
     assert feed == {
         "id": "google-alerts-mueller",

@@ -14,6 +14,7 @@ import httpx
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
+from chalicelib.adapters.sources.x import XSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
 from chalicelib.ports import Source
@@ -32,6 +33,7 @@ SourceFactory = Callable[[SourceConfig, Brand, SourceDeps], Source]
 REGISTRY: dict[str, SourceFactory] = {
     RssSource.slug: lambda config, brand, deps: RssSource(config, brand, deps.client),
     ReplaySource.slug: lambda config, brand, deps: ReplaySource(config, brand),
+    XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
 }
 
 
