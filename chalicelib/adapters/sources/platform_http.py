@@ -16,6 +16,7 @@ Errors name the source, the status and the URL path only. Query strings (Faceboo
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ RESET_HEADERS = ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset")
 MAX_WAIT_SECONDS = 24 * 3600.0
 _EPOCH_THRESHOLD = 1_000_000_000  # larger numbers are points in time, not durations
 _RETRIED_STATUS = frozenset({408, 500, 502, 503, 504})
+_ERROR_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_. ]{0,47}$")
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,10 @@ class PlatformHttp:
 
     def _raise_unless_retried(self, response: httpx.Response, path: str) -> None:
         status = response.status_code
-        details = {"status": status, "path": path}
+        details: dict[str, Any] = {"status": status, "path": path}
+        code = platform_error_code(response)
+        if code:
+            details["code"] = code
         if status == 429:
             wait = retry_after(response.headers, self._wall_clock())
             raise RateLimited(
@@ -216,6 +221,22 @@ class PlatformHttp:
             )
         if status not in _RETRIED_STATUS:
             raise SourceUnavailable(f"{self.source_id}: the platform refused the request", [details])
+
+
+def platform_error_code(response: httpx.Response) -> str | None:
+    """The platform's machine-readable error name, e.g. Bluesky's "ExpiredToken", X's "Unauthorized":
+    a short token from the body's `error`, `code` or `title`, never a free-text message."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    for key in ("error", "code", "title"):
+        value = body.get(key)
+        if isinstance(value, str | int) and _ERROR_CODE.match(str(value)):
+            return str(value)
+    return None
 
 
 def _path(url: str) -> str:

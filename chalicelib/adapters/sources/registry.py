@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from chalicelib.adapters.sources.bluesky import BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
@@ -34,6 +35,7 @@ REGISTRY: dict[str, SourceFactory] = {
     RssSource.slug: lambda config, brand, deps: RssSource(config, brand, deps.client),
     ReplaySource.slug: lambda config, brand, deps: ReplaySource(config, brand),
     XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
+    BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
 }
 
 
