@@ -6,6 +6,7 @@ escalates their incidents. A drill's trouble never stops a real brand's evaluati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,12 @@ def _live_drills(now: datetime, failure: tuple[str, str]) -> list[Drill]:
         return []
 
 
+def _seconds_left(event: Any) -> Callable[[], float] | None:
+    """The invocation's remaining time, when its context tells it."""
+    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
+    return None if remaining is None else lambda: remaining() / 1000
+
+
 @bp.schedule(EVERY_MINUTE, name="collect_mentions", description="Collect mentions from every due source")
 def collect_mentions(event: Any) -> dict[str, Any]:
     container = deps.container()
@@ -64,8 +71,10 @@ def collect_mentions(event: Any) -> dict[str, Any]:
         state=container.state,
         store=lambda raws: ingest(raws, enricher=container.enricher, mentions=container.mentions),
         now=now,
+        seconds_left=_seconds_left(event),
     )
     metrics.add_metric(name="MentionsCollected", unit="Count", value=report.stored)
+    metrics.add_metric(name="SourceDeferred", unit="Count", value=len(report.deferred))
     for source_id in report.failed:
         count_failure("SourceFailed", "source", source_dimension(source_id))
     for source_id in report.misconfigured:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import RateLimited, SourceMisconfigured, SourceUnavailable
@@ -21,6 +21,9 @@ from chalicelib.ports import Source, StateRepository
 from chalicelib.services.ingest import IngestResult
 
 MAX_PAGES_PER_RUN = 10
+# A source is started only with this much of the run left: one platform call may take ~25 s
+# (PlatformHttp's budget) plus the store. The rest wait for the next run, least recently run first.
+MIN_SECONDS_TO_START = 30.0
 
 
 @dataclass
@@ -32,6 +35,7 @@ class SourceRun:
     error_kind: ErrorKind | None = None
     skipped_not_due: bool = False
     held_until: datetime | None = None  # skipped: rate-limited or misconfigured until then
+    deferred: bool = False  # skipped: too little of the run was left to start it
 
 
 @dataclass
@@ -54,6 +58,10 @@ class CollectReport:
     @property
     def rate_limited(self) -> list[str]:
         return [run.source_id for run in self.runs if run.error_kind == "rate_limited"]
+
+    @property
+    def deferred(self) -> list[str]:
+        return [run.source_id for run in self.runs if run.deferred]
 
     @property
     def attempted(self) -> int:
@@ -161,12 +169,22 @@ def collect(
     state: StateRepository,
     store: Callable[[list[Any]], IngestResult],
     now: datetime,
+    seconds_left: Callable[[], float] | None = None,
 ) -> CollectReport:
+    """Run each due source once, the least recently run first; `seconds_left` (the Lambda's remaining
+    time) defers the sources that could not finish in this run to the next one."""
     report = CollectReport()
-    for source in sources:
-        held = _held_until(state, source.source_id, now)
-        if held is not None:
-            report.runs.append(SourceRun(source.source_id, skipped_not_due=True, held_until=held))
+    healths = {source.source_id: _health_or_none(state, source.source_id) for source in sources}
+    for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id])):
+        health = healths[source.source_id]
+        if health is not None and health.held(now):
+            report.runs.append(
+                SourceRun(source.source_id, skipped_not_due=True, held_until=health.not_before)
+            )
+            continue
+        if seconds_left is not None and seconds_left() < MIN_SECONDS_TO_START:
+            due = _is_due(state.get(cursor_key(source.source_id)), source.poll_seconds, now)
+            report.runs.append(SourceRun(source.source_id, skipped_not_due=True, deferred=due))
             continue
         run = _run_one(source, state=state, store=store, now=now)
         report.runs.append(run)
@@ -181,10 +199,13 @@ def collect(
     return report
 
 
-def _held_until(state: StateRepository, source_id: str, now: datetime) -> datetime | None:
+def _health_or_none(state: StateRepository, source_id: str) -> SourceHealth | None:
     try:
-        health = read_health(state, source_id)
+        return read_health(state, source_id)
     except Exception:  # an unreadable health document holds nothing back
         logger.exception("source health not read", source=source_id)
         return None
-    return health.not_before if health.held(now) else None
+
+
+def _last_run(health: SourceHealth | None) -> datetime:
+    return health.last_run_at if health and health.last_run_at else datetime.min.replace(tzinfo=UTC)

@@ -104,3 +104,24 @@ def test_hourly_counts_older_than_a_day_fall_away() -> None:
     health = after_success(health, now=NOW - timedelta(hours=26), stored=5, poll_seconds=60)
     health = after_success(health, now=NOW, stored=1, poll_seconds=60)
     assert health.stored_last_24h(NOW) == 1 and len(health.stored_by_hour) == 1
+
+
+def test_sources_that_could_not_finish_wait_for_the_next_run_and_then_go_first() -> None:
+    # Given three due sources and a run with time for only the first one
+    state = MemoryState()
+    sources = [ScriptedSource(name, [[raw_mention(at=NOW)]]) for name in ("a", "b", "c")]
+    left = iter([45.0, 20.0, 10.0])
+
+    # When the collector runs
+    report = collect(sources, state=state, store=store, now=NOW, seconds_left=lambda: next(left))
+
+    # Then one source ran, the others are deferred (neither failed nor attempted)
+    assert report.stored == 1 and report.deferred == ["b", "c"] and report.failed == []
+    assert report.attempted == 1
+
+    # And in the next run the deferred ones go first, before the one that ran
+    later = NOW + timedelta(minutes=1)
+    second = collect(
+        sources, state=state, store=store, now=later, seconds_left=iter([45.0, 45.0, 5.0]).__next__
+    )
+    assert [run.source_id for run in second.runs if not run.skipped_not_due] == ["b", "c"]
