@@ -300,3 +300,11 @@ class Publisher(Protocol):
 
     def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
         """Post `text` as a reply to the platform's post `in_reply_to` (its native id)."""
+
+
+class WorkQueue(Protocol):
+    """Units of work for a worker function (one message each), e.g. one due source to collect."""
+
+    def send(self, units: Sequence[dict[str, Any]]) -> int:
+        """Enqueue every unit; returns how many. AppError if any was not accepted (the caller's run
+        fails and the next one enqueues again: a unit twice is harmless, a lost one is not)."""

@@ -17,13 +17,15 @@ from typing import Any
 from chalicelib.domain.errors import RateLimited, SourceMisconfigured, SourceUnavailable
 from chalicelib.domain.sources import ErrorKind, SourceHealth, after_failure, after_success
 from chalicelib.observability import logger
-from chalicelib.ports import Source, StateRepository
+from chalicelib.ports import Source, StateRepository, WorkQueue
 from chalicelib.services.ingest import IngestResult
 
 MAX_PAGES_PER_RUN = 10
 # A source is started only with this much of the run left: one platform call may take ~25 s
 # (PlatformHttp's budget) plus the store. The rest wait for the next run, least recently run first.
 MIN_SECONDS_TO_START = 30.0
+# A queued unit whose source has not run in this time (its message lost, its worker dead) is sent again.
+QUEUED_SECONDS = 300
 
 
 @dataclass
@@ -197,6 +199,44 @@ def collect(
                 duplicates=run.result.duplicates,
             )
     return report
+
+
+def queued_key(source_id: str) -> str:
+    return f"queued#{source_id}"
+
+
+def fan_out(
+    sources: Sequence[Source], *, state: StateRepository, queue: WorkQueue, now: datetime
+) -> list[str]:
+    """Send one unit per due source to the collect worker, least recently run first; returns their ids.
+
+    Due: not held by a rate limit or a configuration error, its poll interval over, and not already
+    waiting (a unit that no run picked up within QUEUED_SECONDS is sent again). A unit sent twice is
+    harmless: the worker checks again whether its source is due, and storage is idempotent."""
+    healths = {source.source_id: _health_or_none(state, source.source_id) for source in sources}
+    due: list[str] = []
+    for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id])):
+        health = healths[source.source_id]
+        if health is not None and health.held(now):
+            continue
+        if not _is_due(state.get(cursor_key(source.source_id)), source.poll_seconds, now):
+            continue
+        if _waiting(state.get(queued_key(source.source_id)), health, now):
+            continue
+        due.append(source.source_id)
+    if due:
+        queue.send([{"source_id": source_id, "queued_at": now.isoformat()} for source_id in due])
+        for source_id in due:
+            state.put(queued_key(source_id), {"queued_at": now.isoformat()})
+    return due
+
+
+def _waiting(queued: dict[str, Any] | None, health: SourceHealth | None, now: datetime) -> bool:
+    if not queued or "queued_at" not in queued:
+        return False
+    queued_at = datetime.fromisoformat(queued["queued_at"])
+    ran_since = health is not None and health.last_run_at is not None and health.last_run_at >= queued_at
+    return not ran_since and now - queued_at < timedelta(seconds=QUEUED_SECONDS)
 
 
 def _health_or_none(state: StateRepository, source_id: str) -> SourceHealth | None:
