@@ -41,6 +41,8 @@ class Access:
     put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
     integration_secrets: bool = False  # reads chat webhook URLs and the CRM token (integrations/ secrets)
     source_secrets: bool = False  # reads the platform credentials of the source adapters (sources/ secrets)
+    send_collect_units: bool = False  # the collect schedule: one message per due source
+    consume_collect_units: bool = False  # the collect worker: its SQS event source
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
@@ -52,7 +54,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
         put_events=True,
         integration_secrets=True,
     ),
-    "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state"), source_secrets=True),
+    # The schedule reads cursors and health and marks units queued; the worker collects one source.
+    "collect_mentions": Access(read=("drills",), write=("state",), send_collect_units=True),
+    "collect_source": Access(
+        read=("drills",),
+        write=("mentions", "buckets", "state"),
+        source_secrets=True,
+        consume_collect_units=True,
+    ),
     "evaluate_rules": Access(
         read=("buckets", "users", "webhooks"),  # webhooks: the sender loads the subscription
         write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
@@ -128,6 +137,26 @@ class ApiAndJobs(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
+        self.collect_dead_letters = sqs.Queue(
+            self,
+            "CollectDeadLetters",
+            queue_name=f"krisenradar-{settings.stage}-collect-dead-letters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        # One message per due source. A unit's worker may take the function's 60 s; six times that
+        # keeps a slow unit from reappearing while it runs (AWS's advice for Lambda event sources).
+        self.collect_queue = sqs.Queue(
+            self,
+            "CollectQueue",
+            queue_name=f"krisenradar-{settings.stage}-collect",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(360),
+            retention_period=Duration.hours(1),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.collect_dead_letters),
+        )
         self.log_groups = {
             name: logs.LogGroup(
                 self,
@@ -190,6 +219,10 @@ class ApiAndJobs(Construct):
                     ],
                 )
             )
+        if access.send_collect_units:
+            self.collect_queue.grant_send_messages(role)
+        if access.consume_collect_units:
+            self.collect_queue.grant_consume_messages(role)
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         findings = {
@@ -287,6 +320,15 @@ class ApiAndJobs(Construct):
             if default_policy is not None:
                 # Lambda checks the role may send to the failure destination when the function is created.
                 function.add_resource_dependency(default_policy.node.default_child)
+            if FUNCTION_ACCESS[name].send_collect_units:
+                function.add_property_override(
+                    "Environment.Variables.KRISENRADAR_COLLECT_QUEUE_URL", self.collect_queue.queue_url
+                )
+            if FUNCTION_ACCESS[name].consume_collect_units:
+                # The app names a placeholder queue (jobs/schedules.py COLLECT_QUEUE); this is the real one.
+                function.add_property_override(
+                    f"Events.{logical_id(name)}SqsEventSource.Properties.Queue", self.collect_queue.queue_arn
+                )
             if name not in JOBS:
                 continue
             if not settings.public_url:

@@ -96,6 +96,7 @@ class KrisenradarStack(cdk.Stack):
             function_names=self.service.function_names,
             dead_letter_queues={
                 "JobFailures": self.service.job_failures,
+                "CollectDeadLetters": self.service.collect_dead_letters,
                 "IntegrationDeadLetters": self.alerts.integration_dead_letters,
             },
             api_name=self.service.api_name,
@@ -124,6 +125,12 @@ class KrisenradarStack(cdk.Stack):
                     "rotated there and pasted in, Secrets Manager cannot rotate them",
                 )
             )
+        cdk.Validations.of(self.service.collect_dead_letters).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason="This queue is itself the dead-letter queue of the collect queue",
+            )
+        )
         cdk.Validations.of(self.service.job_failures).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-SQS3",
