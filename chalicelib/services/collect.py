@@ -5,6 +5,10 @@ the next run fetches the same page again, and idempotent storage turns that into
 A rate limit (`RateLimited`) stops the source for this run and holds it until the platform's reset; a
 configuration error (`SourceMisconfigured`: 401/403, missing credentials) is counted apart and tried
 again at the source's next poll. Every run updates the source's health (domain/sources.py).
+
+In AWS `fan_out` sends one unit per due source to the collect queue and a worker runs `collect` on
+that one source; on one machine `collect` runs them all, least recently run first, within the time
+the invocation has left.
 """
 
 from __future__ import annotations
