@@ -19,10 +19,12 @@ from chalicelib.adapters.sources import bluesky
 from chalicelib.adapters.sources.bluesky import BlueskyPublisher, BlueskySession, BlueskySource
 from chalicelib.domain.errors import RateLimited, SourceMisconfigured, SourceUnavailable
 from chalicelib.domain.playbook import SourceConfig
+from chalicelib.ports import Source
 from chalicelib.services.collect import collect
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -239,3 +241,18 @@ def test_a_reply_names_the_post_and_its_thread_root(fake_platform: FakePlatform)
         },
         "parent": {"uri": ANNA, "cid": "bafyreia4annapost2"},
     }
+
+
+class TestBlueskySourceContract(SourceContract):
+    secret_name = "bluesky"
+    credentials = {"identifier": "contract.bsky.social", "app_password": "wxyz-contract-pass"}
+    path = bluesky.SEARCH
+    max_calls_on_refusal = 2  # one session renewal, then the refusal counts
+
+    def serve_sign_in(self, fake: FakePlatform) -> None:
+        fake.route("POST", bluesky.CREATE_SESSION, Reply(json=SESSION))
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        return BlueskySource(
+            config(fake, query="Spülmeister"), BRAND, httpx.Client(), secrets, sleep=lambda _: None
+        )

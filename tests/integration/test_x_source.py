@@ -17,10 +17,12 @@ from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.adapters.sources.x import SEARCH_PATH, XSource, default_query
 from chalicelib.domain.errors import SourceMisconfigured, SourceUnavailable
 from chalicelib.domain.playbook import SourceConfig
+from chalicelib.ports import Source
 from chalicelib.services.collect import collect, cursor_key, read_health
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -235,3 +237,13 @@ def test_the_cursor_does_not_move_past_a_page_that_was_not_stored(fake_platform:
     assert report.failed == ["x-mueller"]
     cursor = state.get(cursor_key("x-mueller"))["cursor"]
     assert cursor["next_token"] == PAGE_2["next_token"] and cursor.get("since_id") is None
+
+
+class TestXSourceContract(SourceContract):
+    secret_name = "x"
+    credentials = {"bearer_token": "AAAA-contract-bearer"}
+    path = SEARCH_PATH
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        config = SourceConfig(id="x-mueller", type="x", brand="mueller", options={"base_url": fake.base_url})
+        return XSource(config, BRAND, httpx.Client(), secrets, sleep=lambda _: None)
