@@ -16,6 +16,7 @@ from chalicelib.api import (
     playbooks,
     reports,
     reviews,
+    sources,
     webhooks,
 )
 from chalicelib.api.http import uniform_errors
@@ -42,4 +43,5 @@ app.register_blueprint(reviews.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(crm.bp)
+app.register_blueprint(sources.bp)
 app.register_blueprint(schedules.bp)

@@ -2,8 +2,9 @@
 
     python -m chalicelib.cli detect SERIES.csv   # NAB series in, `timestamp,alarm` out
     python -m chalicelib.cli classify            # JSON lines in, JSON lines out
+    python -m chalicelib.cli sources [--json]    # registered source adapters, configured sources
 
-Both run exactly the code the Lambda functions run, with the shipped configuration.
+They run exactly the code the Lambda functions run, with the shipped configuration.
 """
 
 from __future__ import annotations
@@ -71,16 +72,49 @@ def classify(source: TextIO, out: TextIO) -> int:
     return 1 if failures else 0
 
 
+def sources(out: TextIO, *, as_json: bool) -> None:
+    """The registered adapter slugs and every source in the playbook (no credentials, no store)."""
+    from chalicelib.adapters.playbooks import load_playbook
+    from chalicelib.adapters.sources.registry import REGISTRY
+    from chalicelib.config import get_settings
+
+    playbook = load_playbook(get_settings().playbooks_dir)
+    configured = [
+        {
+            "id": source.id,
+            "type": source.type,
+            "brand": source.brand,
+            "enabled": source.enabled,
+            "registered": source.type in REGISTRY,
+            "poll_seconds": source.options.get("poll_seconds"),
+        }
+        for source in playbook.sources
+    ]
+    if as_json:
+        out.write(json.dumps({"types": sorted(REGISTRY), "sources": configured}, indent=2) + "\n")
+        return
+    out.write(f"registered types: {', '.join(sorted(REGISTRY))}\n")
+    for row in configured:
+        state = "enabled" if row["enabled"] else "disabled"
+        known = "" if row["registered"] else "  (unknown type!)"
+        out.write(f"{row['id']:<32} {row['type']:<16} {row['brand']:<16} {state}{known}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     detect_cmd = commands.add_parser("detect", help="streaming volume anomaly detection over a NAB series")
     detect_cmd.add_argument("series", type=Path)
     commands.add_parser("classify", help="language and sentiment for JSON lines on stdin")
+    sources_cmd = commands.add_parser("sources", help="registered source adapters and configured sources")
+    sources_cmd.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args(argv)
     try:
         if args.command == "detect":
             detect(args.series, sys.stdout)
+            return 0
+        if args.command == "sources":
+            sources(sys.stdout, as_json=args.json)
             return 0
         return classify(sys.stdin, sys.stdout)
     except (OSError, ValueError) as exc:

@@ -32,6 +32,7 @@ from chalicelib.ports import (
     TokenVerifier,
     UserRepository,
     WebhookRepository,
+    WorkQueue,
 )
 from chalicelib.services.evaluate import Ports
 from chalicelib.services.ingest import Enricher
@@ -305,9 +306,30 @@ class Container:
     def sources(self) -> list[Source]:
         import httpx
 
-        from chalicelib.adapters.sources.registry import build_sources
+        from chalicelib.adapters.sources.credentials import SourceSecrets
+        from chalicelib.adapters.sources.registry import SourceDeps, build_sources
 
-        return build_sources(self.playbook, demo=self.settings.demo, client=httpx.Client())
+        source_deps = SourceDeps(client=httpx.Client(), secrets=SourceSecrets(self.settings.stage))
+        return build_sources(self.playbook, demo=self.settings.demo, deps=source_deps)
+
+    @cached_property
+    def collect_queue(self) -> WorkQueue | None:
+        """One message per due source for the collect worker; None: the schedule collects itself."""
+        if not self.settings.collect_queue_url:
+            return None
+        import boto3
+
+        from chalicelib.adapters.work_queue import SqsWorkQueue
+
+        client = boto3.client("sqs", region_name=self.settings.region)
+        return SqsWorkQueue(client, self.settings.collect_queue_url)
+
+    @property
+    def source_types(self) -> list[str]:
+        """The slugs of the registered source adapters (what a playbook's `type` may name)."""
+        from chalicelib.adapters.sources.registry import REGISTRY
+
+        return sorted(REGISTRY)
 
     def drill_sources(self, drills: list[Drill]) -> list[Source]:
         """A replay source per live drill (built per run: drills start and end between runs)."""

@@ -74,6 +74,9 @@ class Access:
     manage_subscriptions: bool = False  # the API keeps each person's alert subscriptions in step
     put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
     integration_secrets: bool = False  # reads chat webhook URLs and the CRM token (integrations/ secrets)
+    source_secrets: bool = False  # reads the platform credentials of the source adapters (sources/ secrets)
+    send_collect_units: bool = False  # the collect schedule: one message per due source
+    consume_collect_units: bool = False  # the collect worker: its SQS event source
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
@@ -86,7 +89,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
         put_events=True,
         integration_secrets=True,
     ),
-    "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
+    # The schedule reads cursors and health and marks units queued; the worker collects one source.
+    "collect_mentions": Access(read=("drills",), write=("state",), send_collect_units=True),
+    "collect_source": Access(
+        read=("drills",),
+        write=("mentions", "buckets", "state"),
+        source_secrets=True,
+        consume_collect_units=True,
+    ),
     "evaluate_rules": Access(
         read=("buckets", "users", "webhooks"),  # webhooks: the sender loads the subscription
         write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
@@ -113,6 +123,11 @@ JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
 def integration_secret_prefix(stage: str) -> str:
     """Where chat webhook URLs (integrations.yaml) and the CRM token live; the senders may read them."""
     return f"krisenradar/{stage}/integrations/"
+
+
+def source_secret_prefix(stage: str) -> str:
+    """Where the platform credentials live: a placeholder per platform (data.py) and any second account."""
+    return f"krisenradar/{stage}/sources/"
 
 
 def logical_id(function: str) -> str:
@@ -157,6 +172,26 @@ class ApiAndJobs(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+        )
+        self.collect_dead_letters = sqs.Queue(
+            self,
+            "CollectDeadLetters",
+            queue_name=f"krisenradar-{settings.stage}-collect-dead-letters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        # One message per due source. A unit's worker may take the function's 60 s; six times that
+        # keeps a slow unit from reappearing while it runs (AWS's advice for Lambda event sources).
+        self.collect_queue = sqs.Queue(
+            self,
+            "CollectQueue",
+            queue_name=f"krisenradar-{settings.stage}-collect",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(360),
+            retention_period=Duration.hours(1),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.collect_dead_letters),
         )
         self.log_groups = {
             name: logs.LogGroup(
@@ -209,9 +244,28 @@ class ApiAndJobs(Construct):
                     ],
                 )
             )
+        if access.source_secrets:
+            stack = Stack.of(self)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[
+                        f"arn:{stack.partition}:secretsmanager:{stack.region}:{stack.account}:secret:"
+                        f"{source_secret_prefix(stage)}*"
+                    ],
+                )
+            )
+        if access.send_collect_units:
+            self.collect_queue.grant_send_messages(role)
+        if access.consume_collect_units:
+            self.collect_queue.grant_consume_messages(role)
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         findings = {
+            f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
+            f"{source_secret_prefix(stage)}*": (
+                "Platform credentials of the source adapters: a secret per platform or account under sources/"
+            ),
             f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
             f"{integration_secret_prefix(stage)}*": (
                 "Chat webhook URLs and the CRM token: the secrets under the integrations/ prefix"
@@ -307,6 +361,15 @@ class ApiAndJobs(Construct):
             if default_policy is not None:
                 # Lambda checks the role may send to the failure destination when the function is created.
                 function.add_resource_dependency(default_policy.node.default_child)
+            if FUNCTION_ACCESS[name].send_collect_units:
+                function.add_property_override(
+                    "Environment.Variables.KRISENRADAR_COLLECT_QUEUE_URL", self.collect_queue.queue_url
+                )
+            if FUNCTION_ACCESS[name].consume_collect_units:
+                # The app names a placeholder queue (jobs/schedules.py COLLECT_QUEUE); this is the real one.
+                function.add_property_override(
+                    f"Events.{logical_id(name)}SqsEventSource.Properties.Queue", self.collect_queue.queue_arn
+                )
             if name not in JOBS:
                 continue
             if not settings.public_url:

@@ -98,6 +98,12 @@ class RawMention(Frozen):
     url: str | None = Field(default=None, max_length=2048)
     author: Author = Author()
     reach: int = Field(default=0, ge=0)
+    # What the platform says the language is (BCP 47, e.g. "de"); the analyzer decides `Mention.lang`.
+    lang_hint: str | None = Field(default=None, max_length=35)
+    # Likes, reposts, replies and quotes together, as the platform counts them when collected.
+    engagement: int = Field(default=0, ge=0)
+    # The conversation or post this one answers (platform-native id), so replies group into threads.
+    thread_id: str | None = Field(default=None, max_length=512)
 
 
 class Mention(Frozen):
@@ -123,6 +129,8 @@ class Mention(Frozen):
     high_reach: bool = False
     risk_weight: int = 0
     expires_at: datetime
+    engagement: int = 0
+    thread_id: str | None = None
 
     @property
     def mention_id(self) -> str:

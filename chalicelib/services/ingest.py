@@ -81,6 +81,8 @@ class Enricher:
             high_reach=high_reach,
             risk_weight=max((hit.weight for hit in hits), default=0),
             expires_at=raw.published_at + self._retention,
+            engagement=raw.engagement,
+            thread_id=raw.thread_id,
         )
 
 

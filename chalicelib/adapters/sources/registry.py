@@ -1,26 +1,45 @@
-"""The explicit registry of source adapters, keyed by their slug."""
+"""The explicit registry of source adapters, keyed by their slug.
+
+A factory gets the source's playbook entry, its brand and the shared `SourceDeps` (one HTTP client,
+the credentials store). Add a platform: write `adapters/sources/<slug>.py`, add one line below.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import httpx
 
+from chalicelib.adapters.sources.bluesky import BlueskySource
+from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
+from chalicelib.adapters.sources.x import XSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
 from chalicelib.ports import Source
 
-SourceFactory = Callable[[SourceConfig, Brand, httpx.Client], Source]
+
+@dataclass(frozen=True)
+class SourceDeps:
+    """What every adapter may use: the function's one HTTP client and the platform credentials."""
+
+    client: httpx.Client
+    secrets: SourceSecrets
+
+
+SourceFactory = Callable[[SourceConfig, Brand, SourceDeps], Source]
 
 REGISTRY: dict[str, SourceFactory] = {
-    RssSource.slug: lambda config, brand, client: RssSource(config, brand, client),
-    ReplaySource.slug: lambda config, brand, client: ReplaySource(config, brand),
+    RssSource.slug: lambda config, brand, deps: RssSource(config, brand, deps.client),
+    ReplaySource.slug: lambda config, brand, deps: ReplaySource(config, brand),
+    XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
+    BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
 }
 
 
-def build_sources(playbook: Playbook, *, demo: bool, client: httpx.Client) -> list[Source]:
+def build_sources(playbook: Playbook, *, demo: bool, deps: SourceDeps) -> list[Source]:
     sources: list[Source] = []
     for config in playbook.sources:
         if not config.enabled or (config.type == ReplaySource.slug and not demo):
@@ -30,7 +49,7 @@ def build_sources(playbook: Playbook, *, demo: bool, client: httpx.Client) -> li
             raise ValueError(f"source {config.id}: unknown type {config.type!r}; known: {sorted(REGISTRY)}")
         brand = playbook.brand(config.brand)
         assert brand is not None  # the playbook schema checks the reference
-        sources.append(factory(config, brand, client))
+        sources.append(factory(config, brand, deps))
     return sources
 
 
