@@ -24,7 +24,7 @@ Replies (`FacebookPublisher`): POST /{comment-or-post-id}/comments with `message
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -38,7 +38,10 @@ from chalicelib.adapters.sources.graph import (
     Lenient,
     Paging,
     graph_base_url,
+    iso,
     next_params,
+    object_gone,
+    parse_iso,
 )
 from chalicelib.adapters.sources.platform_http import RetryPolicy, parse_payload
 from chalicelib.domain.errors import (
@@ -103,20 +106,6 @@ class _Comments(Lenient):
     paging: Paging | None = None
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _moment(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _gone(error: SourceUnavailable) -> bool:
-    """Graph's "object does not exist" (code 100, subcode 33): the post was deleted meanwhile."""
-    details = error.details[0] if error.details else {}
-    return details.get("code") == "100" and details.get("subcode") == 33
-
-
 def _author(sender: _From | None) -> Author:
     return Author(handle=sender.name if sender and sender.name else None)
 
@@ -147,8 +136,8 @@ class FacebookSource:
 
     def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult:
         cursor = dict(cursor or {})
-        since = _moment(cursor["since"]) if cursor.get("since") else now - self._backfill
-        scan = dict(cursor.get("scan") or {"started": _iso(now), "stage": "feed", "posts": []})
+        since = parse_iso(cursor["since"]) if cursor.get("since") else now - self._backfill
+        scan = dict(cursor.get("scan") or {"started": iso(now), "stage": "feed", "posts": []})
         account = self._account()
         if scan["stage"] == "feed":
             mentions = self._feed_page(account, scan, since, now)
@@ -157,9 +146,9 @@ class FacebookSource:
         else:
             mentions = self._tagged_page(account, scan, since)
         if scan["stage"] == "done":
-            finished = _moment(scan["started"]) - self._overlap
-            return FetchResult(mentions, {"since": _iso(max(finished, since))})
-        return FetchResult(mentions, {"since": _iso(since), "scan": scan}, exhausted=False)
+            finished = parse_iso(scan["started"]) - self._overlap
+            return FetchResult(mentions, {"since": iso(max(finished, since))})
+        return FetchResult(mentions, {"since": iso(since), "scan": scan}, exhausted=False)
 
     def _feed_page(
         self, account: GraphAccount, scan: dict[str, Any], since: datetime, now: datetime
@@ -196,7 +185,7 @@ class FacebookSource:
         try:
             body = account.get(f"/{post_id}/comments", params)
         except SourceUnavailable as error:
-            if isinstance(error, RateLimited | SourceMisconfigured) or not _gone(error):
+            if not object_gone(error):
                 raise
             logger.info("facebook post gone, its comments skipped", source=self.source_id)
             self._next_post(scan)

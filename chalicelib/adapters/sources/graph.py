@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -71,6 +72,14 @@ class Counted(Lenient):
     summary: Summary = Summary()
 
 
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def appsecret_proof(access_token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
@@ -94,6 +103,15 @@ def graph_error(response: httpx.Response) -> GraphError | None:
         return GraphError.model_validate(body["error"])
     except ValueError:
         return None
+
+
+def object_gone(error: SourceUnavailable) -> bool:
+    """Graph's "object does not exist" (code 100, subcode 33), e.g. a post deleted since it was listed;
+    not a rate limit nor a refused token."""
+    if isinstance(error, RateLimited | SourceMisconfigured):
+        return False
+    details = error.details[0] if error.details else {}
+    return details.get("code") == "100" and details.get("subcode") == 33
 
 
 def regain_access_seconds(headers: Mapping[str, str], now: float) -> float | None:

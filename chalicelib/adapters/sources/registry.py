@@ -14,6 +14,7 @@ import httpx
 from chalicelib.adapters.sources.bluesky import BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.facebook import FacebookSource
+from chalicelib.adapters.sources.instagram import InstagramSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.x import XSource
@@ -38,6 +39,9 @@ REGISTRY: dict[str, SourceFactory] = {
     XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
     BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
     FacebookSource.slug: lambda config, brand, deps: FacebookSource(config, brand, deps.client, deps.secrets),
+    InstagramSource.slug: lambda config, brand, deps: InstagramSource(
+        config, brand, deps.client, deps.secrets
+    ),
 }
 
 
