@@ -14,6 +14,7 @@ import httpx
 from chalicelib.adapters.sources.bluesky import BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.facebook import FacebookSource
+from chalicelib.adapters.sources.google_reviews import GoogleReviewsSource
 from chalicelib.adapters.sources.instagram import InstagramSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
@@ -40,6 +41,9 @@ REGISTRY: dict[str, SourceFactory] = {
     BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
     FacebookSource.slug: lambda config, brand, deps: FacebookSource(config, brand, deps.client, deps.secrets),
     InstagramSource.slug: lambda config, brand, deps: InstagramSource(
+        config, brand, deps.client, deps.secrets
+    ),
+    GoogleReviewsSource.slug: lambda config, brand, deps: GoogleReviewsSource(
         config, brand, deps.client, deps.secrets
     ),
 }
