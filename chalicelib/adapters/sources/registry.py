@@ -18,6 +18,7 @@ from chalicelib.adapters.sources.google_reviews import GoogleReviewsSource
 from chalicelib.adapters.sources.instagram import InstagramSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
+from chalicelib.adapters.sources.trustpilot import TrustpilotSource
 from chalicelib.adapters.sources.x import XSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
@@ -44,6 +45,9 @@ REGISTRY: dict[str, SourceFactory] = {
         config, brand, deps.client, deps.secrets
     ),
     GoogleReviewsSource.slug: lambda config, brand, deps: GoogleReviewsSource(
+        config, brand, deps.client, deps.secrets
+    ),
+    TrustpilotSource.slug: lambda config, brand, deps: TrustpilotSource(
         config, brand, deps.client, deps.secrets
     ),
 }
