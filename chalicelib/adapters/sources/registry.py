@@ -16,6 +16,7 @@ from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.facebook import FacebookSource
 from chalicelib.adapters.sources.google_reviews import GoogleReviewsSource
 from chalicelib.adapters.sources.instagram import InstagramSource
+from chalicelib.adapters.sources.linkedin import LinkedInSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.trustpilot import TrustpilotSource
@@ -50,6 +51,7 @@ REGISTRY: dict[str, SourceFactory] = {
     TrustpilotSource.slug: lambda config, brand, deps: TrustpilotSource(
         config, brand, deps.client, deps.secrets
     ),
+    LinkedInSource.slug: lambda config, brand, deps: LinkedInSource(config, brand, deps.client, deps.secrets),
 }
 
 
