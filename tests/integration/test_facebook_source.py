@@ -29,11 +29,12 @@ from chalicelib.domain.errors import (
     SourceUnavailable,
 )
 from chalicelib.domain.playbook import SourceConfig
-from chalicelib.ports import FetchResult, PublishedReply
+from chalicelib.ports import FetchResult, PublishedReply, Source
 from chalicelib.services.collect import collect, cursor_key, read_health
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -390,3 +391,13 @@ def test_a_failed_reply_is_tried_once_and_says_whether_a_retry_may_help(
 
     assert type(caught.value) is error and len(fake_platform.requests) == 1
     assert TOKEN not in repr(caught.value.details)
+
+
+class TestFacebookSourceContract(SourceContract):
+    secret_name = "facebook"
+    credentials = {"page_access_token": "EAAG-contract-token", "app_secret": "contract-app-secret"}
+    path = FEED
+    credentials_in_query = True  # access_token and appsecret_proof, as Graph asks
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        return FacebookSource(config(fake), BRAND, httpx.Client(), secrets, sleep=lambda _: None)

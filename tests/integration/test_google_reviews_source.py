@@ -26,11 +26,12 @@ from chalicelib.adapters.sources.google_reviews import (
 from chalicelib.adapters.sources.registry import REGISTRY, SourceDeps
 from chalicelib.domain.errors import AppError, DeliveryFailed, DeliveryRejected, SourceMisconfigured
 from chalicelib.domain.playbook import SourceConfig
-from chalicelib.ports import FetchResult, PublishedReply
+from chalicelib.ports import FetchResult, PublishedReply, Source
 from chalicelib.services.collect import collect, cursor_key, read_health
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -399,3 +400,22 @@ def test_a_reply_to_something_that_is_not_a_review_is_rejected_without_calling_g
     with pytest.raises(DeliveryRejected):
         publisher(fake_platform).reply(in_reply_to="1862500000000000003", text="Danke")
     assert fake_platform.requests == []
+
+
+class TestGoogleReviewsSourceContract(SourceContract):
+    secret_name = "google_reviews"
+    credentials = {
+        "client_id": "contract.apps.googleusercontent.com",
+        "client_secret": "GOCSPX-contract",
+        "refresh_token": "1//0contract",
+    }
+    path = REVIEWS_1
+    max_calls_on_refusal = 2  # a 401 fetches a new access token once
+
+    def serve_sign_in(self, fake: FakePlatform) -> None:
+        fake.route("POST", TOKEN_PATH, Reply(json=load_fixture("google_reviews", "token")))
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        return GoogleReviewsSource(
+            config(fake, locations=LOC_1), BRAND, httpx.Client(), secrets, sleep=lambda _: None
+        )

@@ -27,11 +27,12 @@ from chalicelib.domain.errors import (
     SourceMisconfigured,
 )
 from chalicelib.domain.playbook import SourceConfig
-from chalicelib.ports import FetchResult, PublishedReply
+from chalicelib.ports import FetchResult, PublishedReply, Source
 from chalicelib.services.collect import collect, cursor_key, read_health
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -371,3 +372,13 @@ def test_a_failed_reply_is_tried_once(
         publisher(fake_platform).reply(in_reply_to="17850000000000011", text="Danke")
 
     assert len(fake_platform.requests) == 1
+
+
+class TestInstagramSourceContract(SourceContract):
+    secret_name = "instagram"
+    credentials = {"access_token": "EAAG-contract-ig", "app_secret": "contract-app-secret"}
+    path = MEDIA
+    credentials_in_query = True  # access_token and appsecret_proof, as Graph asks
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        return InstagramSource(config(fake), BRAND, httpx.Client(), secrets, sleep=lambda _: None)

@@ -19,11 +19,12 @@ from chalicelib.adapters.sources.linkedin import LinkedInSource, seconds_until_m
 from chalicelib.adapters.sources.registry import REGISTRY, SourceDeps
 from chalicelib.domain.errors import RateLimited, SourceMisconfigured
 from chalicelib.domain.playbook import SourceConfig
-from chalicelib.ports import FetchResult
+from chalicelib.ports import FetchResult, Source
 from chalicelib.services.collect import collect, cursor_key, read_health
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -270,3 +271,12 @@ def test_the_registry_builds_the_adapter_and_it_needs_the_organisation(fake_plat
         LinkedInSource(
             SourceConfig(id="li-x", type="linkedin", brand="mueller"), BRAND, deps.client, deps.secrets
         )
+
+
+class TestLinkedInSourceContract(SourceContract):
+    secret_name = "linkedin"
+    credentials = {"access_token": "AQV-contract-token"}
+    path = POSTS
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        return LinkedInSource(config(fake), BRAND, httpx.Client(), secrets, sleep=lambda _: None)

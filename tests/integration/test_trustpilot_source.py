@@ -18,11 +18,12 @@ from chalicelib.adapters.sources.registry import REGISTRY, SourceDeps
 from chalicelib.adapters.sources.trustpilot import TrustpilotSource
 from chalicelib.domain.errors import SourceMisconfigured, SourceUnavailable
 from chalicelib.domain.playbook import SourceConfig
-from chalicelib.ports import FetchResult
+from chalicelib.ports import FetchResult, Source
 from chalicelib.services.collect import collect, cursor_key, read_health
 from chalicelib.services.ingest import IngestResult
 from tests.fakes import MemoryState, StaticSourceSecrets
 from tests.platform_fake import FakePlatform, Reply, load_fixture
+from tests.source_contract import SourceContract
 
 pytestmark = pytest.mark.integration
 
@@ -242,3 +243,12 @@ def test_the_registry_builds_the_adapter_and_it_needs_the_business_unit(fake_pla
         TrustpilotSource(
             SourceConfig(id="tp-x", type="trustpilot", brand="mueller"), BRAND, deps.client, deps.secrets
         )
+
+
+class TestTrustpilotSourceContract(SourceContract):
+    secret_name = "trustpilot"
+    credentials = {"api_key": "tp-contract-key"}
+    path = REVIEWS
+
+    def make_source(self, fake: FakePlatform, secrets: StaticSourceSecrets) -> Source:
+        return TrustpilotSource(config(fake), BRAND, httpx.Client(), secrets, sleep=lambda _: None)
