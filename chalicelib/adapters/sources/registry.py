@@ -13,8 +13,13 @@ import httpx
 
 from chalicelib.adapters.sources.bluesky import BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
+from chalicelib.adapters.sources.facebook import FacebookSource
+from chalicelib.adapters.sources.google_reviews import GoogleReviewsSource
+from chalicelib.adapters.sources.instagram import InstagramSource
+from chalicelib.adapters.sources.linkedin import LinkedInSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
+from chalicelib.adapters.sources.trustpilot import TrustpilotSource
 from chalicelib.adapters.sources.x import XSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
@@ -36,6 +41,17 @@ REGISTRY: dict[str, SourceFactory] = {
     ReplaySource.slug: lambda config, brand, deps: ReplaySource(config, brand),
     XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
     BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
+    FacebookSource.slug: lambda config, brand, deps: FacebookSource(config, brand, deps.client, deps.secrets),
+    InstagramSource.slug: lambda config, brand, deps: InstagramSource(
+        config, brand, deps.client, deps.secrets
+    ),
+    GoogleReviewsSource.slug: lambda config, brand, deps: GoogleReviewsSource(
+        config, brand, deps.client, deps.secrets
+    ),
+    TrustpilotSource.slug: lambda config, brand, deps: TrustpilotSource(
+        config, brand, deps.client, deps.secrets
+    ),
+    LinkedInSource.slug: lambda config, brand, deps: LinkedInSource(config, brand, deps.client, deps.secrets),
 }
 
 
