@@ -23,6 +23,7 @@ from chalicelib.ports import (
     MentionRepository,
     Notifier,
     OutboxRepository,
+    Publisher,
     SecretProvider,
     Source,
     StateRepository,
@@ -303,14 +304,26 @@ class Container:
         return load_shipped_config()
 
     @cached_property
-    def sources(self) -> list[Source]:
+    def source_deps(self) -> Any:
+        """The sources' and publishers' one HTTP client and credentials store (SourceDeps)."""
         import httpx
 
         from chalicelib.adapters.sources.credentials import SourceSecrets
-        from chalicelib.adapters.sources.registry import SourceDeps, build_sources
+        from chalicelib.adapters.sources.registry import SourceDeps
 
-        source_deps = SourceDeps(client=httpx.Client(), secrets=SourceSecrets(self.settings.stage))
-        return build_sources(self.playbook, demo=self.settings.demo, deps=source_deps)
+        return SourceDeps(client=httpx.Client(), secrets=SourceSecrets(self.settings.stage))
+
+    @cached_property
+    def sources(self) -> list[Source]:
+        from chalicelib.adapters.sources.registry import build_sources
+
+        return build_sources(self.playbook, demo=self.settings.demo, deps=self.source_deps)
+
+    def publisher_for(self, brand: str, platform: str) -> Publisher | None:
+        """Who posts a reply on `platform` as `brand` (the response desk's publish step), if anyone."""
+        from chalicelib.adapters.sources.registry import build_publisher
+
+        return build_publisher(self.playbook, brand, platform, deps=self.source_deps)
 
     @cached_property
     def collect_queue(self) -> WorkQueue | None:

@@ -88,6 +88,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
         manage_subscriptions=True,
         put_events=True,
         integration_secrets=True,
+        source_secrets=True,  # posts an approved reply as the brand's account (POST /drafts/{id}/publish)
     ),
     # The schedule reads cursors and health and marks units queued; the worker collects one source.
     "collect_mentions": Access(read=("drills",), write=("state",), send_collect_units=True),

@@ -514,6 +514,9 @@ class Draft(Frozen):
     published_by: str | None = None
     published_at: datetime | None = None
     published_url: str | None = None
+    # While Krisenradar posts the reply on the platform: who holds the claim and since when. A claim
+    # that stays (the function died after posting, before recording) means the outcome is unknown.
+    posting: tuple[str, datetime] | None = None
     revisions: tuple[DraftRevision, ...] = ()
     version: int = 0
 

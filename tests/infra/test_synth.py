@@ -165,7 +165,7 @@ def test_the_ingest_and_link_secrets_are_generated_long_and_without_punctuation(
         assert secret["DeletionPolicy"] == "Retain"
 
 
-def test_each_platform_has_a_placeholder_secret_only_the_collector_reads(synth: Synth) -> None:
+def test_each_platform_has_a_placeholder_secret_only_the_collector_and_the_api_read(synth: Synth) -> None:
     # Given the synthesized secrets and the functions' policies
     secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
     functions = synth.of_type("AWS::Serverless::Function")
@@ -192,8 +192,11 @@ def test_each_platform_has_a_placeholder_secret_only_the_collector_reads(synth: 
         secret = secrets[f"krisenradar/dev/sources/{platform}"]
         assert secret["Properties"]["GenerateSecretString"]["SecretStringTemplate"] == "{}"
         assert secret["DeletionPolicy"] == "Retain"
-    # And only the collect worker may read the sources/ prefix
-    assert [function for function in roles if reads_sources(function)] == ["CollectSource"]
+    # And only the collect worker and the API (which posts approved replies) may read the sources/ prefix
+    assert sorted(function for function in roles if reads_sources(function)) == [
+        "APIHandler",
+        "CollectSource",
+    ]
 
 
 # --- alerts ----------------------------------------------------------------------------------------

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 
 import httpx
 
-from chalicelib.adapters.sources.bluesky import BlueskySource
+from chalicelib.adapters.sources.bluesky import BlueskyPublisher, BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
-from chalicelib.adapters.sources.facebook import FacebookSource
-from chalicelib.adapters.sources.google_reviews import GoogleReviewsSource
-from chalicelib.adapters.sources.instagram import InstagramSource
+from chalicelib.adapters.sources.facebook import FacebookPublisher, FacebookSource
+from chalicelib.adapters.sources.google_reviews import GoogleReviewsPublisher, GoogleReviewsSource
+from chalicelib.adapters.sources.instagram import InstagramPublisher, InstagramSource
 from chalicelib.adapters.sources.linkedin import LinkedInSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.trustpilot import TrustpilotSource
-from chalicelib.adapters.sources.x import XSource
+from chalicelib.adapters.sources.x import XPublisher, XSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
-from chalicelib.ports import Source
+from chalicelib.ports import Publisher, Source
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,31 @@ REGISTRY: dict[str, SourceFactory] = {
     ),
     LinkedInSource.slug: lambda config, brand, deps: LinkedInSource(config, brand, deps.client, deps.secrets),
 }
+
+
+PublisherFactory = Callable[[SourceConfig, SourceDeps], Publisher]
+
+# Where the response desk may post an approved reply itself, as the account a brand's source reads with.
+PUBLISHERS: dict[str, PublisherFactory] = {
+    XPublisher.platform: lambda config, deps: XPublisher(config, deps.client, deps.secrets),
+    BlueskyPublisher.platform: lambda config, deps: BlueskyPublisher(config, deps.client, deps.secrets),
+    FacebookPublisher.platform: lambda config, deps: FacebookPublisher(config, deps.client, deps.secrets),
+    InstagramPublisher.platform: lambda config, deps: InstagramPublisher(config, deps.client, deps.secrets),
+    GoogleReviewsPublisher.platform: lambda config, deps: GoogleReviewsPublisher(
+        config, deps.client, deps.secrets
+    ),
+}
+
+
+def build_publisher(playbook: Playbook, brand: str, platform: str, *, deps: SourceDeps) -> Publisher | None:
+    """The publisher for `platform` as `brand`'s account: the first enabled source of that platform for
+    that brand names the account (its credentials); None when there is none or the platform takes no
+    replies from us."""
+    factory = PUBLISHERS.get(platform)
+    config = next(
+        (c for c in playbook.sources if c.enabled and c.type == platform and c.brand == brand), None
+    )
+    return None if factory is None or config is None else factory(config, deps)
 
 
 def build_sources(playbook: Playbook, *, demo: bool, deps: SourceDeps) -> list[Source]:
