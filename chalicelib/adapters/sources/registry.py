@@ -13,6 +13,7 @@ import httpx
 
 from chalicelib.adapters.sources.bluesky import BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
+from chalicelib.adapters.sources.mastodon import MastodonSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.x import XSource
@@ -36,6 +37,7 @@ REGISTRY: dict[str, SourceFactory] = {
     ReplaySource.slug: lambda config, brand, deps: ReplaySource(config, brand),
     XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
     BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
+    MastodonSource.slug: lambda config, brand, deps: MastodonSource(config, brand, deps.client, deps.secrets),
 }
 
 
