@@ -14,6 +14,7 @@ import httpx
 from chalicelib.adapters.sources.bluesky import BlueskySource
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.mastodon import MastodonSource
+from chalicelib.adapters.sources.reddit import RedditSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.x import XSource
@@ -38,6 +39,7 @@ REGISTRY: dict[str, SourceFactory] = {
     XSource.slug: lambda config, brand, deps: XSource(config, brand, deps.client, deps.secrets),
     BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
     MastodonSource.slug: lambda config, brand, deps: MastodonSource(config, brand, deps.client, deps.secrets),
+    RedditSource.slug: lambda config, brand, deps: RedditSource(config, brand, deps.client, deps.secrets),
 }
 
 
