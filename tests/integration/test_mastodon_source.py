@@ -76,7 +76,7 @@ def tag_pages(fake: FakePlatform) -> None:
         ),
         query={"min_id": "113560000000000003"},
     )
-    fake.route("GET", TAG, Reply(json=[]), query={"min_id": "113560000000000005"})
+    fake.route("GET", TAG, Reply(json=load_fixture("mastodon", "tag_empty")), query={"min_id": "113560000000000005"})
 
 
 def test_statuses_become_mentions_with_plain_text_handle_reach_engagement_and_thread(
