@@ -18,6 +18,7 @@ from chalicelib.adapters.sources.reddit import RedditSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.x import XSource
+from chalicelib.adapters.sources.youtube import YouTubeSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
 from chalicelib.ports import Source
@@ -40,6 +41,7 @@ REGISTRY: dict[str, SourceFactory] = {
     BlueskySource.slug: lambda config, brand, deps: BlueskySource(config, brand, deps.client, deps.secrets),
     MastodonSource.slug: lambda config, brand, deps: MastodonSource(config, brand, deps.client, deps.secrets),
     RedditSource.slug: lambda config, brand, deps: RedditSource(config, brand, deps.client, deps.secrets),
+    YouTubeSource.slug: lambda config, brand, deps: YouTubeSource(config, brand, deps.client, deps.secrets),
 }
 
 
