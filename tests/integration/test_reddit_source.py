@@ -117,6 +117,29 @@ def test_the_token_is_asked_for_once_with_basic_auth_and_sent_with_a_user_agent(
     assert listing.query["limit"] == ["100"] and listing.query["raw_json"] == ["1"]
 
 
+def test_a_token_is_asked_for_again_shortly_before_it_expires(fake_platform: FakePlatform) -> None:
+    token_ok(fake_platform)  # expires_in: 86400
+    fake_platform.route("GET", NEW, Reply(json=load_fixture("reddit", "listing_empty")))
+    now = [1_000_000.0]
+    config = SourceConfig(
+        id="reddit-mueller",
+        type="reddit",
+        brand="mueller",
+        options={"base_url": fake_platform.base_url, "auth_url": fake_platform.base_url, "subreddits": "de"},
+    )
+    reddit = RedditSource(
+        config, BRAND, httpx.Client(), StaticSourceSecrets({"reddit": SECRET}), clock=lambda: now[0]
+    )
+
+    reddit.fetch(None, NOW)
+    now[0] += 86400 - 120  # still valid
+    reddit.fetch(None, NOW)
+    assert len(fake_platform.calls(TOKEN_PATH)) == 1
+    now[0] += 90  # within the last minute of its lifetime
+    reddit.fetch(None, NOW)
+    assert len(fake_platform.calls(TOKEN_PATH)) == 2
+
+
 def test_an_expired_token_is_renewed_once(fake_platform: FakePlatform) -> None:
     token_ok(fake_platform)
     fake_platform.route(

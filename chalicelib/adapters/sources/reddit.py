@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,7 +98,12 @@ class RedditToken:
     _lock = threading.Lock()
 
     def __init__(
-        self, http: PlatformHttp, auth_url: str, credentials: dict[str, str], user_agent: str, clock: Any
+        self,
+        http: PlatformHttp,
+        auth_url: str,
+        credentials: dict[str, str],
+        user_agent: str,
+        clock: Callable[[], float],
     ) -> None:
         self._http, self._auth_url, self._user_agent, self._clock = http, auth_url, user_agent, clock
         self._client_id, self._client_secret = credentials["client_id"], credentials["client_secret"]
@@ -122,6 +128,10 @@ class RedditToken:
     def drop(self) -> None:
         with self._lock:
             self._tokens.pop(self._key, None)
+
+
+def _auth(user_agent: str, token: str) -> dict[str, str]:
+    return {"User-Agent": user_agent, "Authorization": f"Bearer {token}"}
 
 
 def _basic(user: str, password: str) -> dict[str, str]:
@@ -158,7 +168,7 @@ class RedditSource:
         client: httpx.Client,
         secrets: SourceSecrets,
         *,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
         **http: Any,
     ) -> None:
         self.source_id = config.id
@@ -205,21 +215,18 @@ class RedditSource:
         if after:
             params["after"] = after
         credentials = self._secrets.for_source(self._config, "client_id", "client_secret")
-        token = RedditToken(
-            self._http, self._auth_url, dict(credentials), self._user_agent(credentials), self._clock
-        )
-        for attempt in (1, 2):
-            headers = {"User-Agent": self._user_agent(credentials), "Authorization": f"Bearer {token.get()}"}
-            try:
-                response = self._http.request("GET", f"{self._api_url}{path}", params=params, headers=headers)
-            except SourceMisconfigured as error:
-                if attempt == 1 and (error.details or [{}])[0].get("status") == 401:
-                    token.drop()  # expired or revoked: one new token, then give up
-                    continue
+        agent = self._user_agent(credentials)
+        token = RedditToken(self._http, self._auth_url, dict(credentials), agent, self._clock)
+        url = f"{self._api_url}{path}"
+        try:
+            response = self._http.request("GET", url, params=params, headers=_auth(agent, token.get()))
+        except SourceMisconfigured as error:
+            if (error.details or [{}])[0].get("status") != 401:
                 raise
-            listing = parse_payload(_Listing, self._http.json(response), source_id=self.source_id)
-            return listing, _float(response.headers.get("x-ratelimit-remaining"))
-        raise AssertionError("unreachable")  # pragma: no cover
+            token.drop()  # expired or revoked: one new token; a second 401 is the app's credentials
+            response = self._http.request("GET", url, params=params, headers=_auth(agent, token.get()))
+        listing = parse_payload(_Listing, self._http.json(response), source_id=self.source_id)
+        return listing, _float(response.headers.get("x-ratelimit-remaining"))
 
     def _user_agent(self, credentials: Any) -> str:
         configured = self._config.options.get("user_agent")
