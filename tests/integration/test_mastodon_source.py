@@ -76,7 +76,9 @@ def tag_pages(fake: FakePlatform) -> None:
         ),
         query={"min_id": "113560000000000003"},
     )
-    fake.route("GET", TAG, Reply(json=load_fixture("mastodon", "tag_empty")), query={"min_id": "113560000000000005"})
+    fake.route(
+        "GET", TAG, Reply(json=load_fixture("mastodon", "tag_empty")), query={"min_id": "113560000000000005"}
+    )
 
 
 def test_statuses_become_mentions_with_plain_text_handle_reach_engagement_and_thread(
@@ -196,13 +198,17 @@ def test_a_search_without_a_token_is_a_configuration_error_without_calling_the_i
     assert fake_platform.requests == []
 
 
-def test_a_refused_token_is_a_configuration_error(fake_platform: FakePlatform) -> None:
-    fake_platform.route("GET", TAG, Reply(401, json=load_fixture("mastodon", "error_401")))
+@pytest.mark.parametrize(("status", "fixture"), [(401, "error_401"), (403, "error_403")])
+def test_a_refused_token_or_scope_is_a_configuration_error(
+    fake_platform: FakePlatform, status: int, fixture: str
+) -> None:
+    fake_platform.route("GET", TAG, Reply(status, json=load_fixture("mastodon", fixture)))
 
     with pytest.raises(SourceMisconfigured) as caught:
         source(fake_platform, use_token=True).fetch(None, NOW)
 
     assert len(fake_platform.calls(TAG)) == 1 and TOKEN not in repr(caught.value.details)
+    assert fake_platform.calls(TAG)[0].headers["Authorization"] == f"Bearer {TOKEN}"
 
 
 def test_a_refused_request_is_unavailable_and_names_no_message(fake_platform: FakePlatform) -> None:
