@@ -160,6 +160,24 @@ def test_a_page_without_a_link_header_moves_min_id_to_its_newest_status(fake_pla
     assert page.cursor["min_ids"]["tag:Spülmeister"] == "113560000000000003"
 
 
+def test_no_requests_left_ends_the_run_after_the_page_and_keeps_the_place(
+    fake_platform: FakePlatform,
+) -> None:
+    headers = {
+        **link(fake_platform.base_url, newest="113560000000000003", oldest="113560000000000002"),
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": "2026-11-29T14:05:00.000Z",
+    }
+    fake_platform.route("GET", TAG, Reply(json=load_fixture("mastodon", "tag_page1"), headers=headers))
+    cursor = {"min_ids": {"tag:Spülmeister": "113560000000000001"}}
+
+    page = source(fake_platform, limit=2).fetch(cursor, NOW)
+
+    assert len(page.mentions) == 2 and page.exhausted
+    assert page.cursor == {"min_ids": {"tag:Spülmeister": "113560000000000003"}, "stream": 0}
+
+
 def test_search_needs_the_token_and_runs_after_the_hashtags(fake_platform: FakePlatform) -> None:
     tag_pages(fake_platform)
     fake_platform.route("GET", SEARCH_PATH, Reply(json=load_fixture("mastodon", "search_page")))

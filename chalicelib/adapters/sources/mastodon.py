@@ -29,6 +29,7 @@ Replies (`MastodonPublisher`) resolve the post on the brand's own instance (sear
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
@@ -132,6 +133,20 @@ def _link_min_id(link_header: str | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Page:
+    statuses: list[_Status]
+    prev_min_id: str | None  # Link rel="prev": where the next newer page starts
+    remaining: int | None  # X-RateLimit-Remaining
+
+
+def _remaining(response: httpx.Response) -> int | None:
+    try:
+        return int(float(response.headers["x-ratelimit-remaining"]))
+    except (KeyError, ValueError):
+        return None
+
+
 def _streams(config: SourceConfig) -> list[str]:
     """`options.hashtags` is comma-separated; `options.search` holds queries separated by `|`."""
     tags = [tag.strip().lstrip("#") for tag in str(config.options.get("hashtags") or "").split(",")]
@@ -159,40 +174,41 @@ class MastodonSource:
         self._http = PlatformHttp(client, source_id=config.id, **http)
 
     def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult:
-        """One page of one stream; the cursor's `stream` says which one runs next."""
+        """One page of one stream; the cursor's `stream` says which one runs next. When the instance
+        says no requests are left (`X-RateLimit-Remaining: 0`) the run ends after this page."""
         cursor = dict(cursor or {})
         min_ids: dict[str, str] = dict(cursor.get("min_ids") or {})
         index = int(cursor.get("stream", 0)) % len(self._streams)
         stream = self._streams[index]
         min_id = min_ids.get(stream)
-        statuses, prev_min_id = self._page(stream, min_id)
-        mentions = [self._mention(status) for status in statuses if status.reblog is None]
-        if statuses:
-            newest = max((status.id for status in statuses), key=_id_key)
-            min_ids[stream] = prev_min_id or newest
-        more_in_stream = min_id is not None and len(statuses) >= self._limit
-        if more_in_stream:
-            return FetchResult(mentions, {"min_ids": min_ids, "stream": index}, exhausted=False)
-        if index + 1 < len(self._streams):
-            return FetchResult(mentions, {"min_ids": min_ids, "stream": index + 1}, exhausted=False)
-        return FetchResult(mentions, {"min_ids": min_ids})
+        page = self._page(stream, min_id)
+        mentions = [self._mention(status) for status in page.statuses if status.reblog is None]
+        if page.statuses:
+            newest = max((status.id for status in page.statuses), key=_id_key)
+            min_ids[stream] = page.prev_min_id or newest
+        more_in_stream = min_id is not None and len(page.statuses) >= self._limit
+        following = index if more_in_stream else index + 1
+        if following >= len(self._streams):
+            return FetchResult(mentions, {"min_ids": min_ids})
+        return FetchResult(mentions, {"min_ids": min_ids, "stream": following}, exhausted=page.remaining == 0)
 
-    def _page(self, stream: str, min_id: str | None) -> tuple[list[_Status], str | None]:
+    def _page(self, stream: str, min_id: str | None) -> _Page:
         kind, _, value = stream.partition(":")
         params: dict[str, Any] = {"limit": self._limit}
         if min_id:
             params["min_id"] = min_id
         if kind == "search":
-            token = self._token(required=True)
             params.update({"q": value, "type": "statuses", "resolve": "false"})
-            body = self._http.get_json(f"{self._instance}{SEARCH_PATH}", params=params, headers=token)
-            return parse_payload(_SearchResults, body, source_id=self.source_id).statuses, None
-        response = self._http.request(
-            "GET", f"{self._instance}{TAG_PATH}{quote(value, safe='')}", params=params, headers=self._token()
-        )
-        body = {"statuses": self._http.json(response)}
-        statuses = parse_payload(_Timeline, body, source_id=self.source_id).statuses
-        return statuses, _link_min_id(response.headers.get("link"))
+            url, headers = f"{self._instance}{SEARCH_PATH}", self._token(required=True)
+        else:
+            url, headers = f"{self._instance}{TAG_PATH}{quote(value, safe='')}", self._token()
+        response = self._http.request("GET", url, params=params, headers=headers)
+        body = self._http.json(response)
+        if kind == "search":
+            statuses = parse_payload(_SearchResults, body, source_id=self.source_id).statuses
+        else:
+            statuses = parse_payload(_Timeline, {"statuses": body}, source_id=self.source_id).statuses
+        return _Page(statuses, _link_min_id(response.headers.get("link")), _remaining(response))
 
     def _token(self, *, required: bool = False) -> dict[str, str]:
         if not required and not self._config.options.get("use_token", False):
