@@ -17,10 +17,13 @@ from chalicelib.adapters.sources.facebook import FacebookPublisher, FacebookSour
 from chalicelib.adapters.sources.google_reviews import GoogleReviewsPublisher, GoogleReviewsSource
 from chalicelib.adapters.sources.instagram import InstagramPublisher, InstagramSource
 from chalicelib.adapters.sources.linkedin import LinkedInSource
+from chalicelib.adapters.sources.mastodon import MastodonPublisher, MastodonSource
+from chalicelib.adapters.sources.reddit import RedditSource
 from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.trustpilot import TrustpilotSource
 from chalicelib.adapters.sources.x import XPublisher, XSource
+from chalicelib.adapters.sources.youtube import YouTubeSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
 from chalicelib.ports import Publisher, Source
@@ -52,6 +55,9 @@ REGISTRY: dict[str, SourceFactory] = {
         config, brand, deps.client, deps.secrets
     ),
     LinkedInSource.slug: lambda config, brand, deps: LinkedInSource(config, brand, deps.client, deps.secrets),
+    MastodonSource.slug: lambda config, brand, deps: MastodonSource(config, brand, deps.client, deps.secrets),
+    RedditSource.slug: lambda config, brand, deps: RedditSource(config, brand, deps.client, deps.secrets),
+    YouTubeSource.slug: lambda config, brand, deps: YouTubeSource(config, brand, deps.client, deps.secrets),
 }
 
 
@@ -60,6 +66,7 @@ PublisherFactory = Callable[[SourceConfig, SourceDeps], Publisher]
 # Where the response desk may post an approved reply itself, as the account a brand's source reads with.
 PUBLISHERS: dict[str, PublisherFactory] = {
     XPublisher.platform: lambda config, deps: XPublisher(config, deps.client, deps.secrets),
+    MastodonPublisher.platform: lambda config, deps: MastodonPublisher(config, deps.client, deps.secrets),
     BlueskyPublisher.platform: lambda config, deps: BlueskyPublisher(config, deps.client, deps.secrets),
     FacebookPublisher.platform: lambda config, deps: FacebookPublisher(config, deps.client, deps.secrets),
     InstagramPublisher.platform: lambda config, deps: InstagramPublisher(config, deps.client, deps.secrets),
