@@ -113,6 +113,24 @@ def test_bucket_counters_add_up_what_was_stored(storage: Storage, brand: str) ->
     assert "t6" not in buckets[0].topics  # only the first topics of a mention are counted
 
 
+def test_a_backlog_larger_than_one_write_with_old_mentions_among_it_counts_each_once(
+    storage: Storage, brand: str
+) -> None:
+    # Given 40 mentions stored before, and a backlog of 330 across 12 buckets and many topics that
+    # holds those 40 again (spread through it) and 30 repeats within itself
+    known = [mention(brand, minutes(i % 60), topics=("rueckruf",)) for i in range(40)]
+    assert storage.mentions.store_all(known) == 40
+    fresh = [mention(brand, minutes(i % 60), topics=(f"t{i % 9}", "rueckruf")) for i in range(290)]
+    backlog = [*fresh[:100], *known[:20], *fresh[100:], *known[20:], *fresh[:30]]
+
+    # When the backlog is stored in one call
+    stored = storage.mentions.store_all(backlog)
+
+    # Then only the new ones are stored, and every bucket counts each mention exactly once
+    assert stored == 290
+    assert read_buckets(storage, brand) == expected_buckets([*known, *fresh])
+
+
 def test_buckets_in_a_range_start_within_it_and_come_oldest_first(storage: Storage, brand: str) -> None:
     # Given one mention (with a topic) in each of four consecutive buckets, stored out of order, and
     # another brand in the same buckets
