@@ -293,6 +293,7 @@ class Container:
             playbook=self.playbook,
             retention=timedelta(days=self.settings.mention_retention_days),
             clock=self.clock,
+            future_skew=timedelta(seconds=self.settings.future_skew_seconds),
         )
 
     @cached_property

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
 from chalicelib.domain.events import EVENT_TYPES
@@ -35,6 +44,21 @@ SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
 
 
+# Dates outside this range are typos or attacks (a mention dated 2099 would escape retention): 422.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "date_out_of_range"
+
+
+def _within_range(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise PydanticCustomError(OUT_OF_RANGE, "the date must lie in 2000-01-01..2100-01-01 (UTC)")
+    return moment
+
+
+SaneDatetime = Annotated[AwareDatetime, AfterValidator(_within_range)]
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,8 +76,8 @@ class IncidentQuery(PageQuery):
 
 class MentionQuery(PageQuery):
     brand: str = Field(min_length=1, max_length=40)
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> MentionQuery:
@@ -121,7 +145,7 @@ class IngestMention(Request):
     native_id: str = Field(min_length=1, max_length=512)
     brand: str = Field(min_length=1, max_length=40)
     text: str = Field(min_length=1, max_length=20_000)
-    published_at: AwareDatetime
+    published_at: SaneDatetime
     url: str | None = Field(default=None, max_length=2048)
     author: IngestAuthor = IngestAuthor()
     reach: int = Field(default=0, ge=0, le=10**10)
@@ -594,8 +618,8 @@ class ReviewBody(Request):
 
 
 class ReportQuery(Request):
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> ReportQuery:
