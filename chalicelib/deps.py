@@ -76,6 +76,8 @@ class Container:
                 settings.database_path,
                 bucket_retention_days=settings.bucket_retention_days,
                 severe_weight=severe_weight,
+                outbox_retention_days=settings.outbox_retention_days,
+                clock=self.clock,
             )
         from chalicelib.adapters.dynamo.storage import dynamo_storage
 
@@ -85,6 +87,8 @@ class Container:
             endpoint_url=settings.endpoint_url,
             bucket_retention_days=settings.bucket_retention_days,
             severe_weight=severe_weight,
+            outbox_retention_days=settings.outbox_retention_days,
+            clock=self.clock,
         )
 
     @property
