@@ -12,6 +12,7 @@ from chalicelib.api import (
     meta,
     people,
     playbooks,
+    privacy,
     reports,
     reviews,
     webhooks,
@@ -39,4 +40,5 @@ app.register_blueprint(reviews.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(crm.bp)
+app.register_blueprint(privacy.bp)
 app.register_blueprint(schedules.bp)

@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from chalicelib.config import Settings
 from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
 from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.links import without_link_tokens
@@ -39,6 +40,7 @@ from chalicelib.domain.models import (
 from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.services.escalation import ChainView
 from chalicelib.services.incidents import PlaybookInUse
+from chalicelib.services.privacy import AuthorData, Erasure
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
@@ -667,4 +669,38 @@ def webhook_view(webhook: WebhookSubscription) -> dict[str, Any]:
         "updated_at": _iso(webhook.updated_at),
         "updated_by": webhook.updated_by,
         "version": webhook.version,
+    }
+
+
+# --- DSGVO: an author's data (Art. 15) and its erasure (Art. 17) ---------------------------------
+
+
+def author_export_view(
+    platform: str, handle: str, data: AuthorData, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """What Art. 15 asks for: the data, why it is kept, who receives it, and for how long."""
+    return {
+        "platform": platform,
+        "handle": handle,
+        "exported_at": _iso(now),
+        "purpose": "Früherkennung und Bearbeitung von Krisen der Marke (Art. 6 Abs. 1 lit. f DSGVO)",
+        "recipients": "das Krisenteam des Unternehmens; Hinweise im CRM, wo das Team sie angelegt hat",
+        "retention_days": {
+            "mentions": settings.mention_retention_days,
+            "incident_personal_data_after_resolution": settings.incident_personal_data_days,
+        },
+        "mentions": [mention_view(m) for m in data.mentions],
+        "drafts": [draft_view(d) for d in data.drafts],
+        "crm_notes": [
+            {"incident_id": n.incident_id, "mention_id": n.mention_id, "note_id": n.note_id}
+            for n in data.crm_notes
+        ],
+    }
+
+
+def erasure_view(erasure: Erasure) -> dict[str, Any]:
+    """Counts and a reference number only: this answer is also what the audit log keeps."""
+    return {
+        "erasure_id": erasure.erasure_id,
+        "erased": {"mentions": erasure.mentions, "drafts": erasure.drafts, "incidents": erasure.incidents},
     }

@@ -37,8 +37,10 @@ FUNCTIONS = {
     "EvaluateRules": "krisenradar-dev-evaluate-rules",
     "DeliverAlerts": "krisenradar-dev-deliver-alerts",
     "EscalateIncidents": "krisenradar-dev-escalate-incidents",
+    "ApplyRetention": "krisenradar-dev-apply-retention",
 }
-JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents")
+JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents", "ApplyRetention")
+SCHEDULES = dict.fromkeys(JOBS, "rate(1 minute)") | {"ApplyRetention": "rate(1 hour)"}
 
 
 @dataclass
@@ -230,12 +232,12 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
 # --- API and jobs ----------------------------------------------------------------------------------
 
 
-def test_app_functions_are_the_api_and_the_four_jobs(synth: Synth) -> None:
+def test_app_functions_are_the_api_and_the_five_jobs(synth: Synth) -> None:
     functions = synth.of_type("AWS::Serverless::Function")
     assert {key: fn["Properties"]["FunctionName"] for key, fn in functions.items()} == FUNCTIONS
     for job in JOBS:
         (event,) = functions[job]["Properties"]["Events"].values()
-        assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+        assert event == {"Type": "Schedule", "Properties": {"Schedule": SCHEDULES[job]}}
 
 
 def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth) -> None:
@@ -314,6 +316,9 @@ def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
     assert not can("CollectMentions", "dynamodb:PutItem", incidents_id)
     assert can("DeliverAlerts", "dynamodb:Query", outbox_id)
     assert not can("DeliverAlerts", "dynamodb:GetItem", incidents_id)
+    assert can("ApplyRetention", "dynamodb:PutItem", incidents_id)
+    assert not can("ApplyRetention", "dynamodb:Query", mentions_id)  # TTL deletes them
+    assert not can("ApplyRetention", "dynamodb:Query", outbox_id)
     for role in roles.values():
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 
