@@ -196,10 +196,13 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            # Team phone numbers and authors' handles live here: readable by the owner only.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Team phone numbers and authors' handles live here: readable by the owner only. SQLite gives
+        # the -wal and -shm files the database file's mode; a file an older version made is tightened.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                file.chmod(0o600)
         with self._connection() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
