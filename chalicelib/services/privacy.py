@@ -151,17 +151,19 @@ def _save_draft(drafts: DraftRepository, draft_id: str, handle: str) -> bool:
 
 
 def _pseudonymise(incident_id: str, *, incidents: IncidentRepository, drafts: DraftRepository) -> bool:
-    """The incident without names, and its drafts without the authors they answered."""
-    changed = _retrying(partial(incidents.get, incident_id), pseudonymise_incident, incidents.save)
+    """The incident's drafts without the authors they answered, then the incident without names. In
+    this order, so that a pseudonymised incident also means its drafts are done (a run that failed in
+    between is finished by the next one)."""
     token: str | None = None
     while True:
         page = drafts.list_for_incident(incident_id, limit=100, next_token=token)
         for found in page.items:
             if found.author_handle or found.mention_id:
-                changed = _save_draft(drafts, found.draft_id, found.author_handle or "") or changed
+                _save_draft(drafts, found.draft_id, found.author_handle or "")
         token = page.next_token
         if token is None:
-            return changed
+            break
+    return _retrying(partial(incidents.get, incident_id), pseudonymise_incident, incidents.save)
 
 
 @dataclass
@@ -189,6 +191,8 @@ def apply_retention(
             for incident in page.items:
                 if not personal_data_due(incident, now.astimezone(UTC), incident_personal_data):
                     continue
+                if pseudonymise_incident(incident) == incident:
+                    continue  # done in an earlier run (drafts first, so they are done too)
                 try:
                     if _pseudonymise(incident.incident_id, incidents=incidents, drafts=drafts):
                         report.pseudonymised.append(incident.incident_id)

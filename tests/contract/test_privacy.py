@@ -205,3 +205,34 @@ def test_sqlite_retention_deletes_what_has_expired_and_nothing_else(store: str, 
     assert storage.mentions.for_author("x", "@kundin") == [live]
     assert [d.alert_id for d in storage.outbox.for_alert("ALR-new")] == ["ALR-new"] * 2
     assert storage.retention.purge_expired(now) == {"mentions": 0, "buckets": 0, "outbox": 0, "audit": 0}
+
+
+@pytest.mark.integration
+def test_the_backfill_puts_items_from_before_the_author_index_into_it(dynamo_store: DynamoStore) -> None:
+    from chalicelib.adapters.dynamo.backfill import backfill
+    from chalicelib.adapters.dynamo.models import DeliveryItem, DraftItem, MentionItem
+    from tests.contract.conftest import _dynamo
+
+    storage = _dynamo(dynamo_store.table_names, dynamo_store.endpoint, create_missing=False)
+    # Given a mention, a draft and an alert as an older version wrote them (no author key, no TTL)
+    handle = unique("@early")
+    old = by(handle, mention(unique("brand"), minutes(1)))
+    storage.mentions.store_all([old])
+    MentionItem(old.mention_id).update(actions=[MentionItem.author_key.remove()])
+    answer = storage.drafts.create(draft(mention_id=old.mention_id, author_handle=handle))
+    DraftItem.get(answer.draft_id).update(actions=[DraftItem.author_key.remove()])
+    alert_id = unique("ALR")
+    storage.outbox.add(alert(alert_id, created_at=datetime.now(UTC)))
+    for row in DeliveryItem.query(alert_id):
+        row.update(actions=[DeliveryItem.expires_at.remove()])
+    assert storage.mentions.for_author("x", handle) == [] and storage.drafts.for_author("x", handle) == []
+
+    # When the backfill runs, twice
+    first, second = backfill(timedelta(days=30)), backfill(timedelta(days=30))
+
+    # Then the author's data is found again, every alert row has its TTL, and the repeat finds nothing
+    assert first["mentions"] >= 1 and first["drafts"] >= 1 and first["outbox"] >= 2
+    assert second == {"mentions": 0, "drafts": 0, "outbox": 0}
+    assert [m.mention_id for m in storage.mentions.for_author("x", handle)] == [old.mention_id]
+    assert [d.draft_id for d in storage.drafts.for_author("x", handle)] == [answer.draft_id]
+    assert all(row.expires_at is not None for row in DeliveryItem.query(alert_id))
