@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     hubspot_token_secret_name: str = ""
     hubspot_handle_property: str = Field(default="twitterhandle", pattern=r"^[a-z0-9_]{1,100}$")
     hubspot_base_url: str = "https://api.hubapi.com"
+    # The SQS queue of collect units (one message per due source, CDK: krisenradar-<stage>-collect):
+    # empty = the schedule collects every source itself (one machine, tests).
+    collect_queue_url: str = ""
     link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # How long before and after a statement its feedback compares mentions (practice 6).
     feedback_minutes: int = Field(default=60, ge=10, le=24 * 60)

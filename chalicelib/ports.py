@@ -302,3 +302,34 @@ class Source(Protocol):
     poll_seconds: int
 
     def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult: ...
+
+
+@dataclass(frozen=True)
+class PublishedReply:
+    """A reply a publisher posted: its platform, native id and public URL."""
+
+    platform: str
+    native_id: str
+    url: str | None
+
+
+class Publisher(Protocol):
+    """Posts an approved reply where the platform allows it (X, Bluesky, Mastodon, Facebook, YouTube,
+    Google reviews), for the response desk's publish step. `platform` matches `Mention.platform`.
+
+    Raises DeliveryFailed when it may be retried (timeouts, 5xx, rate limits) and DeliveryRejected when
+    the platform refused it (4xx, refused credentials). A publisher does not retry a post by itself:
+    a 5xx after the platform stored it would post the statement twice."""
+
+    platform: str
+
+    def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
+        """Post `text` as a reply to the platform's post `in_reply_to` (its native id)."""
+
+
+class WorkQueue(Protocol):
+    """Units of work for a worker function (one message each), e.g. one due source to collect."""
+
+    def send(self, units: Sequence[dict[str, Any]]) -> int:
+        """Enqueue every unit; returns how many. AppError if any was not accepted (the caller's run
+        fails and the next one enqueues again: a unit twice is harmless, a lost one is not)."""

@@ -351,6 +351,16 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
         201,
     ),
     ("GET", "/drills", "Drills, newest first", "viewer", schemas.PageQuery, None, 200),
+    (
+        "GET",
+        "/sources",
+        "Every configured source with its health: last run, last success, last error, when it runs "
+        "next, mentions stored in the last 24 hours; `types` lists the registered adapters",
+        "viewer",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/drills/{drill_id}", "One drill: status, times, its incident", "viewer", None, None, 200),
     (
         "POST",

@@ -437,6 +437,18 @@ class DraftDecision(Request):
 
 class DraftPublish(Request):
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
+    post: bool = Field(
+        default=False,
+        description="Krisenradar posts the reply on the mention's platform as the brand's account "
+        "(X, Bluesky, Facebook, Instagram, Google reviews) and keeps the post's URL",
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DraftPublish:
+        if self.post and self.url:
+            raise ValueError("either post (Krisenradar posts it) or url (posted by hand), not both")
+        return self
+
     version: int | None = Field(default=None, ge=1, description="409 if the draft changed since")
 
 

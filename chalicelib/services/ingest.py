@@ -85,6 +85,8 @@ class Enricher:
             risk_weight=max((hit.weight for hit in hits), default=0),
             # Retention runs from when the post was written, never from a date we have not reached yet.
             expires_at=min(raw.published_at, collected_at) + self._retention,
+            engagement=raw.engagement,
+            thread_id=raw.thread_id,
         )
 
 

@@ -189,3 +189,22 @@ def test_top_mentions_of_an_incident_rank_by_reach_then_negativity(storage: Stor
     # Then the widest reach comes first, the angrier one first among equals, and only the window counts
     assert [m.mention_id for m in top] == [loud_angry.mention_id, loud_calm.mention_id, quiet.mention_id]
     assert [m.mention_id for m in everything] == [m.mention_id for m in (loud_angry, loud_calm, quiet, tiny)]
+
+
+def test_engagement_and_thread_survive_the_round_trip(storage: Storage, brand: str) -> None:
+    # Given a reply with its engagement and thread, and a post from before those fields existed
+    reply = mention(brand, minutes(1)).model_copy(
+        update={"engagement": 42, "thread_id": "1850000000000000001"}
+    )
+    plain = mention(brand, minutes(2))
+
+    # When both are stored and listed
+    storage.mentions.store_all([reply, plain])
+    found = {m.native_id: m for m in listed(storage, brand, *WIDE)}
+
+    # Then the reply keeps its numbers and thread, and the plain post reads as no engagement, no thread
+    assert (found[reply.native_id].engagement, found[reply.native_id].thread_id) == (
+        42,
+        "1850000000000000001",
+    )
+    assert (found[plain.native_id].engagement, found[plain.native_id].thread_id) == (0, None)

@@ -5,7 +5,7 @@ deletes what is due."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -33,7 +33,9 @@ def push_secret(container: Any) -> bytes:
     return secret.encode()
 
 
-def _push(api: Any, keys: dict, secret: bytes, published_at: str, native_id: str = "p-1") -> Any:
+def _push(
+    api: Any, keys: dict, secret: bytes, now: datetime, published_at: str, native_id: str = "p-1"
+) -> Any:
     body = json.dumps(
         {
             "mentions": [
@@ -49,7 +51,7 @@ def _push(api: Any, keys: dict, secret: bytes, published_at: str, native_id: str
         }
     ).encode()
     headers = {**bearer(keys["responder"]), "Content-Type": "application/json"}
-    return api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret)}, body=body)
+    return api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret, now)}, body=body)
 
 
 def _error(response: Any) -> dict[str, Any]:
@@ -61,9 +63,9 @@ def _error(response: Any) -> dict[str, Any]:
     "published_at", ["2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "2100-01-01T00:00:00Z"]
 )
 def test_a_pushed_mention_dated_outside_2000_to_2100_is_a_422_naming_the_field(
-    api: Any, keys: dict, push_secret: bytes, published_at: str
+    container: Any, api: Any, keys: dict, push_secret: bytes, published_at: str
 ) -> None:
-    response = _push(api, keys, push_secret, published_at)
+    response = _push(api, keys, push_secret, container.clock(), published_at)
 
     assert response.status_code == 422, response.body
     fields = [d["field"] for d in _error(response)["details"]]
@@ -77,13 +79,13 @@ def test_a_pushed_mention_dated_beyond_the_clock_skew_is_a_422_and_nothing_is_st
     ahead = (container.clock() + timedelta(minutes=10)).isoformat()
 
     # When it is pushed
-    response = _push(api, keys, push_secret, ahead, native_id="p-ahead")
+    response = _push(api, keys, push_secret, container.clock(), ahead, native_id="p-ahead")
 
     # Then it is refused with the field named, and a post within the skew is taken
     assert response.status_code == 422, response.body
     assert _error(response)["details"][0]["field"] == "body.mentions.0.published_at"
     within = (container.clock() + timedelta(minutes=4)).isoformat()
-    assert _push(api, keys, push_secret, within, native_id="p-within").status_code == 202
+    assert _push(api, keys, push_secret, container.clock(), within, native_id="p-within").status_code == 202
     listed = json.loads(
         api.http.get("/mentions?brand=mueller&limit=100", headers=bearer(keys["viewer"])).body
     )["items"]
@@ -221,11 +223,11 @@ def test_erasing_an_author_removes_her_everywhere_and_the_audit_keeps_no_trace_o
     notes = container.incidents.get(given["incident"].incident_id).crm.notes
     assert given["mention_id"] not in notes and "N-77" in notes.values() and notes["x#other"] == "N-1"
     # the audit entry says an erasure happened, by whom, and how much; nothing of her
-    entries = container.audit.list(target=None, limit=20, next_token=None).items
-    [entry] = [e for e in entries if e.action == "DELETE /privacy/authors/{platform}/{handle}"][:1]
-    assert (
-        entry.actor == "admin tester" and entry.after is not None and entry.after["erased"]["mentions"] == 2
-    )
+    erasure_id = json.loads(response.body)["erasure_id"]
+    entries = container.audit.list(target=None, limit=50, next_token=None).items
+    [entry] = [e for e in entries if e.after and e.after.get("erasure_id") == erasure_id]
+    assert entry.action == "DELETE /privacy/authors/{platform}/{handle}" and entry.actor == "admin tester"
+    assert entry.after == {"erasure_id": erasure_id, "erased": {"mentions": 2, "drafts": 1, "incidents": 1}}
     dumped = entry.model_dump_json()
     assert handle.lstrip("@").lower() not in dumped.lower()
     assert given["posts"][0].native_id not in dumped

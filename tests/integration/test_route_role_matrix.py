@@ -81,6 +81,6 @@ def _signature_missing(path: str, body: dict) -> bool:
 def test_the_matrix_covers_every_protected_route_and_role() -> None:
     # A floor, so that the matrix cannot shrink unnoticed (53 routes x 5 callers on 2026-11-29: issue 8's
     # series, picture, review, reports and drills, and issue 9's six webhook and two CRM routes included;
-    # 57 with issue 12's DSGVO export and erasure of an author)
-    assert len(PROTECTED) >= 57
+    # 58 with issue 10's GET /sources and issue 12's DSGVO export and erasure of an author)
+    assert len(PROTECTED) >= 58
     assert {m for m, _, _ in PROTECTED} == {"GET", "POST", "PUT", "DELETE"}

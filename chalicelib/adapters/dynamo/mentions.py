@@ -199,6 +199,8 @@ def _mention_item(mention: Mention) -> MentionItem:
         high_reach=mention.high_reach,
         risk_weight=mention.risk_weight,
         expires_at=mention.expires_at,
+        engagement=mention.engagement,
+        thread_id=mention.thread_id,
         author_key=author_key(mention.platform, mention.author.handle),
     )
 
@@ -227,6 +229,8 @@ def _mention(item: MentionItem) -> Mention:
         high_reach=bool(item.high_reach),
         risk_weight=int(item.risk_weight),
         expires_at=item.expires_at,
+        engagement=int(item.engagement or 0),
+        thread_id=item.thread_id,
     )
 
 

@@ -114,6 +114,9 @@ class MentionItem(Model):
     high_reach = BooleanAttribute(default=False)
     risk_weight = NumberAttribute(default=0)
     expires_at = TTLAttribute()
+    # Added with the platform collectors (issue 10): absent on older items, read as 0 / None.
+    engagement = NumberAttribute(null=True)
+    thread_id = UnicodeAttribute(null=True)
     author_key = UnicodeAttribute(null=True)
 
     by_brand = MentionsByBrand()
