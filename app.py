@@ -14,6 +14,7 @@ from chalicelib.api import (
     meta,
     people,
     playbooks,
+    privacy,
     reports,
     reviews,
     sources,
@@ -43,5 +44,6 @@ app.register_blueprint(reviews.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(crm.bp)
+app.register_blueprint(privacy.bp)
 app.register_blueprint(sources.bp)
 app.register_blueprint(schedules.bp)

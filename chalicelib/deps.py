@@ -78,6 +78,8 @@ class Container:
                 settings.database_path,
                 bucket_retention_days=settings.bucket_retention_days,
                 severe_weight=severe_weight,
+                outbox_retention_days=settings.outbox_retention_days,
+                clock=self.clock,
             )
         from chalicelib.adapters.dynamo.storage import dynamo_storage
 
@@ -87,6 +89,8 @@ class Container:
             endpoint_url=settings.endpoint_url,
             bucket_retention_days=settings.bucket_retention_days,
             severe_weight=severe_weight,
+            outbox_retention_days=settings.outbox_retention_days,
+            clock=self.clock,
         )
 
     @property
@@ -295,6 +299,7 @@ class Container:
             playbook=self.playbook,
             retention=timedelta(days=self.settings.mention_retention_days),
             clock=self.clock,
+            future_skew=timedelta(seconds=self.settings.future_skew_seconds),
         )
 
     @cached_property

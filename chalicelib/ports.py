@@ -39,6 +39,16 @@ class MentionRepository(Protocol):
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]: ...
 
+    # Every read above leaves out mentions whose expires_at has passed, even before they are deleted.
+
+    def for_author(self, platform: str, handle: str) -> list[Mention]:
+        """Every mention stored of this author (handle compared without "@" and case), oldest first,
+        expired ones too until they are deleted (DSGVO Art. 15); a Query on the author index."""
+
+    def erase(self, mention: Mention) -> bool:
+        """Delete the mention and take what it counted out of its buckets, at once and only if it is
+        still stored: True for the call that erased it, False if it was gone (Art. 17)."""
+
 
 class BucketRepository(Protocol):
     def range(self, brand: str, since: datetime, until: datetime) -> list[Bucket]:
@@ -76,7 +86,8 @@ class StateRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    """One alert is published once and fanned out by SNS, so an alert is the unit that is claimed."""
+    """One alert is published once and fanned out by SNS, so an alert is the unit that is claimed.
+    Rows older than the outbox retention period are never read (they name team phone numbers)."""
 
     def add(self, deliveries: Sequence[Delivery]) -> int:
         """Write deliveries that are not there yet (idempotent); returns how many were new."""
@@ -152,8 +163,11 @@ class DraftRepository(Protocol):
         """The incident's drafts, newest first."""
 
     def mention(self, mention_id: str) -> Mention | None:
-        """The mention a draft answers (`platform#native_id`), or None. Read-only; it lives here
-        until MentionRepository has a get of its own."""
+        """The mention a draft answers (`platform#native_id`), or None (also once it expired).
+        Read-only; it lives here until MentionRepository has a get of its own."""
+
+    def for_author(self, platform: str, handle: str) -> list[Draft]:
+        """Drafts answering a mention of this author, oldest first; a Query on the author index."""
 
 
 class DrillRepository(Protocol):
@@ -200,7 +214,13 @@ class AuditRepository(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
 
     def list(self, *, target: str | None, limit: int, next_token: str | None) -> Page[AuditEntry]:
-        """Entries newest first, all or of one target (e.g. "incident:INC-...")."""
+        """Entries newest first, all or of one target (e.g. "incident:INC-..."); expired ones never."""
+
+
+class RetentionRepository(Protocol):
+    def purge_expired(self, now: datetime) -> dict[str, int]:
+        """Delete what has expired by `now` (mentions, buckets, outbox rows, audit entries) and count
+        it per table. DynamoDB's TTL deletes by itself: that adapter deletes nothing and returns {}."""
 
 
 class Notifier(Protocol):
@@ -261,6 +281,7 @@ class Storage:
     audit: AuditRepository
     drills: DrillRepository
     webhooks: WebhookRepository
+    retention: RetentionRepository
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
         put_events=True,
         integration_secrets=True,
     ),
+    # DynamoDB's TTL deletes expired mentions, outbox rows and audit entries; this job only takes the
+    # names out of resolved incidents and their drafts.
+    "apply_retention": Access(write=("incidents", "drafts")),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
 

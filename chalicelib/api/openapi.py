@@ -394,6 +394,25 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
     ),
     ("DELETE", "/webhooks/{webhook_id}", "Delete a webhook subscription", "admin", None, None, 204),
     (
+        "GET",
+        "/privacy/authors/{platform}/{handle}",
+        "Everything stored about an author (DSGVO Art. 15): mentions, drafts answering them, CRM notes",
+        "admin",
+        None,
+        None,
+        200,
+    ),
+    (
+        "DELETE",
+        "/privacy/authors/{platform}/{handle}",
+        "Erase an author everywhere (DSGVO Art. 17): mentions and their counts, drafts, CRM note links; "
+        "answers and audits counts only",
+        "admin",
+        None,
+        None,
+        200,
+    ),
+    (
         "POST",
         "/incidents/{incident_id}/crm/ticket",
         "The incident's ticket in the CRM (HubSpot): 201 when this request created it, 200 when it "

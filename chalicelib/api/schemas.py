@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from chalicelib.config import Settings
 from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
 from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.links import without_link_tokens
@@ -30,9 +40,25 @@ from chalicelib.domain.models import (
 from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.services.escalation import ChainView
 from chalicelib.services.incidents import PlaybookInUse
+from chalicelib.services.privacy import AuthorData, Erasure
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
+
+
+# Dates outside this range are typos or attacks (a mention dated 2099 would escape retention): 422.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "date_out_of_range"
+
+
+def _within_range(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise PydanticCustomError(OUT_OF_RANGE, "the date must lie in 2000-01-01..2100-01-01 (UTC)")
+    return moment
+
+
+SaneDatetime = Annotated[AwareDatetime, AfterValidator(_within_range)]
 
 
 class Request(BaseModel):
@@ -52,8 +78,8 @@ class IncidentQuery(PageQuery):
 
 class MentionQuery(PageQuery):
     brand: str = Field(min_length=1, max_length=40)
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> MentionQuery:
@@ -121,7 +147,7 @@ class IngestMention(Request):
     native_id: str = Field(min_length=1, max_length=512)
     brand: str = Field(min_length=1, max_length=40)
     text: str = Field(min_length=1, max_length=20_000)
-    published_at: AwareDatetime
+    published_at: SaneDatetime
     url: str | None = Field(default=None, max_length=2048)
     author: IngestAuthor = IngestAuthor()
     reach: int = Field(default=0, ge=0, le=10**10)
@@ -606,8 +632,8 @@ class ReviewBody(Request):
 
 
 class ReportQuery(Request):
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> ReportQuery:
@@ -655,4 +681,38 @@ def webhook_view(webhook: WebhookSubscription) -> dict[str, Any]:
         "updated_at": _iso(webhook.updated_at),
         "updated_by": webhook.updated_by,
         "version": webhook.version,
+    }
+
+
+# --- DSGVO: an author's data (Art. 15) and its erasure (Art. 17) ---------------------------------
+
+
+def author_export_view(
+    platform: str, handle: str, data: AuthorData, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """What Art. 15 asks for: the data, why it is kept, who receives it, and for how long."""
+    return {
+        "platform": platform,
+        "handle": handle,
+        "exported_at": _iso(now),
+        "purpose": "Früherkennung und Bearbeitung von Krisen der Marke (Art. 6 Abs. 1 lit. f DSGVO)",
+        "recipients": "das Krisenteam des Unternehmens; Hinweise im CRM, wo das Team sie angelegt hat",
+        "retention_days": {
+            "mentions": settings.mention_retention_days,
+            "incident_personal_data_after_resolution": settings.incident_personal_data_days,
+        },
+        "mentions": [mention_view(m) for m in data.mentions],
+        "drafts": [draft_view(d) for d in data.drafts],
+        "crm_notes": [
+            {"incident_id": n.incident_id, "mention_id": n.mention_id, "note_id": n.note_id}
+            for n in data.crm_notes
+        ],
+    }
+
+
+def erasure_view(erasure: Erasure) -> dict[str, Any]:
+    """Counts and a reference number only: this answer is also what the audit log keeps."""
+    return {
+        "erasure_id": erasure.erasure_id,
+        "erased": {"mentions": erasure.mentions, "drafts": erasure.drafts, "incidents": erasure.incidents},
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalice.app import Blueprint, Rate
@@ -24,10 +24,12 @@ from chalicelib.services.drills import DrillRound, follow_drills, live_drills, r
 from chalicelib.services.evaluate import evaluate_all
 from chalicelib.services.incidents import escalate
 from chalicelib.services.ingest import ingest
+from chalicelib.services.privacy import apply_retention
 
 bp = Blueprint(__name__)
 
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
+EVERY_HOUR = Rate(1, unit=Rate.HOURS)
 
 
 def _fail_if_nothing_worked(job: str, failed: list[str], attempted: int) -> None:
@@ -198,3 +200,25 @@ def escalate_incidents(event: Any) -> dict[str, Any]:
     delivery = _deliver(now)
     metrics.add_metric(name="IncidentEscalated", unit="Count", value=len(escalated))
     return {"escalated": [i for i, _ in escalated], "delivered": delivery.delivered}
+
+
+@bp.schedule(
+    EVERY_HOUR, name="apply_retention", description="Delete and pseudonymise what outlived retention"
+)
+def apply_retention_periods(event: Any) -> dict[str, Any]:
+    """SQLite deletes expired rows here (DynamoDB's TTL does it there); on both stores resolved incidents
+    lose their names once their personal-data period is over."""
+    container = deps.container()
+    report = apply_retention(
+        retention=container.storage.retention,
+        incidents=container.incidents,
+        drafts=container.drafts,
+        now=container.clock(),
+        incident_personal_data=timedelta(days=container.settings.incident_personal_data_days),
+    )
+    metrics.add_metric(name="ExpiredDataDeleted", unit="Count", value=sum(report.purged.values()))
+    metrics.add_metric(name="IncidentPseudonymised", unit="Count", value=len(report.pseudonymised))
+    for _ in report.failed:
+        count_failure("RetentionFailed", "kind", "incident")
+    _fail_if_nothing_worked("apply_retention", report.failed, len(report.pseudonymised) + len(report.failed))
+    return {"purged": report.purged, "pseudonymised": report.pseudonymised, "failed": report.failed}

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.drills import is_drill_brand
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
@@ -163,3 +163,15 @@ def check_brands(mentions: Sequence[RawMention], playbook: Playbook) -> None:
     ]
     if problems:
         raise InvalidInput("the body names unknown brands", problems)
+
+
+def check_published(mentions: Sequence[RawMention], now: datetime, skew: timedelta) -> None:
+    """A mention dated ahead of our clock by more than the skew is a 422: it would escape retention."""
+    latest = now + skew
+    problems = [
+        {"field": f"body.mentions.{index}.published_at", "message": f"after {latest.isoformat()}"}
+        for index, mention in enumerate(mentions)
+        if mention.published_at > latest
+    ]
+    if problems:
+        raise Unprocessable("the body names mentions published in the future", problems)

@@ -38,8 +38,10 @@ FUNCTIONS = {
     "EvaluateRules": "krisenradar-dev-evaluate-rules",
     "DeliverAlerts": "krisenradar-dev-deliver-alerts",
     "EscalateIncidents": "krisenradar-dev-escalate-incidents",
+    "ApplyRetention": "krisenradar-dev-apply-retention",
 }
-JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents")
+JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents", "ApplyRetention")
+SCHEDULES = dict.fromkeys(JOBS, "rate(1 minute)") | {"ApplyRetention": "rate(1 hour)"}
 
 
 @dataclass
@@ -266,12 +268,12 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
 # --- API and jobs ----------------------------------------------------------------------------------
 
 
-def test_app_functions_are_the_api_the_four_schedules_and_the_collect_worker(synth: Synth) -> None:
+def test_app_functions_are_the_api_the_five_schedules_and_the_collect_worker(synth: Synth) -> None:
     functions = synth.of_type("AWS::Serverless::Function")
     assert {key: fn["Properties"]["FunctionName"] for key, fn in functions.items()} == FUNCTIONS
     for job in JOBS:
         (event,) = functions[job]["Properties"]["Events"].values()
-        assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+        assert event == {"Type": "Schedule", "Properties": {"Schedule": SCHEDULES[job]}}
 
 
 def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
@@ -384,6 +386,9 @@ def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
     assert not can("CollectMentions", "dynamodb:PutItem", mentions_id)  # it only sends units
     assert can("DeliverAlerts", "dynamodb:Query", outbox_id)
     assert not can("DeliverAlerts", "dynamodb:GetItem", incidents_id)
+    assert can("ApplyRetention", "dynamodb:PutItem", incidents_id)
+    assert not can("ApplyRetention", "dynamodb:Query", mentions_id)  # TTL deletes them
+    assert not can("ApplyRetention", "dynamodb:Query", outbox_id)
     for role in roles.values():
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 

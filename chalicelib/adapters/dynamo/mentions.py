@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.dynamo.common import connection_for, query_page
+from chalicelib.adapters.dynamo.common import (
+    cancelled_by_condition,
+    conditional_check_failed,
+    connection_for,
+    query_page,
+)
 from chalicelib.adapters.dynamo.models import BucketItem, MentionItem
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.errors import AppError
@@ -26,7 +31,9 @@ from chalicelib.domain.models import (
     bucket_counts,
     bucket_start,
     counted_topics,
+    utcnow,
 )
+from chalicelib.domain.privacy import author_key
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 STORE_ATTEMPTS = 8
@@ -79,9 +86,16 @@ class DynamoMentionRepository:
     """Ingestion is a transaction per page: conditional puts of the mentions plus atomic ADDs on their
     buckets, so that a mention and its counts are written together or not at all."""
 
-    def __init__(self, bucket_retention_days: int, severe_weight: int) -> None:
+    def __init__(
+        self, bucket_retention_days: int, severe_weight: int, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._bucket_retention = timedelta(days=bucket_retention_days)
         self._severe_weight = severe_weight
+        self._clock = clock
+
+    def _live(self) -> Any:
+        """DynamoDB deletes expired items within days, not at once: reads leave them out themselves."""
+        return MentionItem.expires_at > self._clock()
 
     def store_all(self, mentions: Sequence[Mention]) -> int:
         """Pages of mentions, each page one transaction: conditional puts of the mentions and one ADD per
@@ -166,6 +180,7 @@ class DynamoMentionRepository:
             limit,
             next_token,
             range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
+            filter_condition=self._live(),
         )
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
@@ -173,12 +188,68 @@ class DynamoMentionRepository:
         results = MentionItem.by_brand.query(
             brand,
             range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
+            filter_condition=self._live(),
             scan_index_forward=False,
             limit=1000,
         )
         mentions = [_mention(item) for item in results]
         mentions.sort(key=lambda m: (m.reach, m.negativity, len(m.risk_terms)), reverse=True)
         return mentions[:limit]
+
+    def for_author(self, platform: str, handle: str) -> list[Mention]:
+        key = author_key(platform, handle)
+        return [_mention(item) for item in MentionItem.by_author.query(key)] if key else []
+
+    def erase(self, mention: Mention) -> bool:
+        """Delete the mention and take its counts out of its buckets in one transaction, conditioned on
+        the mention still being there: a second erasure, racing or repeated, changes nothing."""
+        slot = iso(bucket_start(mention.published_at))
+        counts = bucket_counts(mention, self._severe_weight)
+        try:
+            with TransactWrite(connection=connection_for(MentionItem)) as tx:
+                tx.delete(MentionItem(mention.mention_id), condition=MentionItem.mention_id.exists())
+                tx.update(
+                    BucketItem(mention.brand, slot),
+                    actions=[
+                        BucketItem.total.add(-1),
+                        BucketItem.negative.add(-counts.negative),
+                        BucketItem.reach.add(-counts.reach),
+                        BucketItem.risk.add(-counts.risk),
+                        BucketItem.severe.add(-counts.severe),
+                        BucketItem.high_reach.add(-counts.high_reach),
+                        BucketItem.arousal.add(-counts.arousal),
+                        BucketItem.first_person.add(-counts.first_person),
+                    ],
+                    condition=BucketItem.total >= 1,
+                )
+                for topic in counted_topics(mention):
+                    tx.update(
+                        BucketItem(mention.brand, f"{slot}#{topic}"),
+                        actions=[
+                            BucketItem.total.add(-1),
+                            BucketItem.negative.add(-counts.negative),
+                            BucketItem.risk.add(-counts.risk),
+                            BucketItem.reach.add(-counts.reach),
+                        ],
+                        condition=BucketItem.total >= 1,
+                    )
+        except TransactWriteError as error:
+            if cancelled_by_condition(error):
+                return self._erase_without_counters(mention)
+            raise AppError(
+                "erasing the mention failed", [{"cause": str(error.cause_response_code)}]
+            ) from error
+        return True
+
+    def _erase_without_counters(self, mention: Mention) -> bool:
+        """The mention is gone already (False), or its buckets expired before it (delete it alone)."""
+        try:
+            MentionItem(mention.mention_id).delete(condition=MentionItem.mention_id.exists())
+        except DeleteError as error:
+            if conditional_check_failed(error):
+                return False
+            raise
+        return True
 
 
 def _mention_item(mention: Mention) -> MentionItem:
@@ -209,6 +280,7 @@ def _mention_item(mention: Mention) -> MentionItem:
         expires_at=mention.expires_at,
         engagement=mention.engagement,
         thread_id=mention.thread_id,
+        author_key=author_key(mention.platform, mention.author.handle),
     )
 
 
