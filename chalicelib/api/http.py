@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -42,6 +43,10 @@ ACCEPTED_CONTENT_TYPES = [
     "text/xml",
 ]
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+# No request model nests deeper than a few levels; Python's json parser recurses and fails at ~1,000.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -86,13 +91,27 @@ def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> 
     if content_type != "application/json":
         raise UnsupportedMediaType("send the body as application/json", [{"content_type": content_type}])
     try:
-        document = json.loads(raw)
+        text = raw.decode(json.detect_encoding(raw))
+        _check_depth(text)
+        document = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput("the body is not valid JSON", [{"field": "body", "message": str(exc)}]) from exc
     try:
         return model.model_validate(document)
     except ValidationError as exc:
         raise InvalidInput("the body is invalid", validation_details(exc, "body.")) from exc
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it (brackets inside strings aside)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidInput(
+                f"the body is nested deeper than {MAX_JSON_DEPTH} levels",
+                [{"field": "body", "message": "nested too deeply", "limit": MAX_JSON_DEPTH}],
+            )
 
 
 def parse_query(bp: Blueprint, model: type[M]) -> M:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
 from chalicelib.domain.events import EVENT_TYPES
@@ -35,6 +43,24 @@ SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
 
 
+# The services add days and windows to the times they are given; near year 1 or 9999 that arithmetic
+# overflows. Times far outside any mention's life are refused at the edge (a 400, not a 500).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def _within_computable_years(moment: datetime) -> datetime:
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        year = moment.year
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_computable_years)]
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,8 +78,8 @@ class IncidentQuery(PageQuery):
 
 class MentionQuery(PageQuery):
     brand: str = Field(min_length=1, max_length=40)
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> MentionQuery:
@@ -121,7 +147,7 @@ class IngestMention(Request):
     native_id: str = Field(min_length=1, max_length=512)
     brand: str = Field(min_length=1, max_length=40)
     text: str = Field(min_length=1, max_length=20_000)
-    published_at: AwareDatetime
+    published_at: Moment
     url: str | None = Field(default=None, max_length=2048)
     author: IngestAuthor = IngestAuthor()
     reach: int = Field(default=0, ge=0, le=10**10)
@@ -594,8 +620,8 @@ class ReviewBody(Request):
 
 
 class ReportQuery(Request):
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> ReportQuery:

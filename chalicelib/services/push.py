@@ -46,7 +46,9 @@ def verify_signature(body: bytes, header: str | None, secret: bytes) -> None:
                 {"header": "webhook-signature", "message": "or Standard Webhooks headers"},
             ],
         )
-    if not hmac.compare_digest(header.strip().lower(), sign(body, secret)):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a 401).
+    given = header.strip().lower().encode("utf-8", "replace")
+    if not hmac.compare_digest(given, sign(body, secret).encode()):
         raise Unauthorized("the signature does not match the body", [{"header": SIGNATURE_HEADER}])
 
 
