@@ -16,7 +16,7 @@ from chalicelib.api import (
     reviews,
     webhooks,
 )
-from chalicelib.api.http import uniform_errors
+from chalicelib.api.http import secure_headers, uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
 
@@ -26,6 +26,7 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(uniform_errors, "http")
+app.register_middleware(secure_headers, "http")
 
 app.register_blueprint(meta.bp)
 app.register_blueprint(incidents.bp)

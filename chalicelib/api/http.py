@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import deps
 from chalicelib.api import snapshots
+from chalicelib.api.gateway import security_headers
 from chalicelib.domain.errors import AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.domain.models import Principal, Role
 from chalicelib.observability import logger, metrics
@@ -219,6 +220,14 @@ _CHALICE_CODES = {
     "NotFoundError": "not_found",
     "InternalServerError": "internal_error",
 }
+
+
+def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: every response, errors Chalice answers itself included, carries the security
+    headers (a route's own, such as a page's CSP, win)."""
+    response = get_response(event)
+    response.headers = {**security_headers(deps.container().settings.stage), **(response.headers or {})}
+    return response
 
 
 def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
