@@ -13,6 +13,7 @@ as the deployed gateway is configured to (api/gateway.py): a 404 in the API's er
 from __future__ import annotations
 
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -27,7 +28,7 @@ from chalice.local import (
     LocalGatewayException,
 )
 
-from chalicelib.api.gateway import GATEWAY_ERRORS, error_body, security_headers
+from chalicelib.api.gateway import GATEWAY_ERRORS, GatewayError, error_body, security_headers
 
 # What Chalice's local gateway raises, as API Gateway response types.
 _LOCAL_ERRORS = {403: "MISSING_AUTHENTICATION_TOKEN", 401: "UNAUTHORIZED"}
@@ -36,7 +37,7 @@ _LOCAL_ERRORS = {403: "MISSING_AUTHENTICATION_TOKEN", 401: "UNAUTHORIZED"}
 class _Gateway(LocalGateway):
     def __init__(self, app: Chalice, config: Config, stage: str) -> None:
         super().__init__(app, config)
-        self._stage = stage
+        self.stage = stage
 
     def handle_request(
         self, method: str, path: str, headers: dict[str, Any], body: bytes | None
@@ -58,7 +59,7 @@ class _Gateway(LocalGateway):
             "headers": {
                 "Content-Type": "application/json; charset=utf-8",
                 "Cache-Control": "no-store",
-                **security_headers(self._stage),
+                **security_headers(self.stage),
             },
             "multiValueHeaders": {},
             "body": error_body(error, request_id),
@@ -69,8 +70,33 @@ class _Handler(ChaliceRequestHandler):
     def __init__(
         self, request: Any, client_address: Any, server: Any, app_object: Chalice, config: Config
     ) -> None:
-        self.local_gateway = _Gateway(app_object, config, config.chalice_stage)
+        self._stage = config.chalice_stage
+        self.local_gateway = _Gateway(app_object, config, self._stage)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method it has no do_<METHOD> for (TRACE, QUERY, ...) with an HTML 501;
+        # the gateway answers any method: Chalice's 405 where the route lacks it.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (a malformed request line, a too long URL) in the API's shape,
+        with a fixed message: its own quotes the request line."""
+        phrase = HTTPStatus(code).phrase.lower() if code in HTTPStatus._value2member_map_ else "error"
+        error = GatewayError("invalid_input" if code < 500 else "gateway_error", phrase, code)
+        body = error_body(error, "local").encode()
+        self.close_connection = True
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        for name, value in security_headers(self._stage).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
 
 class _QuietHandler(_Handler):
