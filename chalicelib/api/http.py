@@ -94,11 +94,12 @@ def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> 
     try:
         text = raw.decode(json.detect_encoding(raw))
         _check_depth(text)
-        document = json.loads(text)
+        json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput("the body is not valid JSON", [{"field": "body", "message": str(exc)}]) from exc
     try:
-        return model.model_validate(document)
+        # Strict, as the document says: 0 is no boolean, "5" no integer, 1700000000 no date-time.
+        return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise InvalidInput("the body is invalid", validation_details(exc, "body.")) from exc
 

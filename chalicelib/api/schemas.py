@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -48,6 +50,19 @@ RoleLabel = Literal["viewer", "responder", "approver", "admin"]
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _iso_8601(value: Any) -> Any:
+    """A date-time as the document says (RFC 3339); pydantic alone also reads "0.5" as a Unix time.
+    Parsed here, so that strict (JSON body) and lax (query) validation both receive a datetime."""
+    if not isinstance(value, str):
+        return value
+    if not _ISO_8601.match(value):
+        raise ValueError("expected an ISO 8601 date-time with a time zone, e.g. 2026-11-20T14:00:00Z")
+    return datetime.fromisoformat(value)  # its ValueError (a 13th month) is a validation error too
+
+
 def _within_computable_years(moment: datetime) -> datetime:
     try:
         year = moment.astimezone(UTC).year
@@ -58,7 +73,7 @@ def _within_computable_years(moment: datetime) -> datetime:
     return moment
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_within_computable_years)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_within_computable_years)]
 
 
 class Request(BaseModel):
