@@ -345,7 +345,13 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
 
 
 PHONE_PATTERN = r"^\+[1-9]\d{6,14}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+# The HTML living standard's valid e-mail address (ASCII; an international domain as punycode). The
+# address becomes an SNS subscription: a control character in it broke every later subscription listing.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,}$"
+)
 
 
 class UserCreate(Request):

@@ -168,3 +168,20 @@ def test_a_non_ascii_alert_link_is_a_401(api: Any, token: str) -> None:
     response = api.http.get("/incidents/INC-20990101-000000", headers={"Authorization": f"Link {token}"})
     assert response.status_code == 401
     assert _error(response)["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("email", ["0@\x8c\U00094aad\x1f.HUTNz", "a\x00b@example.de", "x@m\U000659a2.ej"])
+def test_an_email_with_control_or_non_ascii_characters_is_a_400_and_alerts_keep_working(
+    api: Any, keys: dict, email: str
+) -> None:
+    # Given an admin who sets a team member's email to what schemathesis sent (found 2026-11-29: SNS
+    # subscribed it, and every later listing of the topic's subscriptions failed to parse: a 500 for
+    # every change to any person)
+    headers = {**bearer(keys["admin"]), "Content-Type": "application/json"}
+    response = api.http.put("/users/jonas-weber", headers=headers, body=json.dumps({"email": email}))
+    # Then it is refused, naming the field
+    assert response.status_code == 400, response.body
+    assert "body.email" in [d["field"] for d in _error(response)["details"]]
+    # And changes to people, which sync the alert subscriptions, still work
+    again = api.http.put("/users/jonas-weber", headers=headers, body=json.dumps({"email": "jw@example.de"}))
+    assert again.status_code == 200, again.body
