@@ -36,7 +36,7 @@ typecheck: $(STAMP)
 audit: $(STAMP)
 	$(BIN)/python .ci/audit.py
 
-# Schemathesis over /openapi.json with every check (part of `make test`; FUZZ_EXAMPLES=200 for more).
+# Schemathesis over /openapi.json with every check (part of `make test`; FUZZ_EXAMPLES=25 for more).
 fuzz: $(STAMP)
 	$(BIN)/pytest -q -s tests/integration/test_fuzz_api.py
 

@@ -2,7 +2,7 @@
 every check (issue 12): no input yields a 5xx, and every response matches the document.
 
 Bounded (a fixed seed, FUZZ_EXAMPLES per operation) so that it takes a few minutes inside `make test`;
-`make fuzz` runs it alone, FUZZ_EXAMPLES=200 make fuzz for a longer run."""
+`make fuzz` runs it alone, `FUZZ_EXAMPLES=25 make fuzz` a longer run."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+# The coverage phase alone takes 2-3 minutes on the 2-core machine, whatever FUZZ_EXAMPLES says.
+TIMEOUT_S = 1200
 SEED = 20261129
 
 
@@ -54,6 +56,7 @@ def _config(tmp_path: Path, incident_id: str) -> Path:
     return config
 
 
+@pytest.mark.timeout(TIMEOUT_S)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     live_api: str, keys: dict, container: Any, incident_id: str, tmp_path: Path
 ) -> None:
@@ -88,7 +91,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "none",
     ]
     # When schemathesis runs every phase over every operation
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S - 60, check=False)
     summary = _summary(report)
     if os.environ.get("FUZZ_LOG"):
         Path(os.environ["FUZZ_LOG"]).write_text(result.stdout, encoding="utf-8")
