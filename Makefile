@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck unit integration e2e infra-test bench clean synth train cdk-tools cdk bootstrap deploy destroy
+.PHONY: install run test lint typecheck audit fuzz unit integration e2e infra-test bench clean synth train cdk-tools cdk bootstrap deploy destroy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Known vulnerabilities in the installed dependencies (pip-audit); skipped, and says so, only where
+# PyPI's vulnerability data cannot be reached.
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py
+
+# Schemathesis over /openapi.json with every check (part of `make test`; FUZZ_EXAMPLES=25 for more).
+fuzz: $(STAMP)
+	$(BIN)/pytest -q -s tests/integration/test_fuzz_api.py
+
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
@@ -43,7 +52,7 @@ e2e: $(STAMP)
 infra-test: $(STAMP)
 	$(BIN)/pytest -q tests/infra
 
-test: lint typecheck $(CHROMIUM)
+test: lint typecheck audit $(CHROMIUM)
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
 bench: $(STAMP)

@@ -20,7 +20,7 @@ from chalicelib.api import (
     sources,
     webhooks,
 )
-from chalicelib.api.http import uniform_errors
+from chalicelib.api.http import secure_headers, uniform_errors
 from chalicelib.jobs import schedules
 from chalicelib.observability import logger, metrics, tracer
 
@@ -31,6 +31,7 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 # Traces keep timings, never response bodies (mention texts, handles, phone numbers).
 app.register_middleware(ConvertToMiddleware(partial(tracer.capture_lambda_handler, capture_response=False)))
 app.register_middleware(uniform_errors, "http")
+app.register_middleware(secure_headers, "http")
 
 app.register_blueprint(meta.bp)
 app.register_blueprint(incidents.bp)

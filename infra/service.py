@@ -16,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.api.gateway import GATEWAY_ERRORS, error_body, security_headers
 from chalicelib.config import TABLES
 from infra.alerts import Alerts
 from infra.chalice_project import (
@@ -349,6 +350,10 @@ class ApiAndJobs(Construct):
         api.add_property_override("Name", self.api_name)
         api.add_property_override("DefinitionBody.info.title", self.api_name)
         self._throttle_and_log(api, settings)
+        # In the definition (not as separate resources), so that a change makes a new deployment.
+        api.add_property_override(
+            "DefinitionBody.x-amazon-apigateway-gateway-responses", gateway_responses(settings.stage)
+        )
         # Links in alerts point at the API unless a public URL (custom domain) is configured. Only the jobs
         # get the fallback: the API handler referencing its own API would be a circular dependency.
         fallback_url = Fn.sub(
@@ -449,6 +454,24 @@ class ApiAndJobs(Construct):
         )
         account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=logs_role.role_arn)
         api.add_resource_dependency(account)
+
+
+def gateway_responses(stage: str) -> dict[str, dict[str, Any]]:
+    """API Gateway's own errors (unknown route, throttling, its failures) in the API's error shape, with
+    its security headers, and without the request's headers that its default bodies quote."""
+    headers = {"Cache-Control": "no-store", **security_headers(stage)}
+    # Static values are single-quoted; API Gateway takes the outer quotes off (the CSP keeps its own).
+    parameters = {f"gatewayresponse.header.{name}": f"'{value}'" for name, value in headers.items()}
+    responses: dict[str, dict[str, Any]] = {}
+    for response_type, error in GATEWAY_ERRORS.items():
+        response: dict[str, Any] = {
+            "responseParameters": parameters,
+            "responseTemplates": {"application/json": error_body(error, "$context.requestId")},
+        }
+        if error.status is not None:
+            response["statusCode"] = str(error.status)
+        responses[response_type] = response
+    return responses
 
 
 def _check_functions_known(build_dir: Path) -> None:

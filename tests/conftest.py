@@ -173,6 +173,18 @@ def api(container: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def live_api(container: Any) -> Iterator[str]:
+    """The API served exactly as `make run` serves it (per-thread requests, one way to start it)."""
+    import app as chalice_app
+    from chalicelib.local.emulator import free_port
+    from chalicelib.local.server import LocalServer
+
+    server = LocalServer(chalice_app.app, "127.0.0.1", free_port(), stage="test").start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
 def keys(container: Any, clock: FakeClock) -> dict[str, str]:
     """A plaintext API key per role."""
     from chalicelib.domain.models import Role

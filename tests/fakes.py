@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.domain.drills import Drill, DrillStatus
 from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput, NotFound, SourceUnavailable
-from chalicelib.domain.models import Delivery, DeliveryStatus, Page, RawMention, User
+from chalicelib.domain.models import ApiKey, Delivery, DeliveryStatus, Page, RawMention, User
 from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.ports import FetchResult
 
@@ -182,6 +182,40 @@ class MemoryUsers:
 
     def list(self) -> list[User]:
         return [self.users[k] for k in sorted(self.users)]
+
+
+class MemoryApiKeys:
+    """The API key repository in memory; counts reads, so that a test can see what the cache saves."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, ApiKey] = {}
+        self.reads = 0
+
+    def put(self, key: ApiKey) -> None:
+        if key.key_id in self.keys:
+            raise Conflict("a key with this id exists", [])
+        self.keys[key.key_id] = key
+
+    def get(self, key_id: str) -> ApiKey | None:
+        self.reads += 1
+        return self.keys.get(key_id)
+
+    def list(self, *, limit: int, next_token: str | None) -> Page[ApiKey]:
+        newest = sorted(self.keys.values(), key=lambda k: k.created_at, reverse=True)
+        start = _offset(next_token)
+        more = start + limit < len(newest)
+        return Page[ApiKey](
+            items=newest[start : start + limit], next_token=str(start + limit) if more else None
+        )
+
+    def revoke(self, key_id: str, *, at: datetime, by: str) -> ApiKey:
+        if key_id not in self.keys:
+            raise NotFound("no such key", [])
+        key = self.keys[key_id]
+        if not key.disabled:
+            key = key.model_copy(update={"disabled": True, "revoked_at": at, "revoked_by": by})
+            self.keys[key_id] = key
+        return key
 
 
 class StaticSecrets:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import deps
 from chalicelib.api import snapshots
+from chalicelib.api.gateway import security_headers
 from chalicelib.api.schemas import OUT_OF_RANGE
 from chalicelib.domain.errors import (
     AppError,
@@ -49,6 +51,10 @@ ACCEPTED_CONTENT_TYPES = [
     "text/xml",
 ]
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+# No request model nests deeper than a few levels; Python's json parser recurses and fails at ~1,000.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -101,13 +107,28 @@ def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> 
     if content_type != "application/json":
         raise UnsupportedMediaType("send the body as application/json", [{"content_type": content_type}])
     try:
-        document = json.loads(raw)
+        text = raw.decode(json.detect_encoding(raw))
+        _check_depth(text)
+        json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput("the body is not valid JSON", [{"field": "body", "message": str(exc)}]) from exc
     try:
-        return model.model_validate(document)
+        # Strict, as the document says: 0 is no boolean, "5" no integer, 1700000000 no date-time.
+        return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise _invalid("the body is invalid", exc, "body.") from exc
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it (brackets inside strings aside)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidInput(
+                f"the body is nested deeper than {MAX_JSON_DEPTH} levels",
+                [{"field": "body", "message": "nested too deeply", "limit": MAX_JSON_DEPTH}],
+            )
 
 
 def parse_query(bp: Blueprint, model: type[M]) -> M:
@@ -215,6 +236,14 @@ _CHALICE_CODES = {
     "NotFoundError": "not_found",
     "InternalServerError": "internal_error",
 }
+
+
+def secure_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: every response, errors Chalice answers itself included, carries the security
+    headers (a route's own, such as a page's CSP, win)."""
+    response = get_response(event)
+    response.headers = {**security_headers(deps.container().settings.stage), **(response.headers or {})}
+    return response
 
 
 def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:

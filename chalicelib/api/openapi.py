@@ -453,8 +453,25 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
 ]
 
 
+_REF = "#/components/schemas/{model}"
+# The bodies a route may leave out (its handler parses them with required=False); every other is a 400.
+_OPTIONAL_BODIES: set[type[BaseModel]] = {
+    schemas.NoteBody,
+    schemas.VersionBody,
+    schemas.TickBody,
+    schemas.DraftDecision,
+    schemas.DraftPublish,
+    schemas.PersonalKeyCreate,
+}
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 _MEDIA: dict[str, dict[str, Any]] = {
+    "GET /": {"text/html": {"schema": {"type": "string"}}},
+    "GET /ui/{asset}": {
+        "text/javascript": {"schema": {"type": "string"}},
+        "text/css": {"schema": {"type": "string"}},
+        "image/svg+xml": {"schema": {"type": "string"}},
+        "application/json": {"schema": {}},
+    },
     "GET /reports/incidents.csv": _CSV,
     "GET /reports/mentions.csv": _CSV,
     "GET /incidents/{incident_id}/review": {
@@ -463,16 +480,39 @@ _MEDIA: dict[str, dict[str, Any]] = {
         "application/pdf": {"schema": {"type": "string", "format": "binary"}},
     },
 }
+# Success statuses besides the route's own: the CRM ticket that existed already.
+_ALSO = {"POST /incidents/{incident_id}/crm/ticket": (200,)}
+_ERROR_RESPONSE = {
+    "description": 'error: {"error": {"code", "message", "details"}}',
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_ERRORS = {
+    400: "invalid input (the details name each field)",
+    401: "no key, or an unknown or revoked one",
+    403: "the key's role is not enough",
+    404: "no such resource",
+    409: "a conflict: the resource changed since (version), or the state does not allow it",
+    413: "the body is larger than the limit",
+    415: "a body that is not application/json",
+    422: "well-formed, but names something unknown or out of range",
+}
 
 
-def _parameters(path: str, query: type[BaseModel] | None) -> list[dict[str, Any]]:
+def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema; the models it refers to go to the components (as #/components/schemas/)."""
+    schema = model.model_json_schema(ref_template=_REF)
+    components.update(schema.pop("$defs", {}))
+    return schema
+
+
+def _parameters(path: str, query: type[BaseModel] | None, components: dict[str, Any]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": segment[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
         for segment in path.split("/")
         if segment.startswith("{")
     ]
     if query is not None:
-        schema = query.model_json_schema()
+        schema = _schema(query, components)
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
@@ -484,6 +524,26 @@ def _operation_id(method: str, path: str) -> str:
     return f"{method.lower()}_{name or 'root'}"
 
 
+def _successes(method: str, path: str, status: int, paged: bool) -> dict[str, Any]:
+    if status == 204:
+        return {"204": {"description": "done; no content"}}
+    schema = _PAGE if paged else {"type": "object"}
+    content = _MEDIA.get(f"{method} {path}", {"application/json": {"schema": schema}})
+    return {
+        str(code): {"description": "success", "content": content}
+        for code in (status, *_ALSO.get(f"{method} {path}", ()))
+    }
+
+
+def _errors(method: str, role: str | None) -> dict[str, Any]:
+    codes = {400, 404}
+    if role is not None:
+        codes |= {401, 403}
+    if method != "GET":
+        codes |= {409, 413, 415, 422}
+    return {str(code): {**_ERROR_RESPONSE, "description": _ERRORS[code]} for code in sorted(codes)}
+
+
 def _operation(
     method: str,
     path: str,
@@ -492,25 +552,14 @@ def _operation(
     query: type[BaseModel] | None,
     body: type[BaseModel] | None,
     status: int,
+    components: dict[str, Any],
 ) -> dict[str, Any]:
-    error = {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
     paged = method == "GET" and query is not None and issubclass(query, schemas.PageQuery)
-    success_schema = _PAGE if paged else {"type": "object"}
-    content: dict[str, Any] = _MEDIA.get(f"{method} {path}", {"application/json": {"schema": success_schema}})
     operation: dict[str, Any] = {
         "summary": summary,
         "operationId": _operation_id(method, path),
-        "parameters": _parameters(path, query),
-        "responses": {
-            str(status): {
-                "description": "success",
-                "content": content,
-            },
-            "400": error,
-            "401": error,
-            "403": error,
-            "404": error,
-        },
+        "parameters": _parameters(path, query, components),
+        "responses": {**_successes(method, path, status, paged), **_errors(method, role)},
     }
     if role is None:
         operation["security"] = []
@@ -518,12 +567,8 @@ def _operation(
         operation["x-required-role"] = role
     if body is not None:
         operation["requestBody"] = {
-            "required": path in ("/api-keys", "/ingest", "/drills", "/webhooks"),
-            "content": {
-                "application/json": {
-                    "schema": body.model_json_schema(ref_template="#/components/schemas/{model}")
-                }
-            },
+            "required": body not in _OPTIONAL_BODIES,
+            "content": {"application/json": {"schema": _schema(body, components)}},
         }
     if path == "/ingest":  # one of the two: our own header, or the three of Standard Webhooks
         operation["parameters"] += [
@@ -539,12 +584,8 @@ def document() -> dict[str, Any]:
     components: dict[str, Any] = {}
     for method, path, summary, role, query, body, status in ROUTES:
         paths.setdefault(path, {})[method.lower()] = _operation(
-            method, path, summary, role, query, body, status
+            method, path, summary, role, query, body, status, components
         )
-        if body is not None:
-            components.update(
-                body.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {})
-            )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -556,7 +597,7 @@ def document() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": _ERROR, **components},
+            "schemas": {"Error": _ERROR, **dict(sorted(components.items()))},
         },
         "security": [{"apiKey": []}],
         "paths": paths,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -50,15 +52,30 @@ RoleLabel = Literal["viewer", "responder", "approver", "admin"]
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 OUT_OF_RANGE = "date_out_of_range"
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _iso_8601(value: Any) -> Any:
+    """A date-time as the document says (RFC 3339); pydantic alone also reads "0.5" as a Unix time.
+    Parsed here, so that strict (JSON body) and lax (query) validation both receive a datetime."""
+    if not isinstance(value, str):
+        return value
+    if not _ISO_8601.match(value):
+        raise ValueError("expected an ISO 8601 date-time with a time zone, e.g. 2026-11-20T14:00:00Z")
+    return datetime.fromisoformat(value)  # its ValueError (a 13th month) is a validation error too
 
 
 def _within_range(moment: datetime) -> datetime:
-    if not EARLIEST <= moment < LATEST:
+    try:
+        inside = EARLIEST <= moment < LATEST
+    except OverflowError:  # 0001-01-01T00:00+14:00 lies before year 1 in UTC
+        inside = False
+    if not inside:
         raise PydanticCustomError(OUT_OF_RANGE, "the date must lie in 2000-01-01..2100-01-01 (UTC)")
     return moment
 
 
-SaneDatetime = Annotated[AwareDatetime, AfterValidator(_within_range)]
+SaneDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_within_range)]
 
 
 class Request(BaseModel):
@@ -330,7 +347,13 @@ def delivery_view(delivery: Delivery) -> dict[str, Any]:
 
 
 PHONE_PATTERN = r"^\+[1-9]\d{6,14}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+# The HTML living standard's valid e-mail address (ASCII; an international domain as punycode). The
+# address becomes an SNS subscription: a control character in it broke every later subscription listing.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    r"\.[A-Za-z]{2,}$"
+)
 
 
 class UserCreate(Request):

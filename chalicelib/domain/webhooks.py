@@ -150,7 +150,7 @@ def _matches(candidate: str, expected: bytes) -> bool:
         return False
     try:
         given = base64.b64decode(encoded, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a str with non-ASCII characters
         return False
     return hmac.compare_digest(given, expected)
 

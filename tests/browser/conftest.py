@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.local.emulator import free_port
 from chalicelib.services.evaluate import evaluate_all
 from chalicelib.services.ingest import ingest
 from tests.browser.fake_api import NOW, FakeApi
@@ -91,17 +90,6 @@ def page(browser: Any, backend: FakeApi, console: Console) -> Iterator[Any]:
     tab.clock.install(time=NOW)
     yield tab
     context.close()
-
-
-@pytest.fixture
-def live_api(container: Any) -> Iterator[str]:
-    """The API served exactly as `make run` serves it (per-thread requests, one way to start it)."""
-    import app as chalice_app
-    from chalicelib.local.server import LocalServer
-
-    server = LocalServer(chalice_app.app, "127.0.0.1", free_port(), stage="test").start()
-    yield server.url
-    server.stop()
 
 
 def a_storm_becomes_an_incident(container: Any, live_api: str) -> str:

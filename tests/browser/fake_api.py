@@ -63,7 +63,8 @@ CONTENT_TYPES = {
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'",
 }
 # Shared keys act with a fixed name and role; personal keys (user id) with the person's current role.
 KEYS: dict[str, tuple[str, Role] | str] = {

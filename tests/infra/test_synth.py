@@ -615,6 +615,29 @@ def test_api_server_errors_alarm_watches_the_stacks_own_api(synth: Synth) -> Non
     assert alarm["EvaluationPeriods"] == 1
 
 
+def test_the_gateways_own_errors_use_the_api_error_shape_and_echo_no_header(synth: Synth) -> None:
+    # Given the gateway responses in the API's definition (those API Gateway answers without the app)
+    definition = synth.resources["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = definition["x-amazon-apigateway-gateway-responses"]
+    # Then the defaults and the unknown route are customised, an unknown route being a 404
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED"} <= set(responses)
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    assert responses["REQUEST_TOO_LARGE"]["statusCode"] == "413"
+    assert "statusCode" not in responses["DEFAULT_4XX"]  # each 4xx keeps its own status
+    for response_type, response in responses.items():
+        template = response["responseTemplates"]["application/json"]
+        # Each body is the API's error shape, carrying only the gateway's request id
+        body = json.loads(template)
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, response_type
+        assert body["error"]["details"] == [{"request_id": "$context.requestId"}]
+        # never the error message (it quotes the Authorization header) nor any request value
+        assert "$context.error" not in template and "method.request" not in json.dumps(response)
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'"
+        assert headers["gatewayresponse.header.Strict-Transport-Security"].startswith("'max-age=")
+        assert "base-uri 'none'" in headers["gatewayresponse.header.Content-Security-Policy"]
+
+
 # --- linters ---------------------------------------------------------------------------------------
 
 

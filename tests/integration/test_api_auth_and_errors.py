@@ -191,3 +191,25 @@ def test_errors_chalice_answers_itself_have_the_same_shape(api, keys) -> None:
     response = api.http.put("/incidents", headers=bearer(keys["viewer"]))
     assert response.status_code == 405
     assert _error(response)["code"] == "method_not_allowed"
+
+
+def test_a_key_revoked_by_another_instance_stops_within_seconds_though_used_all_the_time(
+    api, keys, container
+) -> None:
+    import time
+
+    from chalicelib.services.auth import CACHE_SECONDS
+
+    # Given a key this instance has verified and that keeps being used, four times a second
+    key_id = keys["responder"].split("_")[1]
+    assert api.http.get("/incidents", headers=bearer(keys["responder"])).status_code == 200
+    # When another Lambda instance revokes it (in the store; this instance's cache is not told)
+    container.api_keys.revoke(key_id, at=container.clock(), by="another instance")
+    revoked = time.monotonic()
+    while api.http.get("/incidents", headers=bearer(keys["responder"])).status_code == 200:
+        assert time.monotonic() - revoked < CACHE_SECONDS + 2, "the revoked key still works"
+        time.sleep(0.25)
+    delay = time.monotonic() - revoked
+    # Then it stops within the cache time (issue 12 measured the delay: printed for the report)
+    print(f"revocation took effect after {delay:.2f} s (cache {CACHE_SECONDS:.0f} s)")
+    assert delay <= CACHE_SECONDS + 0.5
