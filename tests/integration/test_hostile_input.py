@@ -100,7 +100,7 @@ def _signed_push(container: Any, published_at: str) -> tuple[bytes, dict[str, st
             ]
         }
     ).encode()
-    return body, {SIGNATURE_HEADER: sign(body, container.secrets.ingest_secret())}
+    return body, {SIGNATURE_HEADER: sign(body, container.secrets.ingest_secret(), container.clock())}
 
 
 @pytest.mark.parametrize(
