@@ -5,6 +5,7 @@ A test checks that this table and the Chalice route table list the same paths an
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -535,12 +536,14 @@ def _successes(method: str, path: str, status: int, paged: bool) -> dict[str, An
     }
 
 
-def _errors(method: str, role: str | None) -> dict[str, Any]:
+def _errors(method: str, role: str | None, query: type[BaseModel] | None) -> dict[str, Any]:
     codes = {400, 404}
     if role is not None:
         codes |= {401, 403}
     if method != "GET":
         codes |= {409, 413, 415, 422}
+    elif query is not None and '"date-time"' in json.dumps(query.model_json_schema()):
+        codes.add(422)  # a date outside 2000-2100
     return {str(code): {**_ERROR_RESPONSE, "description": _ERRORS[code]} for code in sorted(codes)}
 
 
@@ -559,7 +562,7 @@ def _operation(
         "summary": summary,
         "operationId": _operation_id(method, path),
         "parameters": _parameters(path, query, components),
-        "responses": {**_successes(method, path, status, paged), **_errors(method, role)},
+        "responses": {**_successes(method, path, status, paged), **_errors(method, role, query)},
     }
     if role is None:
         operation["security"] = []
