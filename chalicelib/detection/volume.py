@@ -13,17 +13,16 @@ The model is a count model, so it works for hundreds of mentions per bucket and 
 * hysteresis: an alarm fires when the score crosses `fire_score`, is held while the spike goes on,
   and re-arms after `rearm_buckets` quiet buckets (score below `hold_score`).
 
-Pure standard library (plus pydantic for the config) so it imports fast inside the rules Lambda.
+Pure standard library (plus pydantic for the config) so it imports fast inside the rules Lambda. The
+configuration is passed in: `chalicelib.adapters.detection_playbook` reads `playbooks/detection.yaml`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -246,25 +245,16 @@ class VolumeDetector:
         best = max(range(len(per_scale)), key=lambda i: per_scale[i][0])
         penalty = math.log10(len(per_scale))
         score = max(per_scale[best][0] - penalty, 0.0)
-        armed = self._s["seen"] >= self.config.warmup_buckets and not self._s["active"]
-        alarm = armed and score >= self.config.fire_score
+        alarm = fires(score, self._s["seen"], self._s["active"], self.config)
         reason = _reason(count, expected, self.config.scales_buckets[best], *per_scale[best][1:], score)
         return VolumeVerdict(alarm, alarm or self._s["active"], score, expected, count, reason)
 
     def _step(self, bucket: int, count: float) -> VolumeVerdict:
         verdict = self._judge(bucket, count, 1.0)
-        self._hysteresis(verdict)
+        s = self._s
+        s["active"], s["quiet"] = hold(verdict.alarm, verdict.score, s["active"], s["quiet"], self.config)
         self._learn(bucket, count, verdict.expected)
         return verdict
-
-    def _hysteresis(self, verdict: VolumeVerdict) -> None:
-        s = self._s
-        if verdict.alarm:
-            s["active"], s["quiet"] = True, 0
-        elif s["active"]:
-            s["quiet"] = 0 if verdict.score >= self.config.hold_score else s["quiet"] + 1
-            if s["quiet"] >= self.config.rearm_buckets:
-                s["active"], s["quiet"] = False, 0
 
     def _learn(self, bucket: int, count: float, expected: float) -> None:
         s, cfg = self._s, self.config
@@ -293,6 +283,24 @@ class VolumeDetector:
             )
 
 
+def fires(score: float, seen: int, active: bool, config: VolumeDetectorConfig) -> bool:
+    """An alarm fires on a score at or above `fire_score`, once warmed up and not already alarmed."""
+    return seen >= config.warmup_buckets and not active and score >= config.fire_score
+
+
+def hold(
+    alarm: bool, score: float, active: bool, quiet: int, config: VolumeDetectorConfig
+) -> tuple[bool, int]:
+    """(active, quiet buckets) after a bucket: the alarm is held while the score stays at or above
+    `hold_score` and ends after `rearm_buckets` quiet buckets in a row."""
+    if alarm:
+        return True, 0
+    if not active:
+        return False, quiet
+    quiet = 0 if score >= config.hold_score else quiet + 1
+    return (False, 0) if quiet >= config.rearm_buckets else (True, quiet)
+
+
 def _discounted(pair: list[float], decay: float, numerator: float, denominator: float) -> None:
     pair[0] = decay * pair[0] + numerator
     pair[1] = decay * pair[1] + denominator
@@ -316,24 +324,13 @@ def _reason(
     return volume_evidence(count, expected, minutes, window_sum, window_expected, score)
 
 
-# --------------------------------------------------------------------------- configuration and CLI path
+# --------------------------------------------------------------------------- NAB and CLI path
 
 
-def playbooks_dir() -> Path:
-    override = os.environ.get("KRISENRADAR_PLAYBOOKS_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "playbooks"
-
-
-def load_shipped_config() -> VolumeDetectorConfig:
-    import yaml
-
-    with (playbooks_dir() / "detection.yaml").open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle) or {}
-    return VolumeDetectorConfig.model_validate(document.get("volume", {}))
-
-
-def detect_series(rows: Iterable[tuple[str, float]]) -> Iterator[tuple[str, bool]]:
+def detect_series(
+    rows: Iterable[tuple[str, float]], config: VolumeDetectorConfig
+) -> Iterator[tuple[str, bool]]:
     """Stream (timestamp, alarm) for NAB rows; naive timestamps are UTC. Alarm is the firing edge."""
-    detector = VolumeDetector(load_shipped_config())
+    detector = VolumeDetector(config)
     for stamp, value in rows:
         yield stamp, detector.update(datetime.fromisoformat(stamp), value).alarm

@@ -22,7 +22,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from chalicelib.detection.volume import VolumeDetector, detect_series, load_shipped_config
+from chalicelib.adapters.detection_playbook import load_detection_config
+from chalicelib.detection.volume import VolumeDetector, VolumeDetectorConfig, detect_series
 
 THIN_FRACTION = 0.02
 THIN_SEED = 20150226
@@ -30,6 +31,10 @@ PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
 ANCHOR_DETECTORS = ("ARTime", "contextOSE", "earthgeckoSkyline", "numenta", "knncad", "randomCutForest")
 PROJECT = Path(__file__).resolve().parents[2]
 MINUTES_PER_ROW = 5
+
+
+def shipped_config() -> VolumeDetectorConfig:
+    return load_detection_config(PROJECT / "playbooks")
 
 
 def shared_dir() -> Path:
@@ -73,7 +78,7 @@ def _detect(series: dict[str, list[tuple[str, float]]], data_dir: Path, det_dir:
     for name, rows in series.items():
         _write_csv(data_dir / name, ("timestamp", "value"), iter((t, f"{v:g}") for t, v in rows))
         started = time.perf_counter()
-        alarms = [(t, int(a)) for t, a in detect_series(iter(rows))]
+        alarms = [(t, int(a)) for t, a in detect_series(iter(rows), shipped_config())]
         spent += time.perf_counter() - started
         _write_csv(det_dir / name, ("timestamp", "alarm"), iter(alarms))
     return spent
@@ -150,7 +155,7 @@ def _per_series_table(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _state_size(rows: list[tuple[str, float]]) -> int:
-    detector = VolumeDetector(load_shipped_config())
+    detector = VolumeDetector(shipped_config())
     for stamp, value in rows:
         detector.update(datetime.fromisoformat(stamp), value)
     return len(json.dumps(detector.to_state()).encode())

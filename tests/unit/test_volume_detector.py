@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chalicelib.adapters.detection_playbook import load_detection_config
 from chalicelib.detection.volume import (
     VolumeDetector,
     VolumeDetectorConfig,
     VolumeVerdict,
     detect_series,
-    load_shipped_config,
     nb_tail_score,
 )
 
@@ -240,13 +240,12 @@ def test_tail_score_matches_the_poisson_tail_for_tiny_dispersion() -> None:
 def test_the_shipped_playbook_documents_every_knob_and_matches_the_defaults() -> None:
     document = yaml.safe_load(PLAYBOOK.read_text(encoding="utf-8"))
     assert set(document["volume"]) == set(VolumeDetectorConfig.model_fields)
-    assert load_shipped_config() == VolumeDetectorConfig()
+    assert load_detection_config(PLAYBOOK.parent) == VolumeDetectorConfig()
 
 
-def test_the_playbooks_folder_can_be_overridden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_configuration_is_read_from_the_given_playbooks_folder(tmp_path: Path) -> None:
     (tmp_path / "detection.yaml").write_text("volume:\n  fire_score: 30.0\n", encoding="utf-8")
-    monkeypatch.setenv("KRISENRADAR_PLAYBOOKS_DIR", str(tmp_path))
-    assert load_shipped_config().fire_score == 30.0
+    assert load_detection_config(tmp_path).fire_score == 30.0
 
 
 def test_unknown_knobs_are_rejected() -> None:
@@ -260,6 +259,6 @@ def test_detect_series_yields_one_alarm_flag_per_nab_row() -> None:
         (datetime(2015, 2, 26, 21, 42, 53) + i * BUCKET).strftime("%Y-%m-%d %H:%M:%S")
         for i in range(len(counts))
     ]
-    out = list(detect_series(zip(stamps, counts, strict=True)))
+    out = list(detect_series(zip(stamps, counts, strict=True), VolumeDetectorConfig()))
     assert [t for t, _ in out] == stamps
     assert [i for i, (_, alarm) in enumerate(out) if alarm] == [len(counts) - 2]
