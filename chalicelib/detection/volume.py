@@ -30,9 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.messages import volume_evidence
 
 BUCKET_SECONDS = 300
-STATE_VERSION = 1
+STATE_VERSION = 2
 _LN10 = math.log(10.0)
 _MAX_SCORE = 300.0
+_DISPERSION_START = 12  # buckets the baseline learns before its misses say anything
 _TINY = 1e-300
 
 
@@ -41,12 +42,12 @@ class VolumeDetectorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fire_score: float = Field(4.0, gt=0)
+    fire_score: float = Field(2.5, gt=0)
     hold_score: float = Field(2.0, ge=0)
-    rearm_buckets: int = Field(36, ge=1)
+    rearm_buckets: int = Field(144, ge=1)
     scales_buckets: tuple[int, ...] = (12, 36, 72)
     warmup_buckets: int = Field(288, ge=0)
-    level_halflife_hours: float = Field(24.0, gt=0)
+    level_halflife_hours: float = Field(168.0, gt=0)
     daily_halflife_days: float = Field(7.0, gt=0)
     weekly_halflife_days: float = Field(21.0, gt=0)
     weekly_prior_days: float = Field(1.0, ge=0)
@@ -57,6 +58,9 @@ class VolumeDetectorConfig(BaseModel):
     clip_sigma: float = Field(3.0, gt=0)
     min_expected: float = Field(0.01, gt=0)
     max_gap_buckets: int = Field(288, ge=0)
+    seasonal_prior_count: float = Field(0.0, ge=0)
+    learn_delay_buckets: int = Field(72, ge=0, le=2016)
+    dispersion_prior_weight: float = Field(0.0, ge=0)
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,13 @@ def _dispersion_widths(config: VolumeDetectorConfig) -> tuple[int, ...]:
     return (1, *config.scales_buckets)
 
 
+def _span(config: VolumeDetectorConfig) -> int:
+    """Buckets kept: the widest scale, plus the buckets not yet learned from."""
+    return max(config.scales_buckets) + config.learn_delay_buckets
+
+
 def _fresh_state(config: VolumeDetectorConfig) -> dict[str, Any]:
-    span = max(config.scales_buckets)
+    span = _span(config)
     return {
         "version": STATE_VERSION,
         "last_bucket": None,
@@ -168,8 +177,10 @@ class VolumeDetector:
     ) -> None:
         self.config = config or VolumeDetectorConfig()
         self._s = _fresh_state(self.config) if state is None else _copy_state(state)
-        if self._s.get("version") != STATE_VERSION or len(self._s["dispersion"]) != len(
-            _dispersion_widths(self.config)
+        if (
+            self._s.get("version") != STATE_VERSION
+            or len(self._s["dispersion"]) != len(_dispersion_widths(self.config))
+            or len(self._s["raw"]) != _span(self.config)
         ):
             raise ValueError("detector state does not match this detector version or configuration")
         per_day = 86400 / BUCKET_SECONDS
@@ -214,18 +225,26 @@ class VolumeDetector:
 
     def _daily_factor(self, hour: int) -> float:
         num, den = self._s["daily"][hour]
-        return float(num / den) if den > 0 and num > 0 else 1.0
+        prior = self.config.seasonal_prior_count
+        return float((num + prior) / (den + prior)) if den + prior > 0 and num + prior > 0 else 1.0
 
     def _weekly_factor(self, weekday: int) -> float:
         num, den = self._s["weekly"][weekday]
         level = self._s["level"][0] / self._s["level"][1] if self._s["level"][1] > 0 else 0.0
-        prior = self.config.weekly_prior_days * 86400 / BUCKET_SECONDS * level
+        prior = (
+            self.config.weekly_prior_days * 86400 / BUCKET_SECONDS * level + self.config.seasonal_prior_count
+        )
         return (num + prior) / (den + prior) if den + prior > 0 and num + prior > 0 else 1.0
 
     def _dispersion(self, scale_index: int) -> float:
         num, den = self._s["dispersion"][scale_index]
         cfg = self.config
-        estimate = num / den if den > 0 else cfg.dispersion_prior
+        weight = cfg.dispersion_prior_weight
+        estimate = (
+            (num + weight * cfg.dispersion_prior) / (den + weight)
+            if den + weight > 0
+            else cfg.dispersion_prior
+        )
         return min(max(estimate, cfg.dispersion_min), cfg.dispersion_max)
 
     def _scores(self, count: float, expected: float) -> list[tuple[float, float, float]]:
@@ -259,25 +278,40 @@ class VolumeDetector:
     def _learn(self, bucket: int, count: float, expected: float) -> None:
         s, cfg = self._s, self.config
         spread = math.sqrt(expected + self._dispersion(0) * expected * expected)
-        clipped = min(count, expected + cfg.clip_sigma * (spread + 1.0))
+        # Before the warm-up there is no baseline to clip against: clipping then kept a new brand's
+        # baseline far below its real volume for days.
+        warm = s["seen"] >= cfg.warmup_buckets
+        clipped = min(count, expected + cfg.clip_sigma * (spread + 1.0)) if warm else count
         for name, value in (("raw", count), ("clipped", clipped), ("expected", expected)):
             s[name] = s[name][1:] + [value]
-        self._learn_dispersion()
+        delay = cfg.learn_delay_buckets
+        if s["seen"] >= delay:
+            # The baseline and the overdispersion learn from the bucket `delay` buckets back, so a storm
+            # cannot make itself normal before it has been judged.
+            self._learn_baseline(bucket - delay, s["clipped"][-1 - delay])
+        if s["seen"] >= 2 * delay + _DISPERSION_START:
+            # ... and the overdispersion only from buckets whose expectation came from a baseline
+            # that had learned something, or the empty baseline's misses inflate it for days.
+            self._learn_dispersion(delay)
+        s["last_bucket"], s["seen"] = bucket, s["seen"] + 1
+
+    def _learn_baseline(self, bucket: int, clipped: float) -> None:
+        s = self._s
         hour, weekday = _hour_and_weekday(bucket)
         daily, weekly = self._daily_factor(hour), self._weekly_factor(weekday)
         _discounted(s["level"], self._level_decay, clipped, daily * weekly)
         level = s["level"][0] / s["level"][1]
         _discounted(s["daily"][hour], self._daily_decay, clipped, level * weekly)
         _discounted(s["weekly"][weekday], self._weekly_decay, clipped, level * daily)
-        s["last_bucket"], s["seen"] = bucket, s["seen"] + 1
 
-    def _learn_dispersion(self) -> None:
+    def _learn_dispersion(self, delay: int) -> None:
         s = self._s
+        end = len(s["clipped"]) - delay
         for index, width in enumerate(_dispersion_widths(self.config)):
-            if s["seen"] + 1 < width:
+            if s["seen"] + 1 < width + delay:
                 continue
-            observed = sum(s["clipped"][-width:])
-            mean = sum(s["expected"][-width:])
+            observed = sum(s["clipped"][end - width : end])
+            mean = sum(s["expected"][end - width : end])
             _discounted(
                 s["dispersion"][index], self._dispersion_decay, (observed - mean) ** 2 - observed, mean**2
             )

@@ -61,6 +61,11 @@ class Series:
     scorable: set[int]
     owner: list[int | None]
     worth: dict[str, list[float]] = field(default_factory=dict)
+    variant: str = "full"  # "thinned": the same series binomially thinned
+
+    @property
+    def id(self) -> str:
+        return self.key if self.variant == "full" else f"{self.variant}:{self.key}"
 
     @property
     def category(self) -> str:
@@ -215,7 +220,7 @@ class Stream:
     _loud: dict[float, list[int]] = field(default_factory=dict)
     _rearmed: dict[tuple[float, int], list[int]] = field(default_factory=dict)
 
-    def _at_least(self, threshold: float) -> list[int]:
+    def _firing(self, threshold: float) -> list[int]:
         if threshold not in self._loud:
             self._loud[threshold] = [i for i, s in enumerate(self.scores) if s >= threshold]
         return self._loud[threshold]
@@ -234,7 +239,7 @@ class Stream:
 
     def alarm_rows(self, fire: float, hold: float, rearm: int, warmup: int) -> list[int]:
         """Rows where `volume.fires` / `volume.hold` would raise an alarm (hold <= fire)."""
-        loud, ends = self._at_least(fire), self._rearm_steps(hold, rearm)
+        loud, ends = self._firing(fire), self._rearm_steps(hold, rearm)
         out, step = [], warmup
         while True:
             k = bisect_left(loud, step)
