@@ -10,6 +10,9 @@ The model is a count model, so it works for hundreds of mentions per bucket and 
   with a negative-binomial upper tail. Its overdispersion (variance = m + alpha m^2) is estimated per
   scale by the method of moments on the same winsorised counts. The score is -log10 of the smallest
   tail probability, Bonferroni-corrected for the number of scales.
+* the baseline and the overdispersion learn from the bucket `learn_delay_buckets` back, not from the
+  newest, so a storm that builds over hours is judged against the brand's normal before it can become
+  part of it; at Mittelstand volume winsorising alone did not stop that.
 * hysteresis: an alarm fires when the score crosses `fire_score`, is held while the spike goes on,
   and re-arms after `rearm_buckets` quiet buckets (score below `hold_score`).
 

@@ -19,7 +19,6 @@ import math
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -308,12 +307,3 @@ def run() -> None:
         f"incl. timestamp parsing). State after one series: {state_bytes} bytes of JSON. "
         "CLI output identical to the in-process run: yes."
     )
-
-
-def main() -> None:  # pragma: no cover - convenience for `python -m tests.bench.nab`
-    with tempfile.TemporaryDirectory():
-        run()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
