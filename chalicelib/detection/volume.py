@@ -8,8 +8,9 @@ The model is a count model, so it works for hundreds of mentions per bucket and 
   baseline. The day-of-week factor is shrunk towards 1, a gentle prior, because there are few weeks.
 * the observed count over the last w buckets (several scales w) is tested against the expected sum
   with a negative-binomial upper tail. Its overdispersion (variance = m + alpha m^2) is estimated per
-  scale by the method of moments on the same winsorised counts. The score is -log10 of the smallest
-  tail probability, Bonferroni-corrected for the number of scales.
+  scale by the method of moments on the raw counts (`dispersion_from_raw`), so a brand's usual bursts
+  count as its normal spread and only what is unusual for this brand pages. The score is -log10 of the
+  smallest tail probability, Bonferroni-corrected for the number of scales.
 * the baseline and the overdispersion learn from the bucket `learn_delay_buckets` back, not from the
   newest, so a storm that builds over hours is judged against the brand's normal before it can become
   part of it; at Mittelstand volume winsorising alone did not stop that.
@@ -45,7 +46,7 @@ class VolumeDetectorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fire_score: float = Field(2.5, gt=0)
+    fire_score: float = Field(2.0, gt=0)
     hold_score: float = Field(2.0, ge=0)
     rearm_buckets: int = Field(144, ge=1)
     scales_buckets: tuple[int, ...] = (12, 36, 72)
@@ -64,6 +65,7 @@ class VolumeDetectorConfig(BaseModel):
     seasonal_prior_count: float = Field(0.0, ge=0)
     learn_delay_buckets: int = Field(72, ge=0, le=2016)
     dispersion_prior_weight: float = Field(0.0, ge=0)
+    dispersion_from_raw: bool = True
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,7 @@ class VolumeDetector:
         for index, width in enumerate(_dispersion_widths(self.config)):
             if s["seen"] + 1 < width + delay:
                 continue
-            observed = sum(s["clipped"][end - width : end])
+            observed = sum(s["raw" if self.config.dispersion_from_raw else "clipped"][end - width : end])
             mean = sum(s["expected"][end - width : end])
             _discounted(
                 s["dispersion"][index], self._dispersion_decay, (observed - mean) ** 2 - observed, mean**2

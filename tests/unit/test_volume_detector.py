@@ -323,3 +323,20 @@ def test_fires_and_hold_are_the_detectors_hysteresis() -> None:
     assert hold(False, 2.5, True, 2, config) == (True, 0)  # the spike goes on
     assert hold(False, 1.0, True, 1, config) == (True, 2)
     assert hold(False, 1.0, True, 2, config) == (False, 0)  # quiet long enough: re-armed
+
+
+def test_given_a_bursty_brand_when_overdispersion_is_learned_from_raw_counts_then_its_usual_bursts_do_not_page() -> (
+    None
+):
+    # Given a brand at about 20 mentions per bucket whose retweet waves bring ten times that in one
+    # bucket, a few times a day at random
+    rng = random.Random(24)
+    waves = set(rng.sample(range(6 * 288), 24))
+    counts = [float(poisson(rng, 20.0)) + (200.0 if i in waves else 0.0) for i in range(6 * 288)]
+    winsorised = VolumeDetector(VolumeDetectorConfig(dispersion_from_raw=False))
+    raw = VolumeDetector(VolumeDetectorConfig(dispersion_from_raw=True))
+    # When both have learned for days and meet the last two days' usual waves
+    late_winsorised = run(winsorised, counts)[4 * 288 :]
+    late_raw = run(raw, counts)[4 * 288 :]
+    # Then the one that learned the burstiness from raw counts pages less often
+    assert len(fired_at(late_raw)) < len(fired_at(late_winsorised))
