@@ -32,11 +32,15 @@ def _read_series(path: Path) -> Iterator[tuple[str, float]]:
 
 
 def detect(path: Path, out: TextIO) -> None:
+    from chalicelib.adapters.detection_playbook import load_detection_config
+    from chalicelib.config import get_settings
     from chalicelib.detection.volume import detect_series
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["timestamp", "alarm"])
-    for timestamp, alarm in detect_series(_read_series(path)):
+    for timestamp, alarm in detect_series(
+        _read_series(path), load_detection_config(get_settings().playbooks_dir)
+    ):
         writer.writerow([timestamp, int(alarm)])
 
 

@@ -304,9 +304,9 @@ class Container:
 
     @cached_property
     def detector_config(self) -> Any:
-        from chalicelib.detection.volume import load_shipped_config
+        from chalicelib.adapters.detection_playbook import load_detection_config
 
-        return load_shipped_config()
+        return load_detection_config(self.settings.playbooks_dir)
 
     @cached_property
     def source_deps(self) -> Any:

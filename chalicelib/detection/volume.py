@@ -8,22 +8,25 @@ The model is a count model, so it works for hundreds of mentions per bucket and 
   baseline. The day-of-week factor is shrunk towards 1, a gentle prior, because there are few weeks.
 * the observed count over the last w buckets (several scales w) is tested against the expected sum
   with a negative-binomial upper tail. Its overdispersion (variance = m + alpha m^2) is estimated per
-  scale by the method of moments on the same winsorised counts. The score is -log10 of the smallest
-  tail probability, Bonferroni-corrected for the number of scales.
+  scale by the method of moments on the raw counts (`dispersion_from_raw`), so a brand's usual bursts
+  count as its normal spread and only what is unusual for this brand pages. The score is -log10 of the
+  smallest tail probability, Bonferroni-corrected for the number of scales.
+* the baseline and the overdispersion learn from the bucket `learn_delay_buckets` back, not from the
+  newest, so a storm that builds over hours is judged against the brand's normal before it can become
+  part of it; at Mittelstand volume winsorising alone did not stop that.
 * hysteresis: an alarm fires when the score crosses `fire_score`, is held while the spike goes on,
   and re-arms after `rearm_buckets` quiet buckets (score below `hold_score`).
 
-Pure standard library (plus pydantic for the config) so it imports fast inside the rules Lambda.
+Pure standard library (plus pydantic for the config) so it imports fast inside the rules Lambda. The
+configuration is passed in: `chalicelib.adapters.detection_playbook` reads `playbooks/detection.yaml`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,9 +34,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.messages import volume_evidence
 
 BUCKET_SECONDS = 300
-STATE_VERSION = 1
+STATE_VERSION = 2
 _LN10 = math.log(10.0)
 _MAX_SCORE = 300.0
+_DISPERSION_START = 12  # buckets the baseline learns before its misses say anything
 _TINY = 1e-300
 
 
@@ -42,12 +46,12 @@ class VolumeDetectorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fire_score: float = Field(4.0, gt=0)
+    fire_score: float = Field(2.0, gt=0)
     hold_score: float = Field(2.0, ge=0)
-    rearm_buckets: int = Field(36, ge=1)
+    rearm_buckets: int = Field(144, ge=1)
     scales_buckets: tuple[int, ...] = (12, 36, 72)
     warmup_buckets: int = Field(288, ge=0)
-    level_halflife_hours: float = Field(24.0, gt=0)
+    level_halflife_hours: float = Field(168.0, gt=0)
     daily_halflife_days: float = Field(7.0, gt=0)
     weekly_halflife_days: float = Field(21.0, gt=0)
     weekly_prior_days: float = Field(1.0, ge=0)
@@ -58,6 +62,10 @@ class VolumeDetectorConfig(BaseModel):
     clip_sigma: float = Field(3.0, gt=0)
     min_expected: float = Field(0.01, gt=0)
     max_gap_buckets: int = Field(288, ge=0)
+    seasonal_prior_count: float = Field(0.0, ge=0)
+    learn_delay_buckets: int = Field(72, ge=0, le=2016)
+    dispersion_prior_weight: float = Field(0.0, ge=0)
+    dispersion_from_raw: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,8 +151,13 @@ def _dispersion_widths(config: VolumeDetectorConfig) -> tuple[int, ...]:
     return (1, *config.scales_buckets)
 
 
+def _span(config: VolumeDetectorConfig) -> int:
+    """Buckets kept: the widest scale, plus the buckets not yet learned from."""
+    return max(config.scales_buckets) + config.learn_delay_buckets
+
+
 def _fresh_state(config: VolumeDetectorConfig) -> dict[str, Any]:
-    span = max(config.scales_buckets)
+    span = _span(config)
     return {
         "version": STATE_VERSION,
         "last_bucket": None,
@@ -169,8 +182,10 @@ class VolumeDetector:
     ) -> None:
         self.config = config or VolumeDetectorConfig()
         self._s = _fresh_state(self.config) if state is None else _copy_state(state)
-        if self._s.get("version") != STATE_VERSION or len(self._s["dispersion"]) != len(
-            _dispersion_widths(self.config)
+        if (
+            self._s.get("version") != STATE_VERSION
+            or len(self._s["dispersion"]) != len(_dispersion_widths(self.config))
+            or len(self._s["raw"]) != _span(self.config)
         ):
             raise ValueError("detector state does not match this detector version or configuration")
         per_day = 86400 / BUCKET_SECONDS
@@ -215,18 +230,26 @@ class VolumeDetector:
 
     def _daily_factor(self, hour: int) -> float:
         num, den = self._s["daily"][hour]
-        return float(num / den) if den > 0 and num > 0 else 1.0
+        prior = self.config.seasonal_prior_count
+        return float((num + prior) / (den + prior)) if den + prior > 0 and num + prior > 0 else 1.0
 
     def _weekly_factor(self, weekday: int) -> float:
         num, den = self._s["weekly"][weekday]
         level = self._s["level"][0] / self._s["level"][1] if self._s["level"][1] > 0 else 0.0
-        prior = self.config.weekly_prior_days * 86400 / BUCKET_SECONDS * level
+        prior = (
+            self.config.weekly_prior_days * 86400 / BUCKET_SECONDS * level + self.config.seasonal_prior_count
+        )
         return (num + prior) / (den + prior) if den + prior > 0 and num + prior > 0 else 1.0
 
     def _dispersion(self, scale_index: int) -> float:
         num, den = self._s["dispersion"][scale_index]
         cfg = self.config
-        estimate = num / den if den > 0 else cfg.dispersion_prior
+        weight = cfg.dispersion_prior_weight
+        estimate = (
+            (num + weight * cfg.dispersion_prior) / (den + weight)
+            if den + weight > 0
+            else cfg.dispersion_prior
+        )
         return min(max(estimate, cfg.dispersion_min), cfg.dispersion_max)
 
     def _scores(self, count: float, expected: float) -> list[tuple[float, float, float]]:
@@ -246,51 +269,75 @@ class VolumeDetector:
         best = max(range(len(per_scale)), key=lambda i: per_scale[i][0])
         penalty = math.log10(len(per_scale))
         score = max(per_scale[best][0] - penalty, 0.0)
-        armed = self._s["seen"] >= self.config.warmup_buckets and not self._s["active"]
-        alarm = armed and score >= self.config.fire_score
+        alarm = fires(score, self._s["seen"], self._s["active"], self.config)
         reason = _reason(count, expected, self.config.scales_buckets[best], *per_scale[best][1:], score)
         return VolumeVerdict(alarm, alarm or self._s["active"], score, expected, count, reason)
 
     def _step(self, bucket: int, count: float) -> VolumeVerdict:
         verdict = self._judge(bucket, count, 1.0)
-        self._hysteresis(verdict)
+        s = self._s
+        s["active"], s["quiet"] = hold(verdict.alarm, verdict.score, s["active"], s["quiet"], self.config)
         self._learn(bucket, count, verdict.expected)
         return verdict
-
-    def _hysteresis(self, verdict: VolumeVerdict) -> None:
-        s = self._s
-        if verdict.alarm:
-            s["active"], s["quiet"] = True, 0
-        elif s["active"]:
-            s["quiet"] = 0 if verdict.score >= self.config.hold_score else s["quiet"] + 1
-            if s["quiet"] >= self.config.rearm_buckets:
-                s["active"], s["quiet"] = False, 0
 
     def _learn(self, bucket: int, count: float, expected: float) -> None:
         s, cfg = self._s, self.config
         spread = math.sqrt(expected + self._dispersion(0) * expected * expected)
-        clipped = min(count, expected + cfg.clip_sigma * (spread + 1.0))
+        # Before the warm-up there is no baseline to clip against: clipping then kept a new brand's
+        # baseline far below its real volume for days.
+        warm = s["seen"] >= cfg.warmup_buckets
+        clipped = min(count, expected + cfg.clip_sigma * (spread + 1.0)) if warm else count
         for name, value in (("raw", count), ("clipped", clipped), ("expected", expected)):
             s[name] = s[name][1:] + [value]
-        self._learn_dispersion()
+        delay = cfg.learn_delay_buckets
+        if s["seen"] >= delay:
+            # The baseline and the overdispersion learn from the bucket `delay` buckets back, so a storm
+            # cannot make itself normal before it has been judged.
+            self._learn_baseline(bucket - delay, s["clipped"][-1 - delay])
+        if s["seen"] >= 2 * delay + _DISPERSION_START:
+            # ... and the overdispersion only from buckets whose expectation came from a baseline
+            # that had learned something, or the empty baseline's misses inflate it for days.
+            self._learn_dispersion(delay)
+        s["last_bucket"], s["seen"] = bucket, s["seen"] + 1
+
+    def _learn_baseline(self, bucket: int, clipped: float) -> None:
+        s = self._s
         hour, weekday = _hour_and_weekday(bucket)
         daily, weekly = self._daily_factor(hour), self._weekly_factor(weekday)
         _discounted(s["level"], self._level_decay, clipped, daily * weekly)
         level = s["level"][0] / s["level"][1]
         _discounted(s["daily"][hour], self._daily_decay, clipped, level * weekly)
         _discounted(s["weekly"][weekday], self._weekly_decay, clipped, level * daily)
-        s["last_bucket"], s["seen"] = bucket, s["seen"] + 1
 
-    def _learn_dispersion(self) -> None:
+    def _learn_dispersion(self, delay: int) -> None:
         s = self._s
+        end = len(s["clipped"]) - delay
         for index, width in enumerate(_dispersion_widths(self.config)):
-            if s["seen"] + 1 < width:
+            if s["seen"] + 1 < width + delay:
                 continue
-            observed = sum(s["clipped"][-width:])
-            mean = sum(s["expected"][-width:])
+            observed = sum(s["raw" if self.config.dispersion_from_raw else "clipped"][end - width : end])
+            mean = sum(s["expected"][end - width : end])
             _discounted(
                 s["dispersion"][index], self._dispersion_decay, (observed - mean) ** 2 - observed, mean**2
             )
+
+
+def fires(score: float, seen: int, active: bool, config: VolumeDetectorConfig) -> bool:
+    """An alarm fires on a score at or above `fire_score`, once warmed up and not already alarmed."""
+    return seen >= config.warmup_buckets and not active and score >= config.fire_score
+
+
+def hold(
+    alarm: bool, score: float, active: bool, quiet: int, config: VolumeDetectorConfig
+) -> tuple[bool, int]:
+    """(active, quiet buckets) after a bucket: the alarm is held while the score stays at or above
+    `hold_score` and ends after `rearm_buckets` quiet buckets in a row."""
+    if alarm:
+        return True, 0
+    if not active:
+        return False, quiet
+    quiet = 0 if score >= config.hold_score else quiet + 1
+    return (False, 0) if quiet >= config.rearm_buckets else (True, quiet)
 
 
 def _discounted(pair: list[float], decay: float, numerator: float, denominator: float) -> None:
@@ -316,24 +363,13 @@ def _reason(
     return volume_evidence(count, expected, minutes, window_sum, window_expected, score)
 
 
-# --------------------------------------------------------------------------- configuration and CLI path
+# --------------------------------------------------------------------------- NAB and CLI path
 
 
-def playbooks_dir() -> Path:
-    override = os.environ.get("KRISENRADAR_PLAYBOOKS_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "playbooks"
-
-
-def load_shipped_config() -> VolumeDetectorConfig:
-    import yaml
-
-    with (playbooks_dir() / "detection.yaml").open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle) or {}
-    return VolumeDetectorConfig.model_validate(document.get("volume", {}))
-
-
-def detect_series(rows: Iterable[tuple[str, float]]) -> Iterator[tuple[str, bool]]:
+def detect_series(
+    rows: Iterable[tuple[str, float]], config: VolumeDetectorConfig
+) -> Iterator[tuple[str, bool]]:
     """Stream (timestamp, alarm) for NAB rows; naive timestamps are UTC. Alarm is the firing edge."""
-    detector = VolumeDetector(load_shipped_config())
+    detector = VolumeDetector(config)
     for stamp, value in rows:
         yield stamp, detector.update(datetime.fromisoformat(stamp), value).alarm

@@ -105,11 +105,11 @@ def _time(operation: Callable[[], Any]) -> tuple[float, float, Any]:
 
 def run() -> None:
     from chalicelib.adapters.crisis_playbooks import load_crisis_library
+    from chalicelib.adapters.detection_playbook import load_detection_config
     from chalicelib.adapters.pdf import render_pdf
     from chalicelib.adapters.playbooks import load_playbook
     from chalicelib.api.reviews import review_document
     from chalicelib.config import PROJECT_ROOT
-    from chalicelib.detection.volume import load_shipped_config
     from chalicelib.domain.crisis import known_risk_categories
     from chalicelib.domain.review_markdown import render_markdown
     from chalicelib.services import reports, situation
@@ -118,7 +118,7 @@ def run() -> None:
     library = load_crisis_library(
         PROJECT_ROOT / "playbooks" / "crisis", risk_categories=known_risk_categories(playbook.risk_terms)
     )
-    detector = load_shipped_config()
+    detector = load_detection_config(PROJECT_ROOT / "playbooks")
     with tempfile.TemporaryDirectory() as directory:
         began = time.perf_counter()
         storage, incident_id, now = _build(Path(directory))

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chalicelib.adapters.detection_playbook import load_detection_config
 from chalicelib.detection.volume import (
     VolumeDetector,
     VolumeDetectorConfig,
     VolumeVerdict,
     detect_series,
-    load_shipped_config,
+    fires,
+    hold,
     nb_tail_score,
 )
 
@@ -79,7 +81,8 @@ def test_given_a_sparse_mittelstand_brand_when_a_burst_arrives_then_it_fires_but
     counts = quiet_stream(3, 0.25, seed=2)
     verdicts = run(detector := VolumeDetector(), counts)
     assert fired_at(verdicts) == []
-    assert max(v.score for v in verdicts) < VolumeDetectorConfig().fire_score
+    warm = VolumeDetectorConfig().warmup_buckets  # no baseline before: no alarm, whatever the score
+    assert max(v.score for v in verdicts[warm:]) < VolumeDetectorConfig().fire_score
     # When 25 mentions arrive within half an hour
     burst = run(detector, [4.0, 5.0, 3.0, 6.0, 4.0, 3.0], offset=len(counts))
     # Then the burst raises exactly one alarm, within the half hour
@@ -240,13 +243,12 @@ def test_tail_score_matches_the_poisson_tail_for_tiny_dispersion() -> None:
 def test_the_shipped_playbook_documents_every_knob_and_matches_the_defaults() -> None:
     document = yaml.safe_load(PLAYBOOK.read_text(encoding="utf-8"))
     assert set(document["volume"]) == set(VolumeDetectorConfig.model_fields)
-    assert load_shipped_config() == VolumeDetectorConfig()
+    assert load_detection_config(PLAYBOOK.parent) == VolumeDetectorConfig()
 
 
-def test_the_playbooks_folder_can_be_overridden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_configuration_is_read_from_the_given_playbooks_folder(tmp_path: Path) -> None:
     (tmp_path / "detection.yaml").write_text("volume:\n  fire_score: 30.0\n", encoding="utf-8")
-    monkeypatch.setenv("KRISENRADAR_PLAYBOOKS_DIR", str(tmp_path))
-    assert load_shipped_config().fire_score == 30.0
+    assert load_detection_config(tmp_path).fire_score == 30.0
 
 
 def test_unknown_knobs_are_rejected() -> None:
@@ -260,6 +262,81 @@ def test_detect_series_yields_one_alarm_flag_per_nab_row() -> None:
         (datetime(2015, 2, 26, 21, 42, 53) + i * BUCKET).strftime("%Y-%m-%d %H:%M:%S")
         for i in range(len(counts))
     ]
-    out = list(detect_series(zip(stamps, counts, strict=True)))
+    out = list(detect_series(zip(stamps, counts, strict=True), VolumeDetectorConfig()))
     assert [t for t, _ in out] == stamps
     assert [i for i, (_, alarm) in enumerate(out) if alarm] == [len(counts) - 2]
+
+
+# ----------------------------------------------------------------------------- learning delay and priors
+
+
+def test_given_a_learning_delay_when_a_storm_builds_for_hours_then_it_does_not_raise_its_own_baseline() -> (
+    None
+):
+    # Given a sparse brand (about one mention an hour) and two detectors, one learning at once,
+    # one learning only from buckets six hours old
+    counts = quiet_stream(4, 0.1, seed=21)
+    at_once = VolumeDetector(VolumeDetectorConfig(learn_delay_buckets=0, fire_score=1e9))
+    delayed = VolumeDetector(VolumeDetectorConfig(learn_delay_buckets=72, fire_score=1e9))
+    run(at_once, counts)
+    run(delayed, counts)
+    before = delayed.peek(START + len(counts) * BUCKET, 0.0, 1.0).expected
+    # When a storm of one mention every five minutes lasts five hours
+    storm = [1.0] * 60
+    quick = run(at_once, storm, offset=len(counts))
+    slow = run(delayed, storm, offset=len(counts))
+    # Then the delayed baseline still expects what it expected before the storm, the other has learned
+    # the storm as normal, and only the delayed one still sees a storm at the end of it
+    assert slow[-1].expected < 2 * before
+    assert quick[-1].expected > 3 * slow[-1].expected
+    assert slow[-1].score > quick[-1].score + 2
+
+
+def test_a_state_saved_with_another_learning_delay_is_rejected() -> None:
+    detector = VolumeDetector(VolumeDetectorConfig(learn_delay_buckets=0))
+    run(detector, quiet_stream(1, 5.0, seed=22))
+    with pytest.raises(ValueError):
+        VolumeDetector(VolumeDetectorConfig(learn_delay_buckets=144), detector.to_state())
+
+
+def test_given_a_sparse_brand_when_one_hour_had_two_mentions_then_the_seasonal_prior_keeps_that_hour_plain() -> (
+    None
+):
+    # Given a week at one mention every few hours, where 9 o'clock happened to see more mentions
+    rng = random.Random(23)
+    counts = [float(poisson(rng, 0.3 if (i * 5 // 60) % 24 == 9 else 0.02)) for i in range(7 * 288)]
+    plain = VolumeDetector(VolumeDetectorConfig(fire_score=1e9))
+    shrunk = VolumeDetector(VolumeDetectorConfig(fire_score=1e9, seasonal_prior_count=10.0))
+    run(plain, counts)
+    run(shrunk, counts)
+    nine = START + 7 * 288 * BUCKET + timedelta(hours=9)
+    # Then the hour-of-day factor of the shrunk detector is pulled towards 1, the plain one is not
+    assert shrunk.peek(nine, 0.0, 1.0).expected < plain.peek(nine, 0.0, 1.0).expected
+
+
+def test_fires_and_hold_are_the_detectors_hysteresis() -> None:
+    config = VolumeDetectorConfig(fire_score=4.0, hold_score=2.0, rearm_buckets=3, warmup_buckets=10)
+    assert not fires(5.0, 9, False, config)  # still warming up
+    assert fires(4.0, 10, False, config)
+    assert not fires(9.0, 10, True, config)  # already alarmed
+    assert hold(True, 5.0, False, 0, config) == (True, 0)
+    assert hold(False, 2.5, True, 2, config) == (True, 0)  # the spike goes on
+    assert hold(False, 1.0, True, 1, config) == (True, 2)
+    assert hold(False, 1.0, True, 2, config) == (False, 0)  # quiet long enough: re-armed
+
+
+def test_given_a_bursty_brand_when_overdispersion_is_learned_from_raw_counts_then_its_usual_bursts_do_not_page() -> (
+    None
+):
+    # Given a brand at about 20 mentions per bucket whose retweet waves bring ten times that in one
+    # bucket, a few times a day at random
+    rng = random.Random(24)
+    waves = set(rng.sample(range(6 * 288), 24))
+    counts = [float(poisson(rng, 20.0)) + (200.0 if i in waves else 0.0) for i in range(6 * 288)]
+    winsorised = VolumeDetector(VolumeDetectorConfig(dispersion_from_raw=False))
+    raw = VolumeDetector(VolumeDetectorConfig(dispersion_from_raw=True))
+    # When both have learned for days and meet the last two days' usual waves
+    late_winsorised = run(winsorised, counts)[4 * 288 :]
+    late_raw = run(raw, counts)[4 * 288 :]
+    # Then the one that learned the burstiness from raw counts pages less often
+    assert len(fired_at(late_raw)) < len(fired_at(late_winsorised))
