@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 from chalicelib.analysis.language import LanguageModel
-from chalicelib.analysis.sentiment import FeatureConfig, Lexicon
-from chalicelib.analysis.training import complaints, data, language_model, lexicons, sentiment_model
+from chalicelib.analysis.sentiment import Lexicon
+from chalicelib.analysis.training import data, language_model, lexicons, loco, sentiment_model
+from chalicelib.analysis.training.recipe import FEATURES, RECIPE
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
 STAGING_DIR = MODEL_DIR.parent / ".model-staging"
-FEATURES = FeatureConfig(hash_bits=20, char_min=3, char_max=5, bigrams=True)
-TRAINING = sentiment_model.TrainConfig(c=1.5, german_weight=2.0, class_weight="balanced", template_weight=1.0)
 
 
 def main() -> int:
@@ -31,12 +30,13 @@ def main() -> int:
     language_model.build(STAGING_DIR / "language.bin", tweets)
     language = LanguageModel.load(STAGING_DIR / "language.bin")
     lexicon = Lexicon.load(STAGING_DIR / "lexicon.tsv")
-    # Hyper-parameters were chosen on `model-selection`; the shipped model is trained on it too.
-    examples = sets["train"] + sets["model-selection"] + complaints.examples()
-    print(f"training on {len(examples)} texts", file=sys.stderr)
-    matrix = sentiment_model.featurize(examples, language, lexicon, FEATURES)
-    model = sentiment_model.fit(matrix, examples, TRAINING)
-    meta = {"training": TRAINING.__dict__, "examples": len(examples)}
+    # Settings were chosen leave-one-corpus-out (training/recipe.py); the shipped model sees every corpus.
+    cache = loco.FeatureCache(language, lexicon, FEATURES, stamp="")
+    matrix, labels, weights = loco.training_rows(RECIPE, cache)
+    print(f"training on {matrix.shape[0]} texts", file=sys.stderr)
+    model = sentiment_model.fit(matrix, labels, weights, RECIPE.training)
+    model.intercept_[loco.NEUTRAL] += RECIPE.neutral_offset
+    meta = {"recipe": loco.describe(RECIPE), "examples": matrix.shape[0]}
     sentiment_model.write(STAGING_DIR / "sentiment.bin", model, FEATURES, meta)
     for name in ("lexicon.tsv", "language.bin", "sentiment.bin"):
         sentiment_model.write_atomically(MODEL_DIR / name, (STAGING_DIR / name).read_bytes())
