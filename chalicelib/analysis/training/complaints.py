@@ -15,7 +15,7 @@ import string
 from chalicelib.analysis.training.data import Example
 
 SEED = 20261126
-PER_LANGUAGE = {"negative": 700, "neutral": 700, "positive": 300}
+PER_LANGUAGE = {"negative": 700, "neutral": 450, "positive": 300}
 
 _SLOTS_DE: dict[str, list[str]] = {
     "produkt": [
@@ -210,22 +210,6 @@ _TEMPLATES_DE = {
         "Die Bedienungsanleitung für den {produkt} gibt es als PDF auf der Webseite.",
         "Wie erreiche ich den Service von {firma}?",
         "Der Service von {firma} hat eine neue Telefonnummer.",
-        # News reports and forum posts about a company: facts, no opinion.
-        "{firma} legt am Donnerstag die Zahlen für das dritte Quartal vor.",
-        "{firma} hat im vergangenen Geschäftsjahr rund 2,4 Milliarden Euro umgesetzt.",
-        "Der Vorstand von {firma} stellt sich am Mittwoch den Fragen der Aktionäre.",
-        "{firma} verlegt seinen Firmensitz nach {stadt}.",
-        "Laut einem Bericht plant {firma}, den {produkt} auch in Österreich anzubieten.",
-        "{firma} äußerte sich auf Anfrage zunächst nicht zu dem Bericht.",
-        "Ein Sprecher von {firma} bestätigte die Pläne am Montag.",
-        "Die Hauptversammlung von {firma} findet im Mai in {stadt} statt.",
-        "{firma} übernimmt einen Zulieferer aus {stadt}.",
-        "Der neue {produkt} von {firma} kommt im Herbst in den Handel.",
-        "Weiß jemand, ob {firma} auch am Samstag liefert?",
-        "Im Forum wird gefragt, welcher {produkt} von {firma} der neuere ist.",
-        "Hier ein Link zum Artikel über {firma} von heute.",
-        "{firma} ändert zum 1. Januar seine Preise, Details stehen auf der Webseite.",
-        "Die Verbraucherzentrale hat sich die Verträge von {firma} angesehen.",
     ],
     "positive": [
         "Mein {produkt} von {firma} {gut}. Sehr zufrieden!",
@@ -432,22 +416,6 @@ _TEMPLATES_EN = {
         "The manual for the {produkt} is available as a PDF on the website.",
         "How do I reach the {firma} service team?",
         "The {firma} service center has a new phone number.",
-        # News reports and forum posts about a company: facts, no opinion.
-        "{firma} will report third-quarter results on Thursday.",
-        "{firma} posted revenue of about 2.4 billion dollars last fiscal year.",
-        "The {firma} board will take shareholder questions on Wednesday.",
-        "{firma} is moving its headquarters to {stadt}.",
-        "According to a report, {firma} plans to sell the {produkt} in Canada as well.",
-        "{firma} did not immediately respond to a request for comment.",
-        "A {firma} spokesperson confirmed the plans on Monday.",
-        "The {firma} annual meeting takes place in May in {stadt}.",
-        "{firma} is acquiring a supplier based in {stadt}.",
-        "The new {firma} {produkt} goes on sale in the fall.",
-        "Does anyone know if {firma} delivers on Saturdays?",
-        "Thread: which {firma} {produkt} is the newer model?",
-        "Here is a link to today's article about {firma}.",
-        "{firma} changes its prices on January 1, details are on the website.",
-        "A consumer group has reviewed the {firma} contracts.",
     ],
     "positive": [
         "My {produkt} from {firma} {gut}. Very happy!",

@@ -51,6 +51,20 @@ def featurize(
     )
 
 
+def labels(examples: Sequence[Example]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    return np.array([CLASSES.index(e.label) for e in examples])
+
+
+def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.array(
+        [
+            (config.german_weight if e.lang == "de" else 1.0)
+            * (config.template_weight if e.source == "templates" else 1.0)
+            for e in examples
+        ]
+    )
+
+
 def fit(
     matrix: sparse.csr_matrix,
     labels: np.ndarray[Any, np.dtype[np.int64]],
