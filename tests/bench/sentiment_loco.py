@@ -2,10 +2,10 @@
 
 For every German and English corpus in shared/data/sentiment, trains the shipped recipe
 (`chalicelib/analysis/training/recipe.py`) on all other shippable corpora and scores the one left
-out, beside the always-"neutral" baseline. The neutral offset of each fold is chosen on the *other*
-folds (nested), so no figure here has seen its own corpus. Needs the training packages
-(requirements-train.txt); folds are cached in out/loco/ by recipe and data, so a re-run is instant.
-A cold run trains nine models: about 15-30 minutes on one core.
+out, beside the always-"neutral" baseline, at the shipped neutral offset; the footnote shows the
+offset the folds would choose and what that choice gives when made without each fold (nested).
+Needs the training packages (requirements-train.txt); folds are cached in out/loco/ by recipe and
+data, so a re-run is instant. A cold run trains nine models: 20-60 minutes on one shared core.
 """
 
 from __future__ import annotations
