@@ -56,6 +56,7 @@ test: lint typecheck audit $(CHROMIUM)
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-train.txt  # the LOCO sentiment table retrains
 	$(BIN)/python -m tests.bench
 
 # Rebuilds chalicelib/analysis/model/ from ../shared/data (deterministic; a few minutes).

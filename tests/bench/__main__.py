@@ -8,6 +8,7 @@ import sys
 SUITES = [
     "tests.bench.nab",
     "tests.bench.sentiment",
+    "tests.bench.sentiment_loco",
     "tests.bench.coldstart",
     "tests.bench.store",
     "tests.bench.ingest_path",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,3 +127,75 @@ def training_sets() -> dict[str, list[Example]]:
         "train": fresh(sb10k("train") + potts("train") + semeval()),
         "model-selection": fresh(sb10k("dev") + potts("dev")),
     }
+
+
+def _label_text(path: Path, lang: str, source: str) -> list[Example]:
+    """A `label<TAB>text` file as staged in shared/data (the newer corpora)."""
+    return [Example(_clean(row[1]), row[0], lang, source) for row in _rows(path) if row[0] in LABELS]
+
+
+def _staged(folder: str, files: tuple[str, ...], lang: str, source: str) -> list[Example]:
+    base = sentiment_dir() / lang / folder
+    return [example for name in files for example in _label_text(base / name, lang, source)]
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """One sentiment corpus in shared/data, whole (every split), for leave-one-corpus-out runs.
+
+    `shippable`: its licence lets the shipped model train on it (data/LICENSES.md). The others are
+    only ever test corpora.
+    """
+
+    name: str
+    lang: str
+    domain: str
+    shippable: bool
+
+    def load(self) -> list[Example]:
+        return _LOADERS[self.name]()
+
+
+_LOADERS: dict[str, Callable[[], list[Example]]] = {
+    "sb10k": lambda: sb10k("train") + sb10k("dev") + sb10k("test"),
+    "potts": lambda: potts("train") + potts("dev") + potts("test"),
+    "mozetic-de": lambda: _staged("mozetic-twitter-de", ("train.tsv",), "de", "mozetic-de"),
+    "xed-de": lambda: _staged("xed-de-projections", ("train.tsv",), "de", "xed-de"),
+    "semeval": semeval,
+    "tweeteval-val": tweeteval_val,
+    "dynasent": lambda: _staged("dynasent-r1-dev", ("train.tsv",), "en", "dynasent"),
+    "uci": lambda: _staged("uci-sentiment-sentences", ("train.tsv",), "en", "uci"),
+    "goemotions": lambda: _staged(
+        "goemotions-sentiment", ("train.tsv", "dev.tsv", "test.tsv"), "en", "goemotions"
+    ),
+}
+
+CORPORA: tuple[Corpus, ...] = (
+    Corpus("sb10k", "de", "tweets", shippable=True),
+    Corpus("potts", "de", "tweets", shippable=True),
+    # CC BY-SA 4.0 is believed but could not be confirmed offline: test corpus only.
+    Corpus("mozetic-de", "de", "tweets (binary)", shippable=False),
+    Corpus("xed-de", "de", "film subtitles (binary)", shippable=True),
+    Corpus("semeval", "en", "tweets", shippable=True),
+    # TweetEval validation is for development only (data/LICENSES.md).
+    Corpus("tweeteval-val", "en", "tweets", shippable=False),
+    Corpus("dynasent", "en", "business reviews", shippable=True),
+    Corpus("uci", "en", "product and restaurant reviews (binary)", shippable=True),
+    Corpus("goemotions", "en", "Reddit comments", shippable=True),
+)
+
+
+def corpus(name: str) -> Corpus:
+    return next(c for c in CORPORA if c.name == name)
+
+
+def unique(examples: list[Example]) -> list[Example]:
+    """First occurrence of every text (by fingerprint); texts without a word dropped."""
+    seen: set[str] = set()
+    kept = []
+    for example in examples:
+        key = fingerprint(example.text)
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(example)
+    return kept

@@ -55,18 +55,26 @@ def labels(examples: Sequence[Example]) -> np.ndarray[Any, np.dtype[np.int64]]:
     return np.array([CLASSES.index(e.label) for e in examples])
 
 
-def fit(matrix: sparse.csr_matrix, examples: Sequence[Example], config: TrainConfig) -> LogisticRegression:
-    weights = np.array(
+def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.array(
         [
             (config.german_weight if e.lang == "de" else 1.0)
             * (config.template_weight if e.source == "templates" else 1.0)
             for e in examples
         ]
     )
+
+
+def fit(
+    matrix: sparse.csr_matrix,
+    labels: np.ndarray[Any, np.dtype[np.int64]],
+    weights: np.ndarray[Any, np.dtype[np.float64]],
+    config: TrainConfig,
+) -> LogisticRegression:
     model = LogisticRegression(
         C=config.c, class_weight=config.class_weight, max_iter=config.max_iter, tol=1e-4
     )
-    model.fit(matrix, labels(examples), sample_weight=weights)
+    model.fit(matrix, labels, sample_weight=weights)
     return model
 
 
