@@ -23,7 +23,7 @@ from chalicelib.adapters.sources.replay import ReplaySource
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.adapters.sources.trustpilot import TrustpilotSource
 from chalicelib.adapters.sources.x import XPublisher, XSource
-from chalicelib.adapters.sources.youtube import YouTubeSource
+from chalicelib.adapters.sources.youtube import YouTubePublisher, YouTubeSource
 from chalicelib.domain.drills import Drill
 from chalicelib.domain.playbook import Brand, Playbook, SourceConfig
 from chalicelib.ports import Publisher, Source
@@ -70,6 +70,7 @@ PUBLISHERS: dict[str, PublisherFactory] = {
     BlueskyPublisher.platform: lambda config, deps: BlueskyPublisher(config, deps.client, deps.secrets),
     FacebookPublisher.platform: lambda config, deps: FacebookPublisher(config, deps.client, deps.secrets),
     InstagramPublisher.platform: lambda config, deps: InstagramPublisher(config, deps.client, deps.secrets),
+    YouTubePublisher.platform: lambda config, deps: YouTubePublisher(config, deps.client, deps.secrets),
     GoogleReviewsPublisher.platform: lambda config, deps: GoogleReviewsPublisher(
         config, deps.client, deps.secrets
     ),

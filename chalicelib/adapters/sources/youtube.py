@@ -36,11 +36,18 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.sources.credentials import SourceSecrets
-from chalicelib.adapters.sources.platform_http import PlatformHttp, parse_payload, retry_after
-from chalicelib.domain.errors import RateLimited, SourceMisconfigured
+from chalicelib.adapters.sources.google_reviews import TOKEN_URL, GoogleAuth
+from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload, retry_after
+from chalicelib.domain.errors import (
+    DeliveryFailed,
+    DeliveryRejected,
+    RateLimited,
+    SourceMisconfigured,
+    SourceUnavailable,
+)
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
-from chalicelib.ports import FetchResult
+from chalicelib.ports import FetchResult, PublishedReply
 
 API_URL = "https://www.googleapis.com"
 COMMENT_THREADS_PATH = "/youtube/v3/commentThreads"
@@ -331,3 +338,52 @@ def _until(items: list[_Item], mark: dict[str, Any] | None) -> tuple[list[_Item]
             return fresh, True
         fresh.append(item)
     return fresh, False
+
+
+class _CreatedReply(_Lenient):
+    class _Snippet(_Lenient):
+        video_id: str | None = Field(default=None, alias="videoId")
+
+    id: str
+    snippet: _Snippet = Field(default_factory=_Snippet)
+
+
+class YouTubePublisher:
+    """Replies to a top-level comment as the brand's channel: comments.insert with `parentId`
+    (https://developers.google.com/youtube/v3/docs/comments/insert, 50 quota units), with an OAuth
+    access token from the channel owner's refresh token (scope youtube.force-ssl): `client_id`,
+    `client_secret` and `refresh_token` in the same secret as the API key. One attempt; the caller
+    decides on retries."""
+
+    platform = "youtube"
+
+    def __init__(
+        self, config: SourceConfig, client: httpx.Client, secrets: SourceSecrets, **http: Any
+    ) -> None:
+        http.setdefault("policy", RetryPolicy(attempts=1))
+        self._config, self._secrets = config, secrets
+        self._base_url = str(config.options.get("base_url", API_URL)).rstrip("/")
+        self._http = YouTubeHttp(client, source_id=config.id, **http)
+
+    def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
+        try:
+            values = dict(
+                self._secrets.for_source(self._config, "client_id", "client_secret", "refresh_token")
+            )
+            auth = GoogleAuth(self._http, str(self._config.options.get("token_url", TOKEN_URL)), values)
+            body = auth.call(
+                "POST",
+                f"{self._base_url}/youtube/v3/comments",
+                params={"part": "snippet"},
+                json={"snippet": {"parentId": in_reply_to, "textOriginal": text}},
+            )
+            created = parse_payload(_CreatedReply, body, source_id=self._config.id)
+        except SourceMisconfigured as error:
+            raise DeliveryRejected(error.message, error.details) from error
+        except SourceUnavailable as error:
+            status = (error.details[0] if error.details else {}).get("status")
+            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
+            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
+        video = created.snippet.video_id
+        url = f"https://www.youtube.com/watch?v={video}&lc={created.id}" if video else None
+        return PublishedReply(platform="youtube", native_id=created.id, url=url)
