@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -266,13 +266,15 @@ class ApiAndJobs(Construct):
             self.collect_queue.grant_consume_messages(role)
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
+        # cdk-nag names the account as a token offline, and by number when the CLI knows the account.
+        account = Stack.of(self).account
+        account = "<AWS::AccountId>" if Token.is_unresolved(account) else account
+        secrets = f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:{account}:secret:"
         findings = {
-            f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
-            f"{source_secret_prefix(stage)}*": (
+            f"{secrets}{source_secret_prefix(stage)}*": (
                 "Platform credentials of the source adapters: a secret per platform or account under sources/"
             ),
-            f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
-            f"{integration_secret_prefix(stage)}*": (
+            f"{secrets}{integration_secret_prefix(stage)}*": (
                 "Chat webhook URLs and the CRM token: the secrets under the integrations/ prefix"
             ),
             "Resource::*": "X-Ray trace submission has no resource-level permissions",

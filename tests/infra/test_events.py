@@ -119,9 +119,19 @@ def _reads_integration_secrets(resources: dict[str, Any], role_id: str) -> bool:
             if statement["Action"] == "secretsmanager:GetSecretValue" and "integrations/" in json.dumps(
                 statement["Resource"]
             ):
-                assert json.dumps(statement["Resource"]).endswith(
-                    ':secret:krisenradar/dev/integrations/*"]]}'
+                # Nothing wider than the prefix; the API may also read sources/ (it posts replies)
+                arns = (
+                    statement["Resource"]
+                    if isinstance(statement["Resource"], list)
+                    else [statement["Resource"]]
                 )
+                for arn in arns:
+                    assert json.dumps(arn).endswith(
+                        (
+                            ':secret:krisenradar/dev/integrations/*"]]}',
+                            ':secret:krisenradar/dev/sources/*"]]}',
+                        )
+                    )
                 return True
     return False
 
