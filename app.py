@@ -1,5 +1,7 @@
 """Krisenradar: the Chalice app. Registers middleware and blueprints, and nothing else."""
 
+from functools import partial
+
 from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.api import (
@@ -12,8 +14,10 @@ from chalicelib.api import (
     meta,
     people,
     playbooks,
+    privacy,
     reports,
     reviews,
+    sources,
     webhooks,
 )
 from chalicelib.api.http import secure_headers, uniform_errors
@@ -24,7 +28,8 @@ app = Chalice(app_name="krisenradar")
 app.api.binary_types.append("application/pdf")  # the review as PDF
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+# Traces keep timings, never response bodies (mention texts, handles, phone numbers).
+app.register_middleware(ConvertToMiddleware(partial(tracer.capture_lambda_handler, capture_response=False)))
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(secure_headers, "http")
 
@@ -40,4 +45,6 @@ app.register_blueprint(reviews.bp)
 app.register_blueprint(reports.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(crm.bp)
+app.register_blueprint(privacy.bp)
+app.register_blueprint(sources.bp)
 app.register_blueprint(schedules.bp)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     hubspot_token_secret_name: str = ""
     hubspot_handle_property: str = Field(default="twitterhandle", pattern=r"^[a-z0-9_]{1,100}$")
     hubspot_base_url: str = "https://api.hubapi.com"
+    # The SQS queue of collect units (one message per due source, CDK: krisenradar-<stage>-collect):
+    # empty = the schedule collects every source itself (one machine, tests).
+    collect_queue_url: str = ""
     link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # How long before and after a statement its feedback compares mentions (practice 6).
     feedback_minutes: int = Field(default=60, ge=10, le=24 * 60)
@@ -61,6 +64,13 @@ class Settings(BaseSettings):
     integrations_file: str = Field(default="integrations.yaml", pattern=r"^([A-Za-z0-9_.-]{1,100}\.yaml)?$")
     public_url: str = "http://localhost:8000"
     mention_retention_days: int = Field(default=90, ge=1, le=3650)
+    # A mention may be dated this far ahead of our clock (clock skew); later ones are refused (422) or
+    # skipped, so that nothing escapes retention by a date in the future.
+    future_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    # Alert deliveries (team phone numbers, email addresses) are kept this long, then deleted.
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
+    # A resolved incident keeps its figures; names, handles and mention references go after this long.
+    incident_personal_data_days: int = Field(default=180, ge=1, le=3650)
     bucket_retention_days: int = Field(default=400, ge=7, le=3650)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     demo: bool = False

@@ -23,6 +23,7 @@ from chalicelib.ports import (
     MentionRepository,
     Notifier,
     OutboxRepository,
+    Publisher,
     SecretProvider,
     Source,
     StateRepository,
@@ -32,6 +33,7 @@ from chalicelib.ports import (
     TokenVerifier,
     UserRepository,
     WebhookRepository,
+    WorkQueue,
 )
 from chalicelib.services.evaluate import Ports
 from chalicelib.services.ingest import Enricher
@@ -76,6 +78,8 @@ class Container:
                 settings.database_path,
                 bucket_retention_days=settings.bucket_retention_days,
                 severe_weight=severe_weight,
+                outbox_retention_days=settings.outbox_retention_days,
+                clock=self.clock,
             )
         from chalicelib.adapters.dynamo.storage import dynamo_storage
 
@@ -85,6 +89,8 @@ class Container:
             endpoint_url=settings.endpoint_url,
             bucket_retention_days=settings.bucket_retention_days,
             severe_weight=severe_weight,
+            outbox_retention_days=settings.outbox_retention_days,
+            clock=self.clock,
         )
 
     @property
@@ -293,6 +299,7 @@ class Container:
             playbook=self.playbook,
             retention=timedelta(days=self.settings.mention_retention_days),
             clock=self.clock,
+            future_skew=timedelta(seconds=self.settings.future_skew_seconds),
         )
 
     @cached_property
@@ -302,12 +309,45 @@ class Container:
         return load_shipped_config()
 
     @cached_property
-    def sources(self) -> list[Source]:
+    def source_deps(self) -> Any:
+        """The sources' and publishers' one HTTP client and credentials store (SourceDeps)."""
         import httpx
 
+        from chalicelib.adapters.sources.credentials import SourceSecrets
+        from chalicelib.adapters.sources.registry import SourceDeps
+
+        return SourceDeps(client=httpx.Client(), secrets=SourceSecrets(self.settings.stage))
+
+    @cached_property
+    def sources(self) -> list[Source]:
         from chalicelib.adapters.sources.registry import build_sources
 
-        return build_sources(self.playbook, demo=self.settings.demo, client=httpx.Client())
+        return build_sources(self.playbook, demo=self.settings.demo, deps=self.source_deps)
+
+    def publisher_for(self, brand: str, platform: str) -> Publisher | None:
+        """Who posts a reply on `platform` as `brand` (the response desk's publish step), if anyone."""
+        from chalicelib.adapters.sources.registry import build_publisher
+
+        return build_publisher(self.playbook, brand, platform, deps=self.source_deps)
+
+    @cached_property
+    def collect_queue(self) -> WorkQueue | None:
+        """One message per due source for the collect worker; None: the schedule collects itself."""
+        if not self.settings.collect_queue_url:
+            return None
+        import boto3
+
+        from chalicelib.adapters.work_queue import SqsWorkQueue
+
+        client = boto3.client("sqs", region_name=self.settings.region)
+        return SqsWorkQueue(client, self.settings.collect_queue_url)
+
+    @property
+    def source_types(self) -> list[str]:
+        """The slugs of the registered source adapters (what a playbook's `type` may name)."""
+        from chalicelib.adapters.sources.registry import REGISTRY
+
+        return sorted(REGISTRY)
 
     def drill_sources(self, drills: list[Drill]) -> list[Source]:
         """A replay source per live drill (built per run: drills start and end between runs)."""

@@ -39,6 +39,16 @@ class MentionRepository(Protocol):
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]: ...
 
+    # Every read above leaves out mentions whose expires_at has passed, even before they are deleted.
+
+    def for_author(self, platform: str, handle: str) -> list[Mention]:
+        """Every mention stored of this author (handle compared without "@" and case), oldest first,
+        expired ones too until they are deleted (DSGVO Art. 15); a Query on the author index."""
+
+    def erase(self, mention: Mention) -> bool:
+        """Delete the mention and take what it counted out of its buckets, at once and only if it is
+        still stored: True for the call that erased it, False if it was gone (Art. 17)."""
+
 
 class BucketRepository(Protocol):
     def range(self, brand: str, since: datetime, until: datetime) -> list[Bucket]:
@@ -76,7 +86,8 @@ class StateRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    """One alert is published once and fanned out by SNS, so an alert is the unit that is claimed."""
+    """One alert is published once and fanned out by SNS, so an alert is the unit that is claimed.
+    Rows older than the outbox retention period are never read (they name team phone numbers)."""
 
     def add(self, deliveries: Sequence[Delivery]) -> int:
         """Write deliveries that are not there yet (idempotent); returns how many were new."""
@@ -152,8 +163,11 @@ class DraftRepository(Protocol):
         """The incident's drafts, newest first."""
 
     def mention(self, mention_id: str) -> Mention | None:
-        """The mention a draft answers (`platform#native_id`), or None. Read-only; it lives here
-        until MentionRepository has a get of its own."""
+        """The mention a draft answers (`platform#native_id`), or None (also once it expired).
+        Read-only; it lives here until MentionRepository has a get of its own."""
+
+    def for_author(self, platform: str, handle: str) -> list[Draft]:
+        """Drafts answering a mention of this author, oldest first; a Query on the author index."""
 
 
 class DrillRepository(Protocol):
@@ -200,7 +214,13 @@ class AuditRepository(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
 
     def list(self, *, target: str | None, limit: int, next_token: str | None) -> Page[AuditEntry]:
-        """Entries newest first, all or of one target (e.g. "incident:INC-...")."""
+        """Entries newest first, all or of one target (e.g. "incident:INC-..."); expired ones never."""
+
+
+class RetentionRepository(Protocol):
+    def purge_expired(self, now: datetime) -> dict[str, int]:
+        """Delete what has expired by `now` (mentions, buckets, outbox rows, audit entries) and count
+        it per table. DynamoDB's TTL deletes by itself: that adapter deletes nothing and returns {}."""
 
 
 class Notifier(Protocol):
@@ -261,6 +281,7 @@ class Storage:
     audit: AuditRepository
     drills: DrillRepository
     webhooks: WebhookRepository
+    retention: RetentionRepository
 
 
 @dataclass(frozen=True)
@@ -281,3 +302,34 @@ class Source(Protocol):
     poll_seconds: int
 
     def fetch(self, cursor: dict[str, Any] | None, now: datetime) -> FetchResult: ...
+
+
+@dataclass(frozen=True)
+class PublishedReply:
+    """A reply a publisher posted: its platform, native id and public URL."""
+
+    platform: str
+    native_id: str
+    url: str | None
+
+
+class Publisher(Protocol):
+    """Posts an approved reply where the platform allows it (X, Bluesky, Mastodon, Facebook, YouTube,
+    Google reviews), for the response desk's publish step. `platform` matches `Mention.platform`.
+
+    Raises DeliveryFailed when it may be retried (timeouts, 5xx, rate limits) and DeliveryRejected when
+    the platform refused it (4xx, refused credentials). A publisher does not retry a post by itself:
+    a 5xx after the platform stored it would post the statement twice."""
+
+    platform: str
+
+    def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
+        """Post `text` as a reply to the platform's post `in_reply_to` (its native id)."""
+
+
+class WorkQueue(Protocol):
+    """Units of work for a worker function (one message each), e.g. one due source to collect."""
+
+    def send(self, units: Sequence[dict[str, Any]]) -> int:
+        """Enqueue every unit; returns how many. AppError if any was not accepted (the caller's run
+        fails and the next one enqueues again: a unit twice is harmless, a lost one is not)."""

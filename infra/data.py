@@ -11,6 +11,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from chalicelib.adapters.dynamo.models import MODELS, TTL_ATTRIBUTES
+from chalicelib.adapters.sources.credentials import PLATFORMS_WITH_CREDENTIALS, source_secret_name
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -96,6 +97,23 @@ class Data(Construct):
                 ),
                 removal_policy=RemovalPolicy.RETAIN,
             )
+
+        # One placeholder per platform; the team puts the platform's JSON credentials in after deploying
+        # (README, "Platform credentials"). A second account of a platform adds its own secret under
+        # the same prefix, which the collect function may read too.
+        self.source_secrets = {
+            platform: secretsmanager.Secret(
+                self,
+                f"SourceSecret{''.join(part.title() for part in platform.split('_'))}",
+                secret_name=source_secret_name(stage, platform),
+                description=f"Credentials (JSON) of the {platform} source adapter; a placeholder until set",
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    secret_string_template="{}", generate_string_key="placeholder", exclude_punctuation=True
+                ),
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            for platform in PLATFORMS_WITH_CREDENTIALS
+        }
 
     def _table(self, name: str, schema: dict[str, Any], *, protect: bool) -> dynamodb.Table:
         types = {item["AttributeName"]: item["AttributeType"] for item in schema["attribute_definitions"]}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -28,6 +29,37 @@ from infra.data import Data
 from infra.events import Events
 
 API_HANDLER = "api_handler"
+# DescribeTable: PynamoDB reads a table's description on its first use in a process.
+READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+)
+WRITE_ACTIONS = (
+    *READ_ACTIONS,
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+APPEND_ACTIONS = (*READ_ACTIONS, "dynamodb:PutItem")
+# API Gateway throttles every method of the stage (requests per second, and the burst above that).
+API_RATE_LIMIT = 50
+API_BURST_LIMIT = 100
+# Access logs without personal data: no caller IP, user agent, path (it carries ids and handles) or key.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "time": "$context.requestTimeEpoch",
+    "method": "$context.httpMethod",
+    "resource": "$context.resourcePath",
+    "status": "$context.status",
+    "bytes": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "error": "$context.error.responseType",
+}
 
 
 @dataclass(frozen=True)
@@ -36,24 +68,37 @@ class Access:
 
     read: tuple[str, ...] = ()
     write: tuple[str, ...] = ()
+    append: tuple[str, ...] = ()  # may add items, never change or delete one (the audit log)
     publish_alerts: bool = False
     ingest_secret: bool = False
     link_secret: bool = False  # signs (jobs composing alerts) or checks (API) the links in alerts
     manage_subscriptions: bool = False  # the API keeps each person's alert subscriptions in step
     put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
     integration_secrets: bool = False  # reads chat webhook URLs and the CRM token (integrations/ secrets)
+    source_secrets: bool = False  # reads the platform credentials of the source adapters (sources/ secrets)
+    send_collect_units: bool = False  # the collect schedule: one message per due source
+    consume_collect_units: bool = False  # the collect worker: its SQS event source
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
     API_HANDLER: Access(
-        write=TABLES,
+        write=tuple(table for table in TABLES if table != "audit"),
+        append=("audit",),
         ingest_secret=True,
         link_secret=True,
         manage_subscriptions=True,
         put_events=True,
         integration_secrets=True,
+        source_secrets=True,  # posts an approved reply as the brand's account (POST /drafts/{id}/publish)
     ),
-    "collect_mentions": Access(read=("drills",), write=("mentions", "buckets", "state")),
+    # The schedule reads cursors and health and marks units queued; the worker collects one source.
+    "collect_mentions": Access(read=("drills",), write=("state",), send_collect_units=True),
+    "collect_source": Access(
+        read=("drills",),
+        write=("mentions", "buckets", "state"),
+        source_secrets=True,
+        consume_collect_units=True,
+    ),
     "evaluate_rules": Access(
         read=("buckets", "users", "webhooks"),  # webhooks: the sender loads the subscription
         write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
@@ -73,6 +118,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
         put_events=True,
         integration_secrets=True,
     ),
+    # DynamoDB's TTL deletes expired mentions, outbox rows and audit entries; this job only takes the
+    # names out of resolved incidents and their drafts.
+    "apply_retention": Access(write=("incidents", "drafts")),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
 
@@ -80,6 +128,11 @@ JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
 def integration_secret_prefix(stage: str) -> str:
     """Where chat webhook URLs (integrations.yaml) and the CRM token live; the senders may read them."""
     return f"krisenradar/{stage}/integrations/"
+
+
+def source_secret_prefix(stage: str) -> str:
+    """Where the platform credentials live: a placeholder per platform (data.py) and any second account."""
+    return f"krisenradar/{stage}/sources/"
 
 
 def logical_id(function: str) -> str:
@@ -124,6 +177,26 @@ class ApiAndJobs(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+        )
+        self.collect_dead_letters = sqs.Queue(
+            self,
+            "CollectDeadLetters",
+            queue_name=f"krisenradar-{settings.stage}-collect-dead-letters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        # One message per due source. A unit's worker may take the function's 60 s; six times that
+        # keeps a slow unit from reappearing while it runs (AWS's advice for Lambda event sources).
+        self.collect_queue = sqs.Queue(
+            self,
+            "CollectQueue",
+            queue_name=f"krisenradar-{settings.stage}-collect",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(360),
+            retention_period=Duration.hours(1),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.collect_dead_letters),
         )
         self.log_groups = {
             name: logs.LogGroup(
@@ -176,9 +249,28 @@ class ApiAndJobs(Construct):
                     ],
                 )
             )
+        if access.source_secrets:
+            stack = Stack.of(self)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[
+                        f"arn:{stack.partition}:secretsmanager:{stack.region}:{stack.account}:secret:"
+                        f"{source_secret_prefix(stage)}*"
+                    ],
+                )
+            )
+        if access.send_collect_units:
+            self.collect_queue.grant_send_messages(role)
+        if access.consume_collect_units:
+            self.collect_queue.grant_consume_messages(role)
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         findings = {
+            f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
+            f"{source_secret_prefix(stage)}*": (
+                "Platform credentials of the source adapters: a secret per platform or account under sources/"
+            ),
             f"Resource::arn:<AWS::Partition>:secretsmanager:{Stack.of(self).region}:<AWS::AccountId>:secret:"
             f"{integration_secret_prefix(stage)}*": (
                 "Chat webhook URLs and the CRM token: the secrets under the integrations/ prefix"
@@ -191,7 +283,7 @@ class ApiAndJobs(Construct):
             findings[f"Resource::<{topic_id}>:*"] = (
                 "Subscriptions of the alert topic (their ARNs extend the topic's): one per team member"
             )
-        for table in (*access.read, *access.write):
+        for table in (*access.read, *access.write, *access.append):
             table_id = Stack.of(self).get_logical_id(data.tables[table].node.default_child)  # type: ignore[arg-type]
             findings[f"Resource::<{table_id}.Arn>/index/*"] = "Queries on this table's secondary indexes"
         for finding, reason in findings.items():
@@ -212,6 +304,8 @@ class ApiAndJobs(Construct):
             "KRISENRADAR_MENTION_RETENTION_DAYS": str(settings.mention_retention_days),
             "POWERTOOLS_SERVICE_NAME": "krisenradar",
             "POWERTOOLS_METRICS_NAMESPACE": "Krisenradar",
+            # Traces keep timings, never response bodies (mention texts, handles, phone numbers)
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }
         if settings.public_url:
             environment["KRISENRADAR_PUBLIC_URL"] = settings.public_url
@@ -259,6 +353,7 @@ class ApiAndJobs(Construct):
         api.add_property_override(
             "DefinitionBody.x-amazon-apigateway-gateway-responses", gateway_responses(settings.stage)
         )
+        self._throttle_and_log(api, settings)
         # Links in alerts point at the API unless a public URL (custom domain) is configured. Only the jobs
         # get the fallback: the API handler referencing its own API would be a circular dependency.
         fallback_url = Fn.sub(
@@ -275,6 +370,15 @@ class ApiAndJobs(Construct):
             if default_policy is not None:
                 # Lambda checks the role may send to the failure destination when the function is created.
                 function.add_resource_dependency(default_policy.node.default_child)
+            if FUNCTION_ACCESS[name].send_collect_units:
+                function.add_property_override(
+                    "Environment.Variables.KRISENRADAR_COLLECT_QUEUE_URL", self.collect_queue.queue_url
+                )
+            if FUNCTION_ACCESS[name].consume_collect_units:
+                # The app names a placeholder queue (jobs/schedules.py COLLECT_QUEUE); this is the real one.
+                function.add_property_override(
+                    f"Events.{logical_id(name)}SqsEventSource.Properties.Queue", self.collect_queue.queue_arn
+                )
             if name not in JOBS:
                 continue
             if not settings.public_url:
@@ -289,6 +393,67 @@ class ApiAndJobs(Construct):
                     },
                 },
             )
+
+    def _throttle_and_log(self, api: Any, settings: ServiceSettings) -> None:
+        """Every method throttled; one JSON access log line per request, without personal data. API
+        Gateway writes logs through the account's CloudWatch role, which the stack sets."""
+        self.access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            log_group_name=f"/aws/apigateway/{self.api_name}/access",
+            retention=settings.log_retention,
+            removal_policy=RemovalPolicy.RETAIN if settings.stage == "prod" else RemovalPolicy.DESTROY,
+        )
+        api.add_property_override(
+            "AccessLogSetting",
+            {"DestinationArn": self.access_logs.log_group_arn, "Format": json.dumps(ACCESS_LOG_FORMAT)},
+        )
+        api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": API_RATE_LIMIT,
+                    "ThrottlingBurstLimit": API_BURST_LIMIT,
+                    "MetricsEnabled": True,
+                    "LoggingLevel": "OFF",  # execution logs would carry request bodies
+                }
+            ],
+        )
+        logs_role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="Lets API Gateway write the access logs (account setting of this region)",
+            inline_policies={
+                "write-logs": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=[
+                                "logs:CreateLogGroup",
+                                "logs:CreateLogStream",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                                "logs:PutLogEvents",
+                                "logs:GetLogEvents",
+                                "logs:FilterLogEvents",
+                            ],
+                            resources=["*"],
+                        )
+                    ]
+                )
+            },
+        )
+        Validations.of(logs_role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="API Gateway's account-wide logging role writes to the log groups of every API in "
+                "the region; AWS documents exactly these actions on all resources",
+            )
+        )
+        account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=logs_role.role_arn)
+        api.add_resource_dependency(account)
 
 
 def gateway_responses(stage: str) -> dict[str, dict[str, Any]]:
@@ -323,11 +488,15 @@ def _check_functions_known(build_dir: Path) -> None:
 
 
 def _grant(role: iam.Role, access: Access, data: Data, alerts: Alerts) -> None:
-    """The data, topic and secrets one function may touch, and nothing more."""
-    for table in access.read:
-        data.tables[table].grant_read_data(role)
-    for table in access.write:
-        data.tables[table].grant_read_write_data(role)
+    """The data, topic and secrets one function may touch, and nothing more. No function may Scan (no
+    Scan on any path); the audit log is only ever appended to."""
+    for tables, actions in (
+        (access.read, READ_ACTIONS),
+        (access.write, WRITE_ACTIONS),
+        (access.append, APPEND_ACTIONS),
+    ):
+        for table in tables:
+            data.tables[table].grant(role, *actions)  # the table and its indexes
     if access.publish_alerts:
         alerts.topic.grant_publish(role)
     if access.ingest_secret:

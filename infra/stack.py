@@ -105,6 +105,7 @@ class KrisenradarStack(cdk.Stack):
             function_names=self.service.function_names,
             dead_letter_queues={
                 "JobFailures": self.service.job_failures,
+                "CollectDeadLetters": self.service.collect_dead_letters,
                 "IntegrationDeadLetters": self.alerts.integration_dead_letters,
             },
             api_name=self.service.api_name,
@@ -131,6 +132,20 @@ class KrisenradarStack(cdk.Stack):
                 id="AwsSolutions-SMG4",
                 reason="The HMAC key is shared with the push sources; rotating it needs a coordinated "
                 "rollover (accept old and new key) that the ingest webhook does not support yet",
+            )
+        )
+        for secret in self.data.source_secrets.values():
+            cdk.Validations.of(secret).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions-SMG4",
+                    reason="Platform tokens are issued by the platform (X, Meta, Google, ...); they are "
+                    "rotated there and pasted in, Secrets Manager cannot rotate them",
+                )
+            )
+        cdk.Validations.of(self.service.collect_dead_letters).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason="This queue is itself the dead-letter queue of the collect queue",
             )
         )
         cdk.Validations.of(self.service.job_failures).acknowledge(

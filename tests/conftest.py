@@ -100,6 +100,14 @@ def atomic_moto(emulator: Any) -> Iterator[str]:
 
 
 @pytest.fixture
+def fake_platform() -> Iterator[Any]:
+    """A local fake of a platform API (tests/platform_fake.py): scripted replies, recorded requests."""
+    from tests.platform_fake import serve
+
+    yield from serve()
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 20, 14, 2, 30, tzinfo=UTC))
 

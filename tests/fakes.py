@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.domain.drills import Drill, DrillStatus
 from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput, NotFound, SourceUnavailable
 from chalicelib.domain.models import ApiKey, Delivery, DeliveryStatus, Page, RawMention, User
@@ -342,3 +343,15 @@ class MemoryWebhooks:
         with self._lock:
             if self.webhooks.pop(webhook_id, None) is None:
                 raise NotFound("no such webhook", [{"webhook_id": webhook_id}])
+
+
+class StaticSourceSecrets(SourceSecrets):
+    """Platform credentials from a dict keyed by secret name (`x`, `facebook-mueller`, ...)."""
+
+    def __init__(self, secrets: dict[str, dict[str, str]], stage: str = "test") -> None:
+        prefix = f"krisenradar/{stage}/sources/"
+
+        def fetch(secret_id: str) -> dict[str, str]:
+            return secrets[secret_id.removeprefix(prefix)]  # KeyError: as if the secret were absent
+
+        super().__init__(stage, fetch)

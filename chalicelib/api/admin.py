@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
@@ -12,7 +14,7 @@ from chalicelib.observability import metrics
 from chalicelib.services.audit import list_entries
 from chalicelib.services.auth import create_key
 from chalicelib.services.ingest import ingest
-from chalicelib.services.push import check_brands, verify_push
+from chalicelib.services.push import check_brands, check_published, verify_push
 
 bp = Blueprint(__name__)
 
@@ -71,6 +73,7 @@ def push_mentions(principal: Principal) -> Response:
         for m in body.mentions
     ]
     check_brands(raws, container.playbook)
+    check_published(raws, container.clock(), timedelta(seconds=container.settings.future_skew_seconds))
     result = ingest(raws, enricher=container.enricher, mentions=container.mentions)
     metrics.add_metric(name="MentionsCollected", unit="Count", value=result.stored)
     return json_response(

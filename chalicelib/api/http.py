@@ -18,7 +18,14 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import deps
 from chalicelib.api import snapshots
 from chalicelib.api.gateway import security_headers
-from chalicelib.domain.errors import AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.api.schemas import OUT_OF_RANGE
+from chalicelib.domain.errors import (
+    AppError,
+    InvalidInput,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from chalicelib.domain.models import Principal, Role
 from chalicelib.observability import logger, metrics
 from chalicelib.services.audit import record_change
@@ -77,6 +84,14 @@ def validation_details(error: ValidationError, prefix: str = "") -> list[dict[st
     ]
 
 
+def _invalid(message: str, error: ValidationError, prefix: str) -> InvalidInput:
+    """A 400, or a 422 when the input is well-formed but a date lies outside the range we accept."""
+    details = validation_details(error, prefix)
+    if all(item["type"] == OUT_OF_RANGE for item in details):
+        return Unprocessable(message, details)
+    return InvalidInput(message, details)
+
+
 def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> M:
     request = bp.current_request
     raw = request.raw_body or b""
@@ -101,7 +116,7 @@ def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> 
         # Strict, as the document says: 0 is no boolean, "5" no integer, 1700000000 no date-time.
         return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
-        raise InvalidInput("the body is invalid", validation_details(exc, "body.")) from exc
+        raise _invalid("the body is invalid", exc, "body.") from exc
 
 
 def _check_depth(text: str) -> None:
@@ -121,7 +136,7 @@ def parse_query(bp: Blueprint, model: type[M]) -> M:
     try:
         return model.model_validate(params)
     except ValidationError as exc:
-        raise InvalidInput("the query is invalid", validation_details(exc, "query.")) from exc
+        raise _invalid("the query is invalid", exc, "query.") from exc
 
 
 def _principal(bp: Blueprint, role: Role, link: bool, path: dict[str, str]) -> Principal:

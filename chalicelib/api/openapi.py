@@ -351,6 +351,16 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
         201,
     ),
     ("GET", "/drills", "Drills, newest first", "viewer", schemas.PageQuery, None, 200),
+    (
+        "GET",
+        "/sources",
+        "Every configured source with its health: last run, last success, last error, when it runs "
+        "next, mentions stored in the last 24 hours; `types` lists the registered adapters",
+        "viewer",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/drills/{drill_id}", "One drill: status, times, its incident", "viewer", None, None, 200),
     (
         "POST",
@@ -383,6 +393,25 @@ ROUTES: list[tuple[str, str, str, str | None, type[BaseModel] | None, type[BaseM
         200,
     ),
     ("DELETE", "/webhooks/{webhook_id}", "Delete a webhook subscription", "admin", None, None, 204),
+    (
+        "GET",
+        "/privacy/authors/{platform}/{handle}",
+        "Everything stored about an author (DSGVO Art. 15): mentions, drafts answering them, CRM notes",
+        "admin",
+        None,
+        None,
+        200,
+    ),
+    (
+        "DELETE",
+        "/privacy/authors/{platform}/{handle}",
+        "Erase an author everywhere (DSGVO Art. 17): mentions and their counts, drafts, CRM note links; "
+        "answers and audits counts only",
+        "admin",
+        None,
+        None,
+        200,
+    ),
     (
         "POST",
         "/incidents/{incident_id}/crm/ticket",

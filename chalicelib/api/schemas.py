@@ -16,7 +16,9 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from chalicelib.config import Settings
 from chalicelib.domain.drills import MAX_SPEED, MIN_SPEED, Drill
 from chalicelib.domain.events import EVENT_TYPES
 from chalicelib.domain.links import without_link_tokens
@@ -40,14 +42,10 @@ from chalicelib.domain.models import (
 from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.services.escalation import ChainView
 from chalicelib.services.incidents import PlaybookInUse
+from chalicelib.services.privacy import AuthorData, Erasure
 
 SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
-
-
-# The services add days and windows to the times they are given; near year 1 or 9999 that arithmetic
-# overflows. Times far outside any mention's life are refused at the edge (a 400, not a 500).
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 
 _ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
@@ -63,17 +61,23 @@ def _iso_8601(value: Any) -> Any:
     return datetime.fromisoformat(value)  # its ValueError (a 13th month) is a validation error too
 
 
-def _within_computable_years(moment: datetime) -> datetime:
+# Dates outside this range are typos or attacks (a mention dated 2099 would escape retention): 422.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "date_out_of_range"
+
+
+def _within_range(moment: datetime) -> datetime:
     try:
-        year = moment.astimezone(UTC).year
-    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
-        year = moment.year
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+        within = EARLIEST <= moment < LATEST
+    except OverflowError:  # 0001-01-01T00:00+14:00 lies before year 1 in UTC: comparing overflows
+        within = False
+    if not within:
+        raise PydanticCustomError(OUT_OF_RANGE, "the date must lie in 2000-01-01..2100-01-01 (UTC)")
     return moment
 
 
-Moment = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_within_computable_years)]
+SaneDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_within_range)]
 
 
 class Request(BaseModel):
@@ -93,8 +97,8 @@ class IncidentQuery(PageQuery):
 
 class MentionQuery(PageQuery):
     brand: str = Field(min_length=1, max_length=40)
-    since: Moment | None = None
-    until: Moment | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> MentionQuery:
@@ -162,7 +166,7 @@ class IngestMention(Request):
     native_id: str = Field(min_length=1, max_length=512)
     brand: str = Field(min_length=1, max_length=40)
     text: str = Field(min_length=1, max_length=20_000)
-    published_at: Moment
+    published_at: SaneDatetime
     url: str | None = Field(default=None, max_length=2048)
     author: IngestAuthor = IngestAuthor()
     reach: int = Field(default=0, ge=0, le=10**10)
@@ -458,6 +462,18 @@ class DraftDecision(Request):
 
 class DraftPublish(Request):
     url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
+    post: bool = Field(
+        default=False,
+        description="Krisenradar posts the reply on the mention's platform as the brand's account "
+        "(X, Bluesky, Facebook, Instagram, Google reviews) and keeps the post's URL",
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DraftPublish:
+        if self.post and self.url:
+            raise ValueError("either post (Krisenradar posts it) or url (posted by hand), not both")
+        return self
+
     version: int | None = Field(default=None, ge=1, description="409 if the draft changed since")
 
 
@@ -641,8 +657,8 @@ class ReviewBody(Request):
 
 
 class ReportQuery(Request):
-    since: Moment | None = None
-    until: Moment | None = None
+    since: SaneDatetime | None = None
+    until: SaneDatetime | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> ReportQuery:
@@ -690,4 +706,38 @@ def webhook_view(webhook: WebhookSubscription) -> dict[str, Any]:
         "updated_at": _iso(webhook.updated_at),
         "updated_by": webhook.updated_by,
         "version": webhook.version,
+    }
+
+
+# --- DSGVO: an author's data (Art. 15) and its erasure (Art. 17) ---------------------------------
+
+
+def author_export_view(
+    platform: str, handle: str, data: AuthorData, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """What Art. 15 asks for: the data, why it is kept, who receives it, and for how long."""
+    return {
+        "platform": platform,
+        "handle": handle,
+        "exported_at": _iso(now),
+        "purpose": "Früherkennung und Bearbeitung von Krisen der Marke (Art. 6 Abs. 1 lit. f DSGVO)",
+        "recipients": "das Krisenteam des Unternehmens; Hinweise im CRM, wo das Team sie angelegt hat",
+        "retention_days": {
+            "mentions": settings.mention_retention_days,
+            "incident_personal_data_after_resolution": settings.incident_personal_data_days,
+        },
+        "mentions": [mention_view(m) for m in data.mentions],
+        "drafts": [draft_view(d) for d in data.drafts],
+        "crm_notes": [
+            {"incident_id": n.incident_id, "mention_id": n.mention_id, "note_id": n.note_id}
+            for n in data.crm_notes
+        ],
+    }
+
+
+def erasure_view(erasure: Erasure) -> dict[str, Any]:
+    """Counts and a reference number only: this answer is also what the audit log keeps."""
+    return {
+        "erasure_id": erasure.erasure_id,
+        "erased": {"mentions": erasure.mentions, "drafts": erasure.drafts, "incidents": erasure.incidents},
     }

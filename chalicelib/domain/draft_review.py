@@ -189,6 +189,7 @@ def publish(
     kept_url = None if drill else url
     return draft.model_copy(
         update={
+            "posting": None,
             "status": DraftStatus.PUBLISHED,
             "published_by": actor.name,
             "published_at": now,
@@ -196,6 +197,46 @@ def publish(
             "revisions": _revision(draft, "published", actor, now, note=NOT_PUBLISHED_NOTE if drill else url),
         }
     )
+
+
+POSTABLE_KINDS = ("reply",)  # public replies to a mention; the others go out another way
+
+
+def claim_post(
+    draft: Draft,
+    *,
+    actor: Actor,
+    holder: str,
+    severity: Severity,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Draft:
+    """Approved -> claimed for posting on the platform by `holder`, with the same checks as publishing.
+    A claim already there is a 409: another request is posting it, or posted it and died before it
+    could record the post; only a person who looked at the platform can tell (publish with its URL)."""
+    if draft.status is DraftStatus.PUBLISHED:
+        raise DraftState("the draft is published already", [{"draft_id": draft.draft_id}])
+    if draft.posting is not None:
+        raise DraftState(
+            "the reply is being posted, or was posted and not recorded: check the platform, then "
+            "publish with the post's URL",
+            [{"draft_id": draft.draft_id, "posting_since": draft.posting[1].isoformat()}],
+        )
+    if draft.kind not in POSTABLE_KINDS or not draft.mention_id:
+        raise DraftState(
+            "only a public reply to a mention can be posted by Krisenradar",
+            [{"draft_id": draft.draft_id, "kind": draft.kind}],
+        )
+    # The same state, approval and version checks as publishing; the published copy is not kept.
+    publish(draft, actor=actor, severity=severity, now=now, url=None, expected_version=expected_version)
+    return draft.model_copy(update={"posting": (holder, now)})
+
+
+def release_post(draft: Draft, *, holder: str) -> Draft:
+    """The claim taken back after the platform refused the post or could not be reached."""
+    if draft.posting is None or draft.posting[0] != holder:
+        return draft
+    return draft.model_copy(update={"posting": None})
 
 
 def versions(draft: Draft) -> list[dict[str, Any]]:

@@ -66,6 +66,24 @@ class SourceUnavailable(AppError):
     status = 502
 
 
+class RateLimited(SourceUnavailable):
+    """The platform answered 429: the collector stops the source for this run, keeps its cursor and
+    skips it until `retry_after` seconds have passed (None: the platform did not say)."""
+
+    code = "source_rate_limited"
+
+    def __init__(self, message: str, details: Any = None, *, retry_after: float | None = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after
+
+
+class SourceMisconfigured(SourceUnavailable):
+    """The platform refused the credentials (401/403), or they are missing: someone must fix the
+    setup, so the collector counts it apart and tries again only at the source's next poll."""
+
+    code = "source_misconfigured"
+
+
 class DeliveryFailed(AppError):
     """A notification was not accepted; the outbox keeps it and retries."""
 

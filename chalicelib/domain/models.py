@@ -98,6 +98,12 @@ class RawMention(Frozen):
     url: str | None = Field(default=None, max_length=2048)
     author: Author = Author()
     reach: int = Field(default=0, ge=0)
+    # What the platform says the language is (BCP 47, e.g. "de"); the analyzer decides `Mention.lang`.
+    lang_hint: str | None = Field(default=None, max_length=35)
+    # Likes, reposts, replies and quotes together, as the platform counts them when collected.
+    engagement: int = Field(default=0, ge=0)
+    # The conversation or post this one answers (platform-native id), so replies group into threads.
+    thread_id: str | None = Field(default=None, max_length=512)
 
 
 class Mention(Frozen):
@@ -123,6 +129,8 @@ class Mention(Frozen):
     high_reach: bool = False
     risk_weight: int = 0
     expires_at: datetime
+    engagement: int = 0
+    thread_id: str | None = None
 
     @property
     def mention_id(self) -> str:
@@ -506,6 +514,9 @@ class Draft(Frozen):
     published_by: str | None = None
     published_at: datetime | None = None
     published_url: str | None = None
+    # While Krisenradar posts the reply on the platform: who holds the claim and since when. A claim
+    # that stays (the function died after posting, before recording) means the outcome is unknown.
+    posting: tuple[str, datetime] | None = None
     revisions: tuple[DraftRevision, ...] = ()
     version: int = 0
 

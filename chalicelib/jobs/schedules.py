@@ -1,4 +1,5 @@
-"""Scheduled entry points. Each one calls one service and records its business metrics.
+"""Scheduled entry points, and the collect worker the collect schedule feeds (one SQS message per due
+source). Each one calls one service and records its business metrics.
 
 Live drills ("Krisenübung") ride along: the collect job plays each one's scenario, the rules job follows
 them (records each one's incident, ends them) and evaluates their shadow brands, the escalation job
@@ -6,7 +7,9 @@ escalates their incidents. A drill's trouble never stops a real brand's evaluati
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalice.app import Blueprint, Rate
@@ -16,15 +19,17 @@ from chalicelib.domain.drills import Drill, real_brand, source_dimension
 from chalicelib.domain.errors import JobFailed
 from chalicelib.observability import count_failure, logger, metrics
 from chalicelib.services.alerts import DeliveryReport, deliver_pending
-from chalicelib.services.collect import collect
+from chalicelib.services.collect import MIN_SECONDS_TO_START, CollectReport, collect, fan_out
 from chalicelib.services.drills import DrillRound, follow_drills, live_drills, record_incidents
 from chalicelib.services.evaluate import evaluate_all
 from chalicelib.services.incidents import escalate
 from chalicelib.services.ingest import ingest
+from chalicelib.services.privacy import apply_retention
 
 bp = Blueprint(__name__)
 
 EVERY_MINUTE = Rate(1, unit=Rate.MINUTES)
+EVERY_HOUR = Rate(1, unit=Rate.HOURS)
 
 
 def _fail_if_nothing_worked(job: str, failed: list[str], attempted: int) -> None:
@@ -55,21 +60,76 @@ def _live_drills(now: datetime, failure: tuple[str, str]) -> list[Drill]:
         return []
 
 
+def _seconds_left(event: Any) -> Callable[[], float] | None:
+    """The invocation's remaining time, when its context tells it and it could fit a source at all
+    (a context shorter than that, like the Chalice test client's 3 seconds, sets no budget)."""
+    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
+    if remaining is None or remaining() / 1000 < MIN_SECONDS_TO_START:
+        return None
+    return lambda: float(remaining()) / 1000
+
+
 @bp.schedule(EVERY_MINUTE, name="collect_mentions", description="Collect mentions from every due source")
 def collect_mentions(event: Any) -> dict[str, Any]:
+    """With a collect queue (AWS): one unit per due source for `collect_source`; without (one machine,
+    tests): collect every due source here."""
     container = deps.container()
     now = container.clock()
+    sources = [*container.sources, *container.drill_sources(_live_drills(now, ("SourceFailed", "source")))]
+    queue = container.collect_queue
+    if queue is not None:
+        queued = fan_out(sources, state=container.state, queue=queue, now=now)
+        metrics.add_metric(name="SourcesQueued", unit="Count", value=len(queued))
+        return {"queued": queued}
     report = collect(
-        [*container.sources, *container.drill_sources(_live_drills(now, ("SourceFailed", "source")))],
+        sources,
         state=container.state,
         store=lambda raws: ingest(raws, enricher=container.enricher, mentions=container.mentions),
         now=now,
+        seconds_left=_seconds_left(event),
     )
+    _count_collected(report)
+    _fail_if_nothing_worked("collect_mentions", report.failed, report.attempted)
+    return {"stored": report.stored, "failed": report.failed, "rate_limited": report.rate_limited}
+
+
+# The queue's real ARN is set by the CDK app (infra/service.py); this name only shapes the package.
+COLLECT_QUEUE = "krisenradar-collect"
+
+
+@bp.on_sqs_message(queue=COLLECT_QUEUE, batch_size=1, name="collect_source")
+def collect_source(event: Any) -> dict[str, Any]:
+    """One due source, sent by `collect_mentions`. A failing source is counted, not raised: its next
+    due run is the retry, so a redelivery would only hammer the platform."""
+    container = deps.container()
+    now = container.clock()
+    wanted = [json.loads(record.body)["source_id"] for record in event]
+    sources = [s for s in container.sources if s.source_id in wanted]
+    if len(sources) < len(wanted):  # drills' sources are built from the live drills
+        drills = container.drill_sources(_live_drills(now, ("SourceFailed", "source")))
+        sources += [s for s in drills if s.source_id in wanted]
+    for source_id in sorted(set(wanted) - {s.source_id for s in sources}):
+        logger.warning("queued source no longer configured", source=source_id)
+    report = collect(
+        sources,
+        state=container.state,
+        store=lambda raws: ingest(raws, enricher=container.enricher, mentions=container.mentions),
+        now=now,
+        seconds_left=_seconds_left(event),
+    )
+    _count_collected(report)
+    return {"stored": report.stored, "failed": report.failed, "rate_limited": report.rate_limited}
+
+
+def _count_collected(report: CollectReport) -> None:
     metrics.add_metric(name="MentionsCollected", unit="Count", value=report.stored)
+    metrics.add_metric(name="SourceDeferred", unit="Count", value=len(report.deferred))
     for source_id in report.failed:
         count_failure("SourceFailed", "source", source_dimension(source_id))
-    _fail_if_nothing_worked("collect_mentions", report.failed, report.attempted)
-    return {"stored": report.stored, "failed": report.failed}
+    for source_id in report.misconfigured:
+        count_failure("SourceMisconfigured", "source", source_dimension(source_id))
+    for source_id in report.rate_limited:
+        count_failure("SourceRateLimited", "source", source_dimension(source_id))
 
 
 @bp.schedule(EVERY_MINUTE, name="evaluate_rules", description="Detect crises and open or update incidents")
@@ -140,3 +200,25 @@ def escalate_incidents(event: Any) -> dict[str, Any]:
     delivery = _deliver(now)
     metrics.add_metric(name="IncidentEscalated", unit="Count", value=len(escalated))
     return {"escalated": [i for i, _ in escalated], "delivered": delivery.delivered}
+
+
+@bp.schedule(
+    EVERY_HOUR, name="apply_retention", description="Delete and pseudonymise what outlived retention"
+)
+def apply_retention_periods(event: Any) -> dict[str, Any]:
+    """SQLite deletes expired rows here (DynamoDB's TTL does it there); on both stores resolved incidents
+    lose their names once their personal-data period is over."""
+    container = deps.container()
+    report = apply_retention(
+        retention=container.storage.retention,
+        incidents=container.incidents,
+        drafts=container.drafts,
+        now=container.clock(),
+        incident_personal_data=timedelta(days=container.settings.incident_personal_data_days),
+    )
+    metrics.add_metric(name="ExpiredDataDeleted", unit="Count", value=sum(report.purged.values()))
+    metrics.add_metric(name="IncidentPseudonymised", unit="Count", value=len(report.pseudonymised))
+    for _ in report.failed:
+        count_failure("RetentionFailed", "kind", "incident")
+    _fail_if_nothing_worked("apply_retention", report.failed, len(report.pseudonymised) + len(report.failed))
+    return {"purged": report.purged, "pseudonymised": report.pseudonymised, "failed": report.failed}

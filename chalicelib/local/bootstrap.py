@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,14 +104,21 @@ def ensure_chat_secrets(settings: Settings, receiver_url: str) -> int:
     return len(chat)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, from its first byte on (no window at the umask's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that existed keeps its old mode through os.open
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def _ensure_secret(settings: Settings, secret_id: str, secret_file: Path) -> None:
     if secret_file.is_file():
         value = secret_file.read_text().strip()
     else:
         value = secrets.token_urlsafe(32)
-        secret_file.parent.mkdir(parents=True, exist_ok=True)
-        secret_file.write_text(value)
-        secret_file.chmod(0o600)
+        write_private(secret_file, value)
     client = boto3.client("secretsmanager", region_name=settings.region)
     try:
         client.create_secret(Name=secret_id, SecretString=value)
@@ -139,9 +147,7 @@ def ensure_admin_key(keys: ApiKeyRepository, key_file: Path, preset: str | None)
     _, plaintext = create_key(
         name="local admin", role=Role.ADMIN, keys=keys, now=utcnow(), created_by="make run"
     )
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(plaintext)
-    key_file.chmod(0o600)
+    write_private(key_file, plaintext)
     return plaintext
 
 
@@ -213,6 +219,5 @@ def ensure_local_webhook(
             created_by="make run",
         )
     )
-    secret_file.write_text(secret)
-    secret_file.chmod(0o600)
+    write_private(secret_file, secret)
     return created.webhook_id, created.secret

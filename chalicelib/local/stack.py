@@ -57,7 +57,18 @@ def _configure_environment(emulator_endpoint: str, state_dir: Path, port: int) -
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Krisenradar")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database holds personal data
+    prepare_state_dir(state_dir)
+
+
+def prepare_state_dir(state_dir: Path) -> None:
+    """The state directory holds personal data (the database) and secrets (keys, HMAC secrets): the
+    directory is its owner's alone, and so is every file in it, also those an older version left."""
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    state_dir.chmod(0o700)
+    for path in state_dir.rglob("*"):
+        if path.is_symlink():
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 class LocalStack:

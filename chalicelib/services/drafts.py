@@ -9,6 +9,7 @@ for its output too.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from chalicelib.domain.drafts import (
     recommend,
 )
 from chalicelib.domain.drills import NOT_PUBLISHED_NOTE
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput
 from chalicelib.domain.messages import brand_display_name
 from chalicelib.domain.models import (
     Draft,
@@ -33,6 +34,7 @@ from chalicelib.domain.models import (
     DraftChannel,
     DraftKind,
     DraftRevision,
+    DraftStatus,
     Incident,
     Mention,
     Page,
@@ -41,7 +43,14 @@ from chalicelib.domain.models import (
     TimelineEvent,
 )
 from chalicelib.observability import count_failure, logger
-from chalicelib.ports import Crm, DraftRepository, IncidentRepository, MentionRepository, TextAnalyzer
+from chalicelib.ports import (
+    Crm,
+    DraftRepository,
+    IncidentRepository,
+    MentionRepository,
+    Publisher,
+    TextAnalyzer,
+)
 from chalicelib.services.incidents import edit_desk, playbook_in_use
 
 if TYPE_CHECKING:  # jinja2 and the playbooks load only where a draft is written (cold start)
@@ -405,3 +414,76 @@ def publish_draft(
 
     edit_desk(published.incident_id, record, incidents=incidents)
     return published
+
+
+PublisherFor = Callable[[str, str], Publisher | None]  # (brand, platform) -> the brand's account there
+
+
+def post_and_publish(
+    draft_id: str,
+    *,
+    expected_version: int | None,
+    publisher_for: PublisherFor,
+    drafts: DraftRepository,
+    incidents: IncidentRepository,
+    actor: Actor,
+    now: datetime,
+) -> Draft:
+    """Post the approved reply on the mention's platform as the brand's account, then publish the draft
+    with the post's URL. The draft is claimed before the platform is called, so two clicks post once;
+    a refused or failed post releases the claim (DeliveryRejected / DeliveryFailed), and a claim left by
+    a function that died after posting stays until a person publishes with the URL. In a drill nothing
+    is posted: the draft is published as a drill's always is."""
+    draft = drafts.get(draft_id)
+    if draft.status is DraftStatus.PUBLISHED:
+        return draft  # a retry after a lost answer: posted once, nothing more
+    incident = incidents.get(draft.incident_id)
+    if incident.drill_id is not None:
+        return publish_draft(
+            draft_id, url=None, expected_version=expected_version, drafts=drafts, incidents=incidents,
+            actor=actor, now=now,
+        )  # fmt: skip
+    platform, _, native_id = (draft.mention_id or "").partition("#")
+    publisher = publisher_for(draft.brand, platform) if native_id else None
+    if publisher is None:
+        raise InvalidInput(
+            "Krisenradar cannot post on this platform for this brand: publish by hand and give the URL",
+            [
+                {
+                    "field": "body.post",
+                    "message": f"no publisher for {platform or 'this draft'} and {draft.brand}",
+                }
+            ],
+        )
+    holder = uuid.uuid4().hex
+
+    def claim(latest: Draft, incident: Incident) -> Draft:
+        return draft_review.claim_post(
+            latest, actor=actor, holder=holder, severity=incident.severity, now=now,
+            expected_version=expected_version,
+        )  # fmt: skip
+
+    claimed, _ = _update(
+        draft_id, claim, drafts=drafts, incidents=incidents, expected_version=expected_version
+    )
+    try:
+        posted = publisher.reply(in_reply_to=native_id, text=claimed.text)
+    except DeliveryFailed:
+        _update(
+            draft_id,
+            lambda latest, _incident: draft_review.release_post(latest, holder=holder),
+            drafts=drafts,
+            incidents=incidents,
+            expected_version=None,
+        )
+        raise
+    logger.info("reply posted", draft_id=draft_id, platform=platform)
+    return publish_draft(
+        draft_id,
+        url=posted.url,
+        expected_version=None,
+        drafts=drafts,
+        incidents=incidents,
+        actor=actor,
+        now=now,
+    )

@@ -246,33 +246,51 @@ def escalate(
     playbook = alerting.playbook
     escalated: list[tuple[str, int]] = []
     chain = current_chain(state=state, team=playbook.team)
-    for brand_key in [b.id for b in playbook.brands] if brands is None else brands:
-        for incident in incidents.active_for_brand(brand_key):
-            if incident.status is not IncidentStatus.OPEN:
-                continue
-            waited = now - incident.opened_at
-            level = due_level(chain, waited)
-            if level is None:
-                continue
-            message, _ = enqueue_alert(
-                incident,
-                "escalation",
-                alerting=alerting,
-                outbox=outbox,
-                now=now,
-                escalation_level=level,
-            )
-            waited_minutes = int(waited.total_seconds() // 60)
-            event = TimelineEvent(
-                at=now,
-                kind="escalated",
-                message=f"Nicht bestätigt nach {waited_minutes} Min: Eskalationsstufe {level}",
-                severity=incident.severity.label,
-                ref=message.alert_id,
-            )
-            if _record_once(incident, event, incidents=incidents):
-                escalated.append((incident.incident_id, level))
+    wanted = {b.id for b in playbook.brands} if brands is None else set(brands)
+    for incident in _open_incidents(incidents):
+        if incident.brand not in wanted:
+            continue
+        waited = now - incident.opened_at
+        level = due_level(chain, waited)
+        if level is None:
+            continue
+        message, _ = enqueue_alert(
+            incident,
+            "escalation",
+            alerting=alerting,
+            outbox=outbox,
+            now=now,
+            escalation_level=level,
+        )
+        waited_minutes = int(waited.total_seconds() // 60)
+        event = TimelineEvent(
+            at=now,
+            kind="escalated",
+            message=f"Nicht bestätigt nach {waited_minutes} Min: Eskalationsstufe {level}",
+            severity=incident.severity.label,
+            ref=message.alert_id,
+        )
+        if _record_once(incident, event, incidents=incidents):
+            escalated.append((incident.incident_id, level))
     return escalated
+
+
+OPEN_PAGE = 100
+
+
+def _open_incidents(incidents: IncidentRepository) -> list[Incident]:
+    """Every unacknowledged incident, however many brands there are: one Query on the status index
+    (paged), not one per brand per minute."""
+    found: list[Incident] = []
+    token: str | None = None
+    while True:
+        page = incidents.list(
+            status=IncidentStatus.OPEN, severity=None, brand=None, limit=OPEN_PAGE, next_token=token
+        )
+        found += page.items
+        token = page.next_token
+        if token is None:
+            return found
 
 
 def _record_once(incident: Incident, event: TimelineEvent, *, incidents: IncidentRepository) -> bool:

@@ -34,19 +34,21 @@ class Enricher:
         playbook: Playbook,
         retention: timedelta,
         clock: Callable[[], datetime],
+        future_skew: timedelta = timedelta(minutes=5),
     ) -> None:
         self._analyzer = analyzer
         self._playbook = playbook
         self._risk = RiskMatcher(playbook.risk_terms)
         self._retention = retention
         self._clock = clock
+        self._future_skew = future_skew
 
     def is_relevant(self, raw: RawMention) -> bool:
         # A drill's mentions name its shadow brand; only its replay source writes them (POST /ingest
         # refuses such brands), and they are judged by the real brand's exclusions and own handles.
         brand = self._playbook.brand_or_drill(raw.brand)
-        if brand is None:
-            return False
+        if brand is None or raw.published_at > self._clock() + self._future_skew:
+            return False  # a post dated ahead of our clock would escape retention
         handle = (raw.author.handle or "").lower()
         if handle and handle in {h.lower() for h in brand.owned_handles}:
             return False  # the brand's own posts are not mentions of it
@@ -60,13 +62,14 @@ class Enricher:
         high_reach = (
             raw.author.is_media or raw.author.followers >= self._playbook.rules.high_reach.min_followers
         )
+        collected_at = self._clock()
         return Mention(
             platform=raw.platform,
             native_id=raw.native_id,
             brand=raw.brand,
             text=raw.text,
             published_at=raw.published_at,
-            collected_at=self._clock(),
+            collected_at=collected_at,
             url=raw.url,
             author=raw.author,
             reach=reach,
@@ -80,7 +83,10 @@ class Enricher:
             topics=topics_for(raw.text, hits),
             high_reach=high_reach,
             risk_weight=max((hit.weight for hit in hits), default=0),
-            expires_at=raw.published_at + self._retention,
+            # Retention runs from when the post was written, never from a date we have not reached yet.
+            expires_at=min(raw.published_at, collected_at) + self._retention,
+            engagement=raw.engagement,
+            thread_id=raw.thread_id,
         )
 
 

@@ -10,6 +10,7 @@ SUITES = [
     "tests.bench.sentiment",
     "tests.bench.coldstart",
     "tests.bench.store",
+    "tests.bench.ingest_path",
     "tests.bench.review",
 ]
 

@@ -113,6 +113,24 @@ def test_bucket_counters_add_up_what_was_stored(storage: Storage, brand: str) ->
     assert "t6" not in buckets[0].topics  # only the first topics of a mention are counted
 
 
+def test_a_backlog_larger_than_one_write_with_old_mentions_among_it_counts_each_once(
+    storage: Storage, brand: str
+) -> None:
+    # Given 40 mentions stored before, and a backlog of 330 across 12 buckets and many topics that
+    # holds those 40 again (spread through it) and 30 repeats within itself
+    known = [mention(brand, minutes(i % 60), topics=("rueckruf",)) for i in range(40)]
+    assert storage.mentions.store_all(known) == 40
+    fresh = [mention(brand, minutes(i % 60), topics=(f"t{i % 9}", "rueckruf")) for i in range(290)]
+    backlog = [*fresh[:100], *known[:20], *fresh[100:], *known[20:], *fresh[:30]]
+
+    # When the backlog is stored in one call
+    stored = storage.mentions.store_all(backlog)
+
+    # Then only the new ones are stored, and every bucket counts each mention exactly once
+    assert stored == 290
+    assert read_buckets(storage, brand) == expected_buckets([*known, *fresh])
+
+
 def test_buckets_in_a_range_start_within_it_and_come_oldest_first(storage: Storage, brand: str) -> None:
     # Given one mention (with a topic) in each of four consecutive buckets, stored out of order, and
     # another brand in the same buckets
@@ -189,3 +207,22 @@ def test_top_mentions_of_an_incident_rank_by_reach_then_negativity(storage: Stor
     # Then the widest reach comes first, the angrier one first among equals, and only the window counts
     assert [m.mention_id for m in top] == [loud_angry.mention_id, loud_calm.mention_id, quiet.mention_id]
     assert [m.mention_id for m in everything] == [m.mention_id for m in (loud_angry, loud_calm, quiet, tiny)]
+
+
+def test_engagement_and_thread_survive_the_round_trip(storage: Storage, brand: str) -> None:
+    # Given a reply with its engagement and thread, and a post from before those fields existed
+    reply = mention(brand, minutes(1)).model_copy(
+        update={"engagement": 42, "thread_id": "1850000000000000001"}
+    )
+    plain = mention(brand, minutes(2))
+
+    # When both are stored and listed
+    storage.mentions.store_all([reply, plain])
+    found = {m.native_id: m for m in listed(storage, brand, *WIDE)}
+
+    # Then the reply keeps its numbers and thread, and the plain post reads as no engagement, no thread
+    assert (found[reply.native_id].engagement, found[reply.native_id].thread_id) == (
+        42,
+        "1850000000000000001",
+    )
+    assert (found[plain.native_id].engagement, found[plain.native_id].thread_id) == (0, None)

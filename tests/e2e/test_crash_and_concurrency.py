@@ -66,7 +66,10 @@ class Ingestor:
 
     def push(self, mentions: list[dict[str, Any]]) -> int | None:
         body = json.dumps({"mentions": mentions}).encode()
-        headers = {"Authorization": f"Bearer {self._api_key}", SIGNATURE_HEADER: sign(body, self._secret)}
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            SIGNATURE_HEADER: sign(body, self._secret, datetime.now(UTC)),
+        }
         try:
             status, answer = self._stack.post("/ingest", body, headers, timeout=30)
         except (OSError, http.client.HTTPException):

@@ -34,11 +34,14 @@ STACK = "krisenradar-dev"
 FUNCTIONS = {
     "APIHandler": "krisenradar-dev-api-handler",
     "CollectMentions": "krisenradar-dev-collect-mentions",
+    "CollectSource": "krisenradar-dev-collect-source",
     "EvaluateRules": "krisenradar-dev-evaluate-rules",
     "DeliverAlerts": "krisenradar-dev-deliver-alerts",
     "EscalateIncidents": "krisenradar-dev-escalate-incidents",
+    "ApplyRetention": "krisenradar-dev-apply-retention",
 }
-JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents")
+JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents", "ApplyRetention")
+SCHEDULES = dict.fromkeys(JOBS, "rate(1 minute)") | {"ApplyRetention": "rate(1 hour)"}
 
 
 @dataclass
@@ -154,13 +157,48 @@ def test_mentions_and_buckets_expire_and_the_rest_do_not(synth: Synth) -> None:
 def test_the_ingest_and_link_secrets_are_generated_long_and_without_punctuation(synth: Synth) -> None:
     secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
     crm_token = "krisenradar/dev/integrations/hubspot-token"  # under the prefix the senders may read
-    assert set(secrets) == {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing", crm_token}
-    assert secrets.pop(crm_token)["DeletionPolicy"] == "Retain"
-    for secret in secrets.values():
+    assert {"krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing", crm_token} <= set(secrets)
+    assert secrets[crm_token]["DeletionPolicy"] == "Retain"
+    for name in ("krisenradar/dev/ingest-hmac", "krisenradar/dev/link-signing"):
+        secret = secrets[name]
         generated = secret["Properties"]["GenerateSecretString"]
         assert generated["PasswordLength"] >= 48
         assert generated["ExcludePunctuation"] is True
         assert secret["DeletionPolicy"] == "Retain"
+
+
+def test_each_platform_has_a_placeholder_secret_only_the_collector_and_the_api_read(synth: Synth) -> None:
+    # Given the synthesized secrets and the functions' policies
+    secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
+    functions = synth.of_type("AWS::Serverless::Function")
+    roles = {key: fn["Properties"]["Role"]["Fn::GetAtt"][0] for key, fn in functions.items()}
+
+    def reads_sources(function: str) -> bool:
+        return any(
+            "secretsmanager:GetSecretValue" in _actions(statement)
+            and "secret:krisenradar/dev/sources/*" in json.dumps(statement["Resource"])
+            for statement in _attached_statements(synth, roles[function])
+        )
+
+    # Then every platform has its placeholder (a JSON object, kept on stack deletion)
+    for platform in (
+        "x",
+        "bluesky",
+        "mastodon",
+        "reddit",
+        "facebook",
+        "youtube",
+        "google_reviews",
+        "trustpilot",
+    ):
+        secret = secrets[f"krisenradar/dev/sources/{platform}"]
+        assert secret["Properties"]["GenerateSecretString"]["SecretStringTemplate"] == "{}"
+        assert secret["DeletionPolicy"] == "Retain"
+    # And only the collect worker and the API (which posts approved replies) may read the sources/ prefix
+    assert sorted(function for function in roles if reads_sources(function)) == [
+        "APIHandler",
+        "CollectSource",
+    ]
 
 
 # --- alerts ----------------------------------------------------------------------------------------
@@ -230,12 +268,45 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
 # --- API and jobs ----------------------------------------------------------------------------------
 
 
-def test_app_functions_are_the_api_and_the_four_jobs(synth: Synth) -> None:
+def test_app_functions_are_the_api_the_five_schedules_and_the_collect_worker(synth: Synth) -> None:
     functions = synth.of_type("AWS::Serverless::Function")
     assert {key: fn["Properties"]["FunctionName"] for key, fn in functions.items()} == FUNCTIONS
     for job in JOBS:
         (event,) = functions[job]["Properties"]["Events"].values()
-        assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+        assert event == {"Type": "Schedule", "Properties": {"Schedule": SCHEDULES[job]}}
+
+
+def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
+    # Given the collect queue, its dead-letter queue and the two collect functions
+    queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceCollectQueue")
+    dead_id = synth.logical_id("AWS::SQS::Queue", "ServiceCollectDeadLetters")
+    queue = synth.resources[queue_id]["Properties"]
+    functions = synth.of_type("AWS::Serverless::Function")
+    schedule, worker = functions["CollectMentions"]["Properties"], functions["CollectSource"]["Properties"]
+
+    # Then the schedule knows the queue and may send to it, and the worker is its event source
+    assert schedule["Environment"]["Variables"]["KRISENRADAR_COLLECT_QUEUE_URL"] == {"Ref": queue_id}
+    (event,) = worker["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 1
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+
+    def may(function: str, action: str) -> bool:
+        role = functions[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        return any(
+            action in _actions(statement) and _mentions(statement, queue_id)
+            for statement in _attached_statements(synth, role)
+        )
+
+    assert may("CollectMentions", "sqs:SendMessage") and not may("CollectMentions", "sqs:ReceiveMessage")
+    assert may("CollectSource", "sqs:ReceiveMessage") and not may("CollectSource", "sqs:SendMessage")
+    # And a unit that keeps failing ends in the encrypted dead-letter queue, which has an alarm
+    assert queue["VisibilityTimeout"] == 360 and queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    alarms = synth.of_type("AWS::CloudWatch::Alarm").values()
+    assert any(dead_id in json.dumps(alarm["Properties"].get("Dimensions", [])) for alarm in alarms)
 
 
 def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth) -> None:
@@ -310,12 +381,56 @@ def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
     assert not can("APIHandler", "sns:Publish", topic_id)
     assert can("APIHandler", "secretsmanager:GetSecretValue", secret_id)
     assert not can("EvaluateRules", "secretsmanager:GetSecretValue", secret_id)
-    assert can("CollectMentions", "dynamodb:PutItem", mentions_id)
-    assert not can("CollectMentions", "dynamodb:PutItem", incidents_id)
+    assert can("CollectSource", "dynamodb:PutItem", mentions_id)
+    assert not can("CollectSource", "dynamodb:PutItem", incidents_id)
+    assert not can("CollectMentions", "dynamodb:PutItem", mentions_id)  # it only sends units
     assert can("DeliverAlerts", "dynamodb:Query", outbox_id)
     assert not can("DeliverAlerts", "dynamodb:GetItem", incidents_id)
+    assert can("ApplyRetention", "dynamodb:PutItem", incidents_id)
+    assert not can("ApplyRetention", "dynamodb:Query", mentions_id)  # TTL deletes them
+    assert not can("ApplyRetention", "dynamodb:Query", outbox_id)
     for role in roles.values():
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
+
+
+def test_no_function_may_scan_and_the_audit_log_is_append_only(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Serverless::Function")
+    roles = {key: fn["Properties"]["Role"]["Fn::GetAtt"][0] for key, fn in functions.items()}
+    audit_id = synth.logical_id("AWS::DynamoDB::Table", "DataAudit")
+    keys_id = synth.logical_id("AWS::DynamoDB::Table", "DataApikeys")
+    for role in roles.values():
+        statements = _attached_statements(synth, role)
+        assert not any("dynamodb:Scan" in _actions(s) for s in statements)
+        assert not any("dynamodb:*" in _actions(s) for s in statements)
+    api = _attached_statements(synth, roles["APIHandler"])
+    audit = {action for s in api if _mentions(s, audit_id) for action in _actions(s)}
+    assert "dynamodb:PutItem" in audit and "dynamodb:Query" in audit
+    assert not audit & {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for job in ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents"):
+        assert not any(_mentions(s, keys_id) for s in _attached_statements(synth, roles[job])), job
+
+
+def test_the_api_is_throttled_and_logs_access_without_personal_data(synth: Synth) -> None:
+    (api,) = synth.of_type("AWS::Serverless::Api").values()
+    (method,) = api["Properties"]["MethodSettings"]
+    assert (method["ResourcePath"], method["HttpMethod"]) == ("/*", "*")
+    assert 0 < method["ThrottlingRateLimit"] <= method["ThrottlingBurstLimit"]
+    assert method["LoggingLevel"] == "OFF"  # execution logs would carry bodies
+    access = api["Properties"]["AccessLogSetting"]
+    fields = json.loads(access["Format"])
+    assert {"requestId", "status", "resource", "latencyMs"} <= set(fields)
+    assert not any(
+        leak in value
+        for value in fields.values()
+        for leak in ("sourceIp", "userAgent", "$context.path", "identity", "authorizer")
+    )
+    log_group = synth.logical_id("AWS::Logs::LogGroup", "ServiceApiAccessLogs")
+    assert access["DestinationArn"] == {"Fn::GetAtt": [log_group, "Arn"]}
+    (account,) = synth.of_type("AWS::ApiGateway::Account").values()
+    assert "CloudWatchRoleArn" in account["Properties"]
+    for function in synth.of_type("AWS::Serverless::Function").values():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
 
 
 def test_failed_job_runs_land_in_an_encrypted_queue(synth: Synth) -> None:

@@ -116,7 +116,7 @@ def test_pushed_mentions_cannot_name_a_drills_brand(container: Any, api: Any, ke
     headers = {
         "Authorization": f"Bearer {keys['responder']}",
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign(body, secret),
+        SIGNATURE_HEADER: sign(body, secret, container.clock()),
     }
     response = api.http.post("/ingest", headers=headers, body=body)
     assert response.status_code == 422

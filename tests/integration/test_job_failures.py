@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib import deps
-from chalicelib.domain.errors import AppError, JobFailed
+from chalicelib.domain.errors import AppError, JobFailed, RateLimited, SourceMisconfigured
 from chalicelib.domain.models import Bucket
 from tests.fakes import ScriptedSource, unavailable
 
@@ -61,6 +61,24 @@ def test_a_failed_source_is_counted_by_name_while_the_others_carry_on(local: Any
     assert metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "source"]]
 
 
+def test_a_refused_token_and_a_rate_limit_are_counted_apart(local: Any, capsys: Any) -> None:
+    # Given a source whose token the platform refuses, and one whose rate limit is reached
+    local.__dict__["sources"] = [
+        ScriptedSource("x-mueller", [SourceMisconfigured("x-mueller: 401")]),
+        ScriptedSource("bluesky-mueller", [RateLimited("bluesky-mueller: 429", retry_after=900)]),
+    ]
+
+    # When the collect job runs
+    result = _invoke("collect_mentions")
+
+    # Then the refused token is a failure with its own metric, the rate limit is only counted
+    assert result["failed"] == ["x-mueller"] and result["rate_limited"] == ["bluesky-mueller"]
+    output = capsys.readouterr().out
+    assert [m["source"] for m in _failure_metrics(output, "SourceMisconfigured")] == ["x-mueller"]
+    assert [m["source"] for m in _failure_metrics(output, "SourceRateLimited")] == ["bluesky-mueller"]
+    assert [m["source"] for m in _failure_metrics(output, "SourceFailed")] == ["x-mueller"]
+
+
 def test_a_collect_run_in_which_every_source_failed_raises(local: Any, capsys: Any) -> None:
     local.__dict__["sources"] = [
         ScriptedSource("presse-feed", [unavailable("HTTP 503")]),
@@ -83,5 +101,5 @@ def test_a_rules_run_in_which_every_brand_failed_raises_and_counts_the_brand(loc
 
 def test_a_quiet_run_is_no_failure(local: Any) -> None:
     local.__dict__["sources"] = [ScriptedSource("presse-feed", [[]])]
-    assert _invoke("collect_mentions") == {"stored": 0, "failed": []}
+    assert _invoke("collect_mentions") == {"stored": 0, "failed": [], "rate_limited": []}
     assert _invoke("evaluate_rules")["failed"] == []

@@ -259,16 +259,22 @@ def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:
     ).encode()
     headers = {**bearer(keys["responder"]), "Content-Type": "application/json"}
     ok = api.http.post(
-        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body
+        "/ingest",
+        headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode(), container.clock())},
+        body=body,
     )
     assert ok.status_code == 202, ok.body
     assert json.loads(ok.body) == {"accepted": 1, "stored": 1, "duplicates": 0, "skipped": 0}
     again = api.http.post(
-        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode())}, body=body
+        "/ingest",
+        headers={**headers, SIGNATURE_HEADER: sign(body, secret.encode(), container.clock())},
+        body=body,
     )
     assert json.loads(again.body)["duplicates"] == 1
 
-    forged = api.http.post("/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, b"wrong")}, body=body)
+    forged = api.http.post(
+        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(body, b"wrong", container.clock())}, body=body
+    )
     assert forged.status_code == 401
     unsigned = api.http.post("/ingest", headers=headers, body=body)
     assert unsigned.status_code == 401
@@ -287,7 +293,9 @@ def test_signed_push_ingest(container: Any, api: Any, keys: dict) -> None:
         }
     ).encode()
     rejected = api.http.post(
-        "/ingest", headers={**headers, SIGNATURE_HEADER: sign(bad, secret.encode())}, body=bad
+        "/ingest",
+        headers={**headers, SIGNATURE_HEADER: sign(bad, secret.encode(), container.clock())},
+        body=bad,
     )
     assert rejected.status_code == 400
     assert json.loads(rejected.body)["error"]["details"][0]["field"] == "body.mentions.0.brand"

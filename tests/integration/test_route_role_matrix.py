@@ -26,6 +26,8 @@ PATH_VALUES = {
     "drill_id": "UEB-20990101-000000",
     "webhook_id": "wh_0000000000000000",
     "asset": "app.js",
+    "platform": "x",
+    "handle": "@niemand_hier",
 }
 PROTECTED = [(method, path, role) for method, path, _, role, *_ in ROUTES if role is not None]
 # Routes where people act on what is their own: the edge lets everyone in, the service decides.
@@ -78,6 +80,7 @@ def _signature_missing(path: str, body: dict) -> bool:
 
 def test_the_matrix_covers_every_protected_route_and_role() -> None:
     # A floor, so that the matrix cannot shrink unnoticed (53 routes x 5 callers on 2026-11-29: issue 8's
-    # series, picture, review, reports and drills, and issue 9's six webhook and two CRM routes included)
-    assert len(PROTECTED) >= 55
+    # series, picture, review, reports and drills, and issue 9's six webhook and two CRM routes included;
+    # 58 with issue 10's GET /sources and issue 12's DSGVO export and erasure of an author)
+    assert len(PROTECTED) >= 58
     assert {m for m, _, _ in PROTECTED} == {"GET", "POST", "PUT", "DELETE"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from chalicelib.adapters.sns import ascii_subject
 from chalicelib.adapters.sources.replay import ReplaySource, load_scenario
 from chalicelib.analysis.risk_terms import RiskMatcher, hashtags, topics_for
 from chalicelib.domain.errors import InvalidInput, Unauthorized
-from chalicelib.services.push import sign, verify_signature
+from chalicelib.services.push import SIGNATURE_HEADER, ingest_keys, sign, verify_push, verify_signature
 
 PLAYBOOK = load_playbook(Path(__file__).resolve().parents[2] / "playbooks")
 
@@ -31,16 +34,57 @@ def test_page_tokens_round_trip_and_reject_tampering() -> None:
         decode_token(encode_token({"pk": {"S": 5}, "opened_key": {"S": "x"}, "status": {"S": "o"}}), set(key))
 
 
+SIGNED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
 def test_signature_must_match_the_exact_body() -> None:
     secret = b"s3cret"
     body = b'{"mentions": []}'
-    verify_signature(body, sign(body, secret), secret)
+    verify_signature(body, sign(body, secret, SIGNED_AT), [secret], SIGNED_AT)
     with pytest.raises(Unauthorized):
-        verify_signature(body + b" ", sign(body, secret), secret)
+        verify_signature(body + b" ", sign(body, secret, SIGNED_AT), [secret], SIGNED_AT)
     with pytest.raises(Unauthorized):
-        verify_signature(body, None, secret)
+        verify_signature(body, None, [secret], SIGNED_AT)
     with pytest.raises(Unauthorized):
-        verify_signature(body, sign(body, b"other"), secret)
+        verify_signature(body, sign(body, b"other", SIGNED_AT), [secret], SIGNED_AT)
+
+
+def test_a_captured_request_is_refused_after_five_minutes_and_an_undated_one_always() -> None:
+    secret, body = b"s3cret", b'{"mentions": []}'
+    header = sign(body, secret, SIGNED_AT)
+    verify_signature(body, header, [secret], SIGNED_AT + timedelta(minutes=4, seconds=59))
+    with pytest.raises(Unauthorized, match="too old"):
+        verify_signature(body, header, [secret], SIGNED_AT + timedelta(minutes=5, seconds=1))
+    with pytest.raises(Unauthorized, match="future"):
+        verify_signature(body, header, [secret], SIGNED_AT - timedelta(minutes=6))
+    undated = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()  # the old format
+    with pytest.raises(Unauthorized, match="undated"):
+        verify_signature(body, undated, [secret], SIGNED_AT)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["t=1,v1=ä" * 2, "t=ä,v1=00", "v1=00", "t=1764417600", "", "t=1764417600,v1=" + "0" * 64 + ",v1=1" * 6],
+)
+def test_a_malformed_or_non_ascii_signature_header_is_401_never_an_error(header: str) -> None:
+    with pytest.raises(Unauthorized):
+        verify_signature(b"{}", header or None, [b"s3cret"], SIGNED_AT)
+
+
+def test_during_a_rotation_both_secrets_sign_until_the_previous_one_ends() -> None:
+    rotation = json.dumps(
+        {"current": "new-key", "previous": "old-key", "previous_until": "2026-11-30T12:00:00Z"}
+    ).encode()
+    body = b'{"mentions": []}'
+    for key in (b"new-key", b"old-key"):
+        verify_push(body, {SIGNATURE_HEADER: sign(body, key, SIGNED_AT)}, rotation, SIGNED_AT)
+    after = SIGNED_AT + timedelta(days=1, seconds=1)
+    verify_push(body, {SIGNATURE_HEADER: sign(body, b"new-key", after)}, rotation, after)
+    with pytest.raises(Unauthorized):
+        verify_push(body, {SIGNATURE_HEADER: sign(body, b"old-key", after)}, rotation, after)
+    # A plain secret is one key; a JSON text that is no rotation document is a key as it is
+    assert ingest_keys(b"plain", SIGNED_AT) == [b"plain"]
+    assert ingest_keys(b'{"x": 1}', SIGNED_AT) == [b'{"x": 1}']
 
 
 @pytest.mark.parametrize(
@@ -125,11 +169,3 @@ def test_json_nesting_is_bounded_before_parsing_and_brackets_in_strings_do_not_c
         with contextlib.suppress(InvalidInput):
             _check_depth(body)
     assert time.perf_counter() - started < 1.0
-
-
-def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash() -> None:
-    secret = b"s3cret"
-    body = b'{"mentions": []}'
-    for header in ("sha256=ü" + "0" * 63, "ß", sign(body, secret) + "é"):
-        with pytest.raises(Unauthorized):
-            verify_signature(body, header, secret)

@@ -17,7 +17,7 @@ from chalicelib.domain.escalation import (
     chain_reach,
     due_level,
 )
-from chalicelib.domain.models import Incident, IncidentStatus, Principal, Role, Severity, User
+from chalicelib.domain.models import Incident, IncidentStatus, Page, Principal, Role, Severity, User
 from chalicelib.domain.playbook import EscalationStep
 from chalicelib.services.alerts import Alerting
 from chalicelib.services.escalation import CHAIN_KEY, change_chain, current_chain, describe_chain
@@ -237,6 +237,10 @@ def test_the_escalation_job_follows_the_stored_chain() -> None:
 
         def active_for_brand(self, brand: str) -> list[Incident]:
             return [self.incident] if brand == "mueller" else []
+
+        def list(self, *, status: IncidentStatus | None, **_: object) -> Page[Incident]:
+            """The open incidents, as the status index answers (one page)."""
+            return Page[Incident](items=[self.incident] if status in (None, self.incident.status) else [])
 
         def get(self, incident_id: str) -> Incident:
             return self.incident

@@ -202,3 +202,30 @@ def test_the_brands_own_posts_and_namesakes_are_not_mentions_and_authors_are_min
     assert mention.high_reach and mention.risk_weight >= 4
     assert set(mention.author.model_dump()) == {"handle", "followers", "is_media"}
     assert "#rueckruf" in mention.topics
+
+
+def test_a_pulled_mention_dated_in_the_future_is_skipped_and_none_outlives_its_retention() -> None:
+    from datetime import timedelta
+
+    from chalicelib.analysis.analyzer import get_analyzer
+    from chalicelib.services.ingest import Enricher
+
+    # Given an enricher with a five-minute skew and 90 days of retention
+    enricher = Enricher(
+        analyzer=get_analyzer(),
+        playbook=PLAYBOOK,
+        retention=timedelta(days=90),
+        clock=lambda: NOW,
+        future_skew=timedelta(minutes=5),
+    )
+    complaint = "Mein Spülmeister 3000 qualmt!"
+
+    # When a source returns posts dated in 2099, just within the skew, and an hour ago
+    in_2099 = raw_mention(complaint, at=NOW.replace(year=2099))
+    within = raw_mention(complaint, at=NOW + timedelta(minutes=4))
+    earlier = raw_mention(complaint, at=NOW - timedelta(hours=1))
+
+    # Then the 2099 post is not stored at all, and retention runs from no later than our clock
+    assert not enricher.is_relevant(in_2099)
+    assert enricher.enrich(within).expires_at == NOW + timedelta(days=90)
+    assert enricher.enrich(earlier).expires_at == NOW - timedelta(hours=1) + timedelta(days=90)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.dynamo.common import query_page
 from chalicelib.adapters.dynamo.models import AuditItem
-from chalicelib.domain.models import AuditEntry, Page
+from chalicelib.domain.models import AuditEntry, Page, utcnow
 
 
 def _entry(item: AuditItem) -> AuditEntry:
@@ -14,6 +16,9 @@ def _entry(item: AuditItem) -> AuditEntry:
 
 
 class DynamoAuditRepository:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+
     def append(self, entry: AuditEntry) -> None:
         AuditItem(
             entry.entry_id,
@@ -29,4 +34,7 @@ class DynamoAuditRepository:
             index, hash_key, extra = AuditItem.by_time, "audit", "kind"
         else:
             index, hash_key, extra = AuditItem.by_target, target, "target"
-        return query_page(index.query, hash_key, _entry, {"entry_id", extra}, limit, next_token)
+        live = AuditItem.expires_at > self._clock()  # TTL deletes within days
+        return query_page(
+            index.query, hash_key, _entry, {"entry_id", extra}, limit, next_token, filter_condition=live
+        )

@@ -3,6 +3,9 @@ with PynamoDB's VersionAttribute, so a stale save is a Conflict."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.adapters.dynamo.common import conditional_check_failed, query_page
@@ -10,7 +13,8 @@ from chalicelib.adapters.dynamo.mentions import _mention
 from chalicelib.adapters.dynamo.models import DraftItem, MentionItem
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.models import Draft, Mention, Page
+from chalicelib.domain.models import Draft, Mention, Page, utcnow
+from chalicelib.domain.privacy import author_key, draft_author_key
 
 
 def _item(draft: Draft) -> DraftItem:
@@ -25,6 +29,7 @@ def _item(draft: Draft) -> DraftItem:
         published_key=f"{iso(published)}#{draft.draft_id}" if published else None,
         published_at=published,
         doc=draft.model_dump_json(exclude={"version"}),
+        author_key=draft_author_key(draft),
     )
     if draft.version:
         item.version = draft.version
@@ -36,6 +41,9 @@ def _draft(item: DraftItem) -> Draft:
 
 
 class DynamoDraftRepository:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+
     def create(self, draft: Draft) -> Draft:
         item = _item(draft.model_copy(update={"version": 0}))
         try:
@@ -77,6 +85,11 @@ class DynamoDraftRepository:
 
     def mention(self, mention_id: str) -> Mention | None:
         try:
-            return _mention(MentionItem.get(mention_id))
+            mention = _mention(MentionItem.get(mention_id))
         except DoesNotExist:
             return None
+        return mention if mention.expires_at > self._clock() else None  # TTL deletes within days
+
+    def for_author(self, platform: str, handle: str) -> list[Draft]:
+        key = author_key(platform, handle)
+        return [_draft(item) for item in DraftItem.by_author.query(key)] if key else []

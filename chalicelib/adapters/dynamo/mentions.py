@@ -1,79 +1,173 @@
-"""Mentions and their 5-minute buckets in DynamoDB. Each mention is one transaction: a conditional
-put keyed on platform and native id plus atomic ADDs on its bucket and topic counters."""
+"""Mentions and their 5-minute buckets in DynamoDB. A page of mentions is one transaction: conditional
+puts keyed on platform and native id plus one atomic ADD per bucket and topic counter with the page's
+sums (a mention stored before is dropped from the page and the page written again)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.dynamo.common import cancelled_by_condition, connection_for, query_page
+from chalicelib.adapters.dynamo.common import (
+    cancelled_by_condition,
+    conditional_check_failed,
+    connection_for,
+    query_page,
+)
 from chalicelib.adapters.dynamo.models import BucketItem, MentionItem
 from chalicelib.adapters.paging import iso
 from chalicelib.domain.errors import AppError
 from chalicelib.domain.models import (
     Author,
     Bucket,
+    BucketCounts,
     Mention,
     Page,
     bucket_counts,
     bucket_start,
     counted_topics,
+    utcnow,
 )
+from chalicelib.domain.privacy import author_key
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+STORE_ATTEMPTS = 8
+_RETRIED = {
+    "TransactionConflict",
+    "TransactionConflictException",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+}
+_BUCKET_FIELDS = (
+    BucketItem.total,
+    BucketItem.negative,
+    BucketItem.reach,
+    BucketItem.risk,
+    BucketItem.severe,
+    BucketItem.high_reach,
+    BucketItem.arousal,
+    BucketItem.first_person,
+)
+_TOPIC_FIELDS = (BucketItem.total, BucketItem.negative, BucketItem.risk, BucketItem.reach)
+
+
+def _counter_keys(mention: Mention) -> list[tuple[str, str]]:
+    slot = iso(bucket_start(mention.published_at))
+    return [(mention.brand, slot), *((mention.brand, f"{slot}#{topic}") for topic in counted_topics(mention))]
+
+
+def _counter_values(
+    mention: Mention, slot: str, counts: BucketCounts
+) -> list[tuple[tuple[str, str], list[Any]]]:
+    """What the mention adds to its bucket and to each of its topic counters."""
+    bucket = [
+        1,
+        counts.negative,
+        counts.reach,
+        counts.risk,
+        counts.severe,
+        counts.high_reach,
+        counts.arousal,
+        counts.first_person,
+    ]
+    topic = [1, counts.negative, counts.risk, counts.reach]
+    return [
+        ((mention.brand, slot), bucket),
+        *(((mention.brand, f"{slot}#{t}"), topic) for t in counted_topics(mention)),
+    ]
 
 
 class DynamoMentionRepository:
-    """Ingestion is one transaction: a conditional put of the mention plus atomic ADDs on its buckets."""
+    """Ingestion is a transaction per page: conditional puts of the mentions plus atomic ADDs on their
+    buckets, so that a mention and its counts are written together or not at all."""
 
-    def __init__(self, bucket_retention_days: int, severe_weight: int) -> None:
+    def __init__(
+        self, bucket_retention_days: int, severe_weight: int, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._bucket_retention = timedelta(days=bucket_retention_days)
         self._severe_weight = severe_weight
+        self._clock = clock
+
+    def _live(self) -> Any:
+        """DynamoDB deletes expired items within days, not at once: reads leave them out themselves."""
+        return MentionItem.expires_at > self._clock()
 
     def store_all(self, mentions: Sequence[Mention]) -> int:
-        return sum(self._store_one(mention) for mention in mentions)
+        """Pages of mentions, each page one transaction: conditional puts of the mentions and one ADD per
+        bucket and topic counter with the page's sums. A mention stored before cancels the page; it is
+        dropped (its counts with it) and the rest written again, so every mention counts exactly once."""
+        unique = list({mention.mention_id: mention for mention in mentions}.values())
+        return sum(self._store_page(page) for page in self._pages(unique))
 
-    def _store_one(self, mention: Mention) -> bool:
-        start = bucket_start(mention.published_at)
-        slot = iso(start)
-        counts = bucket_counts(mention, self._severe_weight)
-        expires = start + self._bucket_retention
-        try:
-            with TransactWrite(connection=connection_for(MentionItem)) as tx:
-                tx.save(_mention_item(mention), condition=MentionItem.mention_id.does_not_exist())
-                tx.update(
-                    BucketItem(mention.brand, slot),
-                    actions=[
-                        BucketItem.total.add(1),
-                        BucketItem.negative.add(counts.negative),
-                        BucketItem.reach.add(counts.reach),
-                        BucketItem.risk.add(counts.risk),
-                        BucketItem.severe.add(counts.severe),
-                        BucketItem.high_reach.add(counts.high_reach),
-                        BucketItem.arousal.add(counts.arousal),
-                        BucketItem.first_person.add(counts.first_person),
-                        BucketItem.expires_at.set(expires),
-                    ],
+    def _pages(self, mentions: list[Mention]) -> list[list[Mention]]:
+        """Split so that a page's mentions plus its distinct counters fit one transaction."""
+        pages: list[list[Mention]] = []
+        page: list[Mention] = []
+        counters: set[tuple[str, str]] = set()
+        for mention in mentions:
+            keys = set(_counter_keys(mention))
+            if page and len(page) + 1 + len(counters | keys) > MAX_TRANSACTION_ITEMS:
+                pages.append(page)
+                page, counters = [], set()
+            page.append(mention)
+            counters |= keys
+        if page:
+            pages.append(page)
+        return pages
+
+    def _store_page(self, page: list[Mention]) -> int:
+        pending = list(page)
+        for attempt in range(STORE_ATTEMPTS):
+            if not pending:
+                return 0
+            try:
+                self._write(pending)
+                return len(pending)
+            except TransactWriteError as error:
+                reasons = error.cancellation_reasons or []
+                stored_before = {
+                    pending[index].mention_id
+                    for index, reason in enumerate(reasons[: len(pending)])
+                    if reason is not None and reason.code == "ConditionalCheckFailed"
+                }
+                if stored_before:
+                    pending = [m for m in pending if m.mention_id not in stored_before]
+                    continue
+                retryable = str(error.cause_response_code) in _RETRIED or any(
+                    reason is not None and reason.code in _RETRIED for reason in reasons
                 )
-                for topic in counted_topics(mention):
-                    tx.update(
-                        BucketItem(mention.brand, f"{slot}#{topic}"),
-                        actions=[
-                            BucketItem.total.add(1),
-                            BucketItem.negative.add(counts.negative),
-                            BucketItem.risk.add(counts.risk),
-                            BucketItem.reach.add(counts.reach),
-                            BucketItem.expires_at.set(expires),
-                        ],
-                    )
-        except TransactWriteError as error:
-            if cancelled_by_condition(error):
-                return False
-            raise AppError(
-                "storing the mention failed", [{"cause": str(error.cause_response_code)}]
-            ) from error
-        return True
+                if not retryable or attempt == STORE_ATTEMPTS - 1:
+                    raise AppError(
+                        "storing the mentions failed", [{"cause": str(error.cause_response_code)}]
+                    ) from error
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))  # another writer holds a counter
+        raise AppError("storing the mentions failed", [{"cause": "too many conflicts"}])
+
+    def _write(self, pending: list[Mention]) -> None:
+        totals: dict[tuple[str, str], list[Any]] = {}
+        expiry: dict[tuple[str, str], datetime] = {}
+        for mention in pending:
+            start = bucket_start(mention.published_at)
+            counts = bucket_counts(mention, self._severe_weight)
+            for key, values in _counter_values(mention, iso(start), counts):
+                sums = totals.setdefault(key, [0] * len(values))
+                totals[key] = [a + b for a, b in zip(sums, values, strict=True)]
+                expiry[key] = start + self._bucket_retention
+        with TransactWrite(connection=connection_for(MentionItem)) as tx:
+            for mention in pending:  # first, in order: cancellation reasons are read by position
+                tx.save(_mention_item(mention), condition=MentionItem.mention_id.does_not_exist())
+            for (brand, slot), values in totals.items():
+                fields = _BUCKET_FIELDS if "#" not in slot else _TOPIC_FIELDS
+                actions = [field.add(value) for field, value in zip(fields, values, strict=True)]
+                tx.update(
+                    BucketItem(brand, slot),
+                    actions=[*actions, BucketItem.expires_at.set(expiry[(brand, slot)])],
+                )
 
     def list_by_brand(
         self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
@@ -86,6 +180,7 @@ class DynamoMentionRepository:
             limit,
             next_token,
             range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
+            filter_condition=self._live(),
         )
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
@@ -93,12 +188,68 @@ class DynamoMentionRepository:
         results = MentionItem.by_brand.query(
             brand,
             range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
+            filter_condition=self._live(),
             scan_index_forward=False,
             limit=1000,
         )
         mentions = [_mention(item) for item in results]
         mentions.sort(key=lambda m: (m.reach, m.negativity, len(m.risk_terms)), reverse=True)
         return mentions[:limit]
+
+    def for_author(self, platform: str, handle: str) -> list[Mention]:
+        key = author_key(platform, handle)
+        return [_mention(item) for item in MentionItem.by_author.query(key)] if key else []
+
+    def erase(self, mention: Mention) -> bool:
+        """Delete the mention and take its counts out of its buckets in one transaction, conditioned on
+        the mention still being there: a second erasure, racing or repeated, changes nothing."""
+        slot = iso(bucket_start(mention.published_at))
+        counts = bucket_counts(mention, self._severe_weight)
+        try:
+            with TransactWrite(connection=connection_for(MentionItem)) as tx:
+                tx.delete(MentionItem(mention.mention_id), condition=MentionItem.mention_id.exists())
+                tx.update(
+                    BucketItem(mention.brand, slot),
+                    actions=[
+                        BucketItem.total.add(-1),
+                        BucketItem.negative.add(-counts.negative),
+                        BucketItem.reach.add(-counts.reach),
+                        BucketItem.risk.add(-counts.risk),
+                        BucketItem.severe.add(-counts.severe),
+                        BucketItem.high_reach.add(-counts.high_reach),
+                        BucketItem.arousal.add(-counts.arousal),
+                        BucketItem.first_person.add(-counts.first_person),
+                    ],
+                    condition=BucketItem.total >= 1,
+                )
+                for topic in counted_topics(mention):
+                    tx.update(
+                        BucketItem(mention.brand, f"{slot}#{topic}"),
+                        actions=[
+                            BucketItem.total.add(-1),
+                            BucketItem.negative.add(-counts.negative),
+                            BucketItem.risk.add(-counts.risk),
+                            BucketItem.reach.add(-counts.reach),
+                        ],
+                        condition=BucketItem.total >= 1,
+                    )
+        except TransactWriteError as error:
+            if cancelled_by_condition(error):
+                return self._erase_without_counters(mention)
+            raise AppError(
+                "erasing the mention failed", [{"cause": str(error.cause_response_code)}]
+            ) from error
+        return True
+
+    def _erase_without_counters(self, mention: Mention) -> bool:
+        """The mention is gone already (False), or its buckets expired before it (delete it alone)."""
+        try:
+            MentionItem(mention.mention_id).delete(condition=MentionItem.mention_id.exists())
+        except DeleteError as error:
+            if conditional_check_failed(error):
+                return False
+            raise
+        return True
 
 
 def _mention_item(mention: Mention) -> MentionItem:
@@ -127,6 +278,9 @@ def _mention_item(mention: Mention) -> MentionItem:
         high_reach=mention.high_reach,
         risk_weight=mention.risk_weight,
         expires_at=mention.expires_at,
+        engagement=mention.engagement,
+        thread_id=mention.thread_id,
+        author_key=author_key(mention.platform, mention.author.handle),
     )
 
 
@@ -154,6 +308,8 @@ def _mention(item: MentionItem) -> Mention:
         high_reach=bool(item.high_reach),
         risk_weight=int(item.risk_weight),
         expires_at=item.expires_at,
+        engagement=int(item.engagement or 0),
+        thread_id=item.thread_id,
     )
 
 

@@ -27,8 +27,11 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |18 | a drill; every drill newest first (ids sort by start)  | drills                               | pk = "drill" (AND sk = drill id)      |
 |19 | the running drills; one running drill per brand       | drills (marker items)                | pk = "running", SK brand, conditional |
 |20 | a webhook subscription; every subscription            | webhooks                             | pk = "webhook" (AND sk = webhook id)  |
+|21 | an author's mentions (DSGVO export and erasure)       | mentions / by_author (sparse)        | author_key = "platform#handle"        |
+|22 | drafts answering an author (DSGVO export and erasure) | drafts / by_author (sparse)          | author_key = "platform#handle"        |
 
-Mentions and buckets carry a TTL (DSGVO retention); incidents carry a version for optimistic locking.
+Mentions, buckets, outbox rows and audit entries carry a TTL (DSGVO retention), and every read filters
+what has expired, because DynamoDB deletes expired items only within days; incidents carry a version for optimistic locking.
 """
 
 from __future__ import annotations
@@ -72,6 +75,17 @@ class MentionsByBrand(_Index):
     published_key = UnicodeAttribute(range_key=True)
 
 
+class MentionsByAuthor(_Index):
+    """Sparse: only mentions with a handle."""
+
+    class Meta:
+        index_name = "by_author"
+        projection = AllProjection()
+
+    author_key = UnicodeAttribute(hash_key=True)
+    published_key = UnicodeAttribute(range_key=True)
+
+
 class MentionItem(Model):
     class Meta(_Meta):
         table_name = "mentions"
@@ -100,8 +114,13 @@ class MentionItem(Model):
     high_reach = BooleanAttribute(default=False)
     risk_weight = NumberAttribute(default=0)
     expires_at = TTLAttribute()
+    # Added with the platform collectors (issue 10): absent on older items, read as 0 / None.
+    engagement = NumberAttribute(null=True)
+    thread_id = UnicodeAttribute(null=True)
+    author_key = UnicodeAttribute(null=True)
 
     by_brand = MentionsByBrand()
+    by_author = MentionsByAuthor()
 
 
 # --- buckets ----------------------------------------------------------------------------------------
@@ -280,6 +299,7 @@ class DeliveryItem(Model):
     next_attempt_at = UTCDateTimeAttribute(null=True)
     claimed_by = UnicodeAttribute(null=True)
     lease_until = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # team phone numbers and addresses: deleted after retention
 
     by_pending = OutboxByPending()
     by_created = OutboxByCreated()
@@ -394,6 +414,15 @@ class DraftsByPublished(_Index):
     published_key = UnicodeAttribute(range_key=True)
 
 
+class DraftsByAuthor(_Index):
+    class Meta:
+        index_name = "by_author"
+        projection = AllProjection()
+
+    author_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class DraftItem(Model):
     """The draft as a JSON document, plus what its listings query; published_* only once published."""
 
@@ -409,10 +438,12 @@ class DraftItem(Model):
     published_key = UnicodeAttribute(null=True)
     published_at = UTCDateTimeAttribute(null=True)
     doc = UnicodeAttribute()
+    author_key = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_incident = DraftsByIncident()
     by_published = DraftsByPublished()
+    by_author = DraftsByAuthor()
 
 
 class AuditByTime(_Index):
@@ -513,7 +544,12 @@ MODELS: dict[str, type[Model]] = {
     "webhooks": WebhookItem,
 }
 
-TTL_ATTRIBUTES = {"mentions": "expires_at", "buckets": "expires_at", "audit": "expires_at"}
+TTL_ATTRIBUTES = {
+    "mentions": "expires_at",
+    "buckets": "expires_at",
+    "audit": "expires_at",
+    "outbox": "expires_at",
+}
 
 
 def bind(table_names: dict[str, str], region: str, host: str | None) -> None:

@@ -7,7 +7,7 @@ costs one failed conditional write and nothing else. Settling releases the lease
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,18 +16,31 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from chalicelib.adapters.dynamo.common import conditional_check_failed, query_page
 from chalicelib.adapters.dynamo.models import LEASE_TARGET, AlertLeaseItem, DeliveryItem
 from chalicelib.adapters.paging import iso
-from chalicelib.domain.models import Delivery, DeliveryStatus, Page, Severity
+from chalicelib.domain.models import Delivery, DeliveryStatus, Page, Severity, utcnow
 
 _SETTLED = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
 _NOT_DELIVERED = "pending"  # the sparse by_pending index holds every row that is not delivered yet
 
 
 class DynamoOutboxRepository:
+    """Rows carry a TTL (they name team phone numbers); until DynamoDB deletes them, reads skip them."""
+
+    def __init__(
+        self, retention: timedelta = timedelta(days=30), clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._retention = retention
+        self._clock = clock
+
+    def _cutoff(self, now: datetime | None = None) -> datetime:
+        return (now or self._clock()) - self._retention
+
     def add(self, deliveries: Sequence[Delivery]) -> int:
         new = 0
         for delivery in deliveries:
             try:
-                _delivery_item(delivery).save(condition=DeliveryItem.alert_id.does_not_exist())
+                _delivery_item(delivery, delivery.created_at + self._retention).save(
+                    condition=DeliveryItem.alert_id.does_not_exist()
+                )
                 new += 1
             except PutError as error:
                 if not conditional_check_failed(error):
@@ -36,7 +49,8 @@ class DynamoOutboxRepository:
 
     def due(self, now: datetime, limit: int) -> list[str]:
         alerts: dict[str, None] = {}
-        for item in DeliveryItem.by_pending.query(_NOT_DELIVERED, page_size=100):
+        live = DeliveryItem.created_key > iso(self._cutoff(now)) + "~"
+        for item in DeliveryItem.by_pending.query(_NOT_DELIVERED, range_key_condition=live, page_size=100):
             if _delivery(item).is_due(now):
                 alerts[item.alert_id] = None
                 if len(alerts) >= limit:
@@ -58,7 +72,7 @@ class DynamoOutboxRepository:
             if conditional_check_failed(error):
                 return []  # another sender holds a live lease on this alert
             raise
-        rows = self.for_alert(alert_id)
+        rows = [d for d in self.for_alert(alert_id) if d.created_at > self._cutoff(now)]
         if any(d.status is DeliveryStatus.SENDING and not d.is_due(now) for d in rows):
             self._release_lease(alert_id, holder)
             return []
@@ -95,7 +109,8 @@ class DynamoOutboxRepository:
         rows = DeliveryItem.query(
             alert_id, range_key_condition=DeliveryItem.target < LEASE_TARGET, consistent_read=True
         )
-        return [_delivery(item) for item in rows]
+        cutoff = self._cutoff()
+        return [delivery for delivery in map(_delivery, rows) if delivery.created_at > cutoff]
 
     def mark_delivered(
         self, claimed: Sequence[Delivery], *, holder: str, message_id: str, at: datetime
@@ -177,7 +192,9 @@ class DynamoOutboxRepository:
         self, *, incident_id: str | None, limit: int, next_token: str | None, target: str | None = None
     ) -> Page[Delivery]:
         index: Any
-        conditions: dict[str, Any] = {}
+        conditions: dict[str, Any] = {
+            "range_key_condition": DeliveryItem.created_key > iso(self._cutoff()) + "~"
+        }
         if target is not None:
             index, hash_key, extra = DeliveryItem.by_target, target, "target"
             if incident_id is not None:
@@ -197,7 +214,7 @@ class DynamoOutboxRepository:
         )
 
 
-def _delivery_item(delivery: Delivery) -> DeliveryItem:
+def _delivery_item(delivery: Delivery, expires_at: datetime) -> DeliveryItem:
     return DeliveryItem(
         delivery.alert_id,
         delivery.target,
@@ -223,6 +240,7 @@ def _delivery_item(delivery: Delivery) -> DeliveryItem:
         next_attempt_at=delivery.next_attempt_at,
         claimed_by=delivery.claimed_by,
         lease_until=delivery.lease_until,
+        expires_at=expires_at,
     )
 
 

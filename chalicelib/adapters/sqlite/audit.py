@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 
 from chalicelib.adapters.paging import iso
 from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.listing import newest_first
-from chalicelib.domain.models import AuditEntry, Page
+from chalicelib.domain.models import AuditEntry, Page, utcnow
 
 
 def _entry(row: sqlite3.Row) -> AuditEntry:
@@ -15,8 +17,9 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
 
 
 class SqliteAuditRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = db
+        self._clock = clock
 
     def append(self, entry: AuditEntry) -> None:
         with self._db.transaction() as tx:
@@ -32,7 +35,10 @@ class SqliteAuditRepository:
             listing="audit",
             select="SELECT doc, entry_id FROM audit",
             sort_key="entry_id",
-            conditions=[] if target is None else [("target = ?", [target])],
+            conditions=[
+                ("expires_at > ?", [iso(self._clock())]),
+                *([] if target is None else [("target = ?", [target])]),
+            ],
             limit=limit,
             next_token=next_token,
             convert=_entry,

@@ -8,12 +8,17 @@ block writers (WAL). With synchronous=FULL a commit has reached the disk when it
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.models import Draft
+from chalicelib.domain.privacy import author_key, draft_author_key
 
 BUSY_TIMEOUT_MS = 30_000
 PAGE_CACHE_KIB = 8 * 1024  # per connection; memory stays flat however large the file grows
@@ -149,17 +154,59 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
+# The author index (DSGVO export and erasure): a column added to databases made before it, filled from
+# the documents once, so that finding an author's rows is an index lookup.
+def _mention_author(doc: dict[str, Any]) -> str | None:
+    return author_key(doc["platform"], (doc.get("author") or {}).get("handle"))
+
+
+def _draft_author(doc: dict[str, Any]) -> str | None:
+    return draft_author_key(Draft.model_validate(doc))
+
+
+_AUTHOR_KEYS: dict[str, tuple[str, str, Callable[[dict[str, Any]], str | None]]] = {
+    "mentions": ("mention_id", "published_key", _mention_author),
+    "drafts": ("draft_id", "created_key", _draft_author),
+}
+
+
+def _add_author_keys(connection: sqlite3.Connection) -> None:
+    for table, (id_column, sort_key, key_of) in _AUTHOR_KEYS.items():
+        connection.execute("BEGIN IMMEDIATE")  # two processes may open a new database at once
+        try:
+            columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+            if "author_key" not in columns:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN author_key TEXT")
+                rows = connection.execute(f"SELECT {id_column}, doc FROM {table}").fetchall()
+                connection.executemany(
+                    f"UPDATE {table} SET author_key = ? WHERE {id_column} = ?",
+                    [(key_of(json.loads(row[1])), row[0]) for row in rows],
+                )
+            connection.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_by_author ON {table} (author_key, {sort_key})"
+                " WHERE author_key IS NOT NULL"
+            )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            # Team phone numbers and authors' handles live here: readable by the owner only.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Team phone numbers and authors' handles live here: readable by the owner only. SQLite gives
+        # the -wal and -shm files the database file's mode; a file an older version made is tightened.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                file.chmod(0o600)
         with self._connection() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
+            _add_author_keys(connection)
 
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(

@@ -4,12 +4,15 @@ version column for the same optimistic locking as DynamoDB's VersionAttribute.""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 
 from chalicelib.adapters.paging import iso
 from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.listing import newest_first
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.models import Draft, Mention, Page
+from chalicelib.domain.models import Draft, Mention, Page, utcnow
+from chalicelib.domain.privacy import author_key, draft_author_key
 
 
 def _created_key(draft: Draft) -> str:
@@ -29,8 +32,9 @@ def _draft(row: sqlite3.Row) -> Draft:
 
 
 class SqliteDraftRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = db
+        self._clock = clock
 
     def create(self, draft: Draft) -> Draft:
         created = draft.model_copy(update={"version": 1})
@@ -38,7 +42,7 @@ class SqliteDraftRepository:
             with self._db.transaction() as tx:
                 tx.execute(
                     "INSERT INTO drafts (draft_id, incident_id, brand, status, created_key, published_key,"
-                    " version, doc) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                    " version, doc, author_key) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
                     (
                         draft.draft_id,
                         draft.incident_id,
@@ -47,6 +51,7 @@ class SqliteDraftRepository:
                         _created_key(draft),
                         _published_key(draft),
                         _doc(created),
+                        draft_author_key(draft),
                     ),
                 )
         except sqlite3.IntegrityError as error:
@@ -57,13 +62,14 @@ class SqliteDraftRepository:
         saved = draft.model_copy(update={"version": draft.version + 1})
         with self._db.transaction() as tx:
             changed = tx.execute(
-                "UPDATE drafts SET status = ?, published_key = ?, version = ?, doc = ?"
+                "UPDATE drafts SET status = ?, published_key = ?, version = ?, doc = ?, author_key = ?"
                 " WHERE draft_id = ? AND version = ?",
                 (
                     draft.status.value,
                     _published_key(draft),
                     saved.version,
                     _doc(saved),
+                    draft_author_key(draft),
                     draft.draft_id,
                     draft.version,
                 ),
@@ -95,5 +101,16 @@ class SqliteDraftRepository:
 
     def mention(self, mention_id: str) -> Mention | None:
         with self._db.snapshot() as conn:
-            row = conn.execute("SELECT doc FROM mentions WHERE mention_id = ?", (mention_id,)).fetchone()
+            row = conn.execute(
+                "SELECT doc FROM mentions WHERE mention_id = ? AND expires_at > ?",
+                (mention_id, iso(self._clock())),
+            ).fetchone()
         return None if row is None else Mention.model_validate_json(row["doc"])
+
+    def for_author(self, platform: str, handle: str) -> list[Draft]:
+        with self._db.snapshot() as conn:
+            rows = conn.execute(
+                "SELECT doc, version FROM drafts WHERE author_key = ? ORDER BY created_key",
+                (author_key(platform, handle),),
+            ).fetchall()
+        return [_draft(row) for row in rows]

@@ -4,7 +4,7 @@ mention and every counter it adds are committed together, so a retry never count
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.paging import iso
@@ -18,7 +18,9 @@ from chalicelib.domain.models import (
     bucket_counts,
     bucket_start,
     counted_topics,
+    utcnow,
 )
+from chalicelib.domain.privacy import author_key
 
 _BUMP = """
 INSERT INTO buckets (brand, slot, topic, total, negative, reach, risk, severe, high_reach, arousal,
@@ -38,15 +40,37 @@ ON CONFLICT (brand, slot, topic) DO UPDATE SET
 """
 
 
+# Erasing a mention takes exactly what it added out of its counters (never below zero).
+_UNBUMP = """
+UPDATE buckets SET
+    total = MAX(0, total - :total),
+    negative = MAX(0, negative - :negative),
+    reach = MAX(0, reach - :reach),
+    risk = MAX(0, risk - :risk),
+    severe = MAX(0, severe - :severe),
+    high_reach = MAX(0, high_reach - :high_reach),
+    arousal = MAX(0, ROUND(arousal - :arousal, 4)),
+    first_person = MAX(0, first_person - :first_person)
+WHERE brand = :brand AND slot = :slot AND topic = :topic
+"""
+
+
 def _published_key(mention: Mention) -> str:
     return f"{iso(mention.published_at)}#{mention.mention_id}"
 
 
 class SqliteMentionRepository:
-    def __init__(self, db: Database, bucket_retention_days: int, severe_weight: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bucket_retention_days: int,
+        severe_weight: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._db = db
         self._bucket_retention = timedelta(days=bucket_retention_days)
         self._severe_weight = severe_weight
+        self._clock = clock
 
     def store_all(self, mentions: Sequence[Mention]) -> int:
         new = 0
@@ -54,7 +78,8 @@ class SqliteMentionRepository:
             for mention in mentions:
                 inserted = tx.execute(
                     "INSERT INTO mentions (mention_id, brand, published_key, reach, negativity, risk_count,"
-                    " expires_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mention_id) DO NOTHING",
+                    " expires_at, doc, author_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (mention_id) DO NOTHING",
                     (
                         mention.mention_id,
                         mention.brand,
@@ -64,6 +89,7 @@ class SqliteMentionRepository:
                         len(mention.risk_terms),
                         iso(mention.expires_at),
                         mention.model_dump_json(),
+                        author_key(mention.platform, mention.author.handle),
                     ),
                 ).rowcount
                 if inserted:
@@ -100,7 +126,7 @@ class SqliteMentionRepository:
             listing="mentions",
             select="SELECT doc, published_key FROM mentions",
             sort_key="published_key",
-            conditions=[_in_window(brand, since, until)],
+            conditions=[_in_window(brand, since, until), ("expires_at > ?", [iso(self._clock())])],
             limit=limit,
             next_token=next_token,
             convert=_mention,
@@ -111,11 +137,30 @@ class SqliteMentionRepository:
         clause, params = _in_window(brand, since, until)
         with self._db.snapshot() as conn:
             rows = conn.execute(
-                f"SELECT doc FROM mentions WHERE {clause}"
+                f"SELECT doc FROM mentions WHERE {clause} AND expires_at > ?"
                 " ORDER BY reach DESC, negativity DESC, risk_count DESC, published_key DESC LIMIT ?",
-                (*params, limit),
+                (*params, iso(self._clock()), limit),
             ).fetchall()
         return [_mention(row) for row in rows]
+
+    def for_author(self, platform: str, handle: str) -> list[Mention]:
+        key = author_key(platform, handle)
+        with self._db.snapshot() as conn:
+            rows = conn.execute(
+                "SELECT doc FROM mentions WHERE author_key = ? ORDER BY published_key", (key,)
+            ).fetchall()
+        return [_mention(row) for row in rows]
+
+    def erase(self, mention: Mention) -> bool:
+        with self._db.transaction() as tx:
+            deleted = tx.execute("DELETE FROM mentions WHERE mention_id = ?", (mention.mention_id,)).rowcount
+            if deleted:  # the one that deleted the row takes its counts out, once
+                tx.executemany(_UNBUMP, [_without_expiry(row) for row in self._bumps(mention)])
+        return bool(deleted)
+
+
+def _without_expiry(row: dict[str, object]) -> dict[str, object]:
+    return {name: value for name, value in row.items() if name != "expires_at"}
 
 
 def _in_window(brand: str, since: datetime, until: datetime) -> tuple[str, list[object]]:

@@ -4,13 +4,15 @@ alert, refuses while another sender's lease is live, and moves all due rows to s
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.paging import iso
 from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.listing import newest_first
-from chalicelib.domain.models import Delivery, DeliveryStatus, Page
+from chalicelib.domain.models import Delivery, DeliveryStatus, Page, utcnow
+
+DEFAULT_RETENTION = timedelta(days=30)
 
 _MUTABLE = (
     "status",
@@ -49,8 +51,19 @@ def _created_key(delivery: Delivery) -> str:
 
 
 class SqliteOutboxRepository:
-    def __init__(self, db: Database) -> None:
+    """Rows older than the retention period are never read (they name team phone numbers); the
+    retention job deletes them."""
+
+    def __init__(
+        self, db: Database, retention: timedelta = DEFAULT_RETENTION, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self._db = db
+        self._retention = retention
+        self._clock = clock
+
+    def _cutoff(self, now: datetime | None = None) -> str:
+        """created_key starts with the creation time: rows at or before this key have expired."""
+        return iso((now or self._clock()) - self._retention) + "~"
 
     def add(self, deliveries: Sequence[Delivery]) -> int:
         new = 0
@@ -75,11 +88,11 @@ class SqliteOutboxRepository:
         with self._db.snapshot() as conn:
             rows = conn.execute(
                 "SELECT alert_id, MIN(created_key) AS first FROM outbox"
-                " WHERE status != 'delivered' AND status != 'failed' AND ("
+                " WHERE status != 'delivered' AND status != 'failed' AND created_key > :cutoff AND ("
                 " (status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= :now))"
                 " OR (status = 'sending' AND (lease_until IS NULL OR lease_until <= :now)))"
                 " GROUP BY alert_id ORDER BY first LIMIT :limit",
-                {"now": iso(now), "limit": limit},
+                {"now": iso(now), "limit": limit, "cutoff": self._cutoff(now)},
             ).fetchall()
         return [row["alert_id"] for row in rows]
 
@@ -87,7 +100,10 @@ class SqliteOutboxRepository:
         with self._db.transaction() as tx:
             rows = [
                 _delivery(row)
-                for row in tx.execute(f"SELECT {_COLUMNS} FROM outbox WHERE alert_id = ?", (alert_id,))
+                for row in tx.execute(
+                    f"SELECT {_COLUMNS} FROM outbox WHERE alert_id = ? AND created_key > ?",
+                    (alert_id, self._cutoff(now)),
+                )
             ]
             if any(d.status is DeliveryStatus.SENDING and not d.is_due(now) for d in rows):
                 return []  # another sender holds a live lease on this alert
@@ -108,7 +124,8 @@ class SqliteOutboxRepository:
     def for_alert(self, alert_id: str) -> list[Delivery]:
         with self._db.snapshot() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM outbox WHERE alert_id = ? ORDER BY target", (alert_id,)
+                f"SELECT {_COLUMNS} FROM outbox WHERE alert_id = ? AND created_key > ? ORDER BY target",
+                (alert_id, self._cutoff()),
             ).fetchall()
         return [_delivery(row) for row in rows]
 
@@ -147,7 +164,9 @@ class SqliteOutboxRepository:
     def list(
         self, *, incident_id: str | None, limit: int, next_token: str | None, target: str | None = None
     ) -> Page[Delivery]:
-        conditions = [] if incident_id is None else [("incident_id = ?", [incident_id])]
+        conditions: list[tuple[str, list[object]]] = [("created_key > ?", [self._cutoff()])]
+        if incident_id is not None:
+            conditions.append(("incident_id = ?", [incident_id]))
         if target is not None:
             conditions.append(("target = ?", [target]))
         return newest_first(

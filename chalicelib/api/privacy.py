@@ -1,0 +1,62 @@
+"""DSGVO routes (admin): export everything stored about an author (Art. 15) and erase it (Art. 17).
+The erasure's answer, and so its audit entry, holds counts and a reference number, never the data."""
+
+from __future__ import annotations
+
+import re
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import deps
+from chalicelib.api import schemas
+from chalicelib.api.http import endpoint, json_response
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.models import Principal, Role
+from chalicelib.observability import metrics
+from chalicelib.services.privacy import erase_author, export_author
+
+bp = Blueprint(__name__)
+
+_PLATFORM = re.compile(r"^[a-z0-9_-]{1,40}$")
+AUTHOR_PATH = "/privacy/authors/{platform}/{handle}"
+
+
+def _author(platform: str, handle: str) -> tuple[str, str]:
+    problems = []
+    if not _PLATFORM.match(platform):
+        problems.append({"field": "path.platform", "message": "lower-case letters, digits, - and _"})
+    if not 1 <= len(handle.strip().lstrip("@")) <= 200:
+        problems.append({"field": "path.handle", "message": "1 to 200 characters, with or without @"})
+    if problems:
+        raise InvalidInput("the author is invalid", problems)
+    return platform, handle
+
+
+@bp.route(AUTHOR_PATH, methods=["GET"])
+@endpoint(bp, Role.ADMIN)
+def export_author_data(principal: Principal, platform: str, handle: str) -> Response:
+    container = deps.container()
+    data = export_author(
+        *_author(platform, handle),
+        mentions=container.mentions,
+        drafts=container.drafts,
+        incidents=container.incidents,
+    )
+    metrics.add_metric(name="AuthorDataExported", unit="Count", value=1)
+    return json_response(
+        schemas.author_export_view(platform, handle, data, container.settings, container.clock())
+    )
+
+
+@bp.route(AUTHOR_PATH, methods=["DELETE"])
+@endpoint(bp, Role.ADMIN)
+def erase_author_data(principal: Principal, platform: str, handle: str) -> Response:
+    container = deps.container()
+    erasure = erase_author(
+        *_author(platform, handle),
+        mentions=container.mentions,
+        drafts=container.drafts,
+        incidents=container.incidents,
+    )
+    metrics.add_metric(name="AuthorDataErased", unit="Count", value=1)
+    return json_response(schemas.erasure_view(erasure))
