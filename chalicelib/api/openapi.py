@@ -535,10 +535,12 @@ def _successes(method: str, path: str, status: int, paged: bool) -> dict[str, An
     }
 
 
-def _errors(method: str, role: str | None) -> dict[str, Any]:
+def _errors(method: str, role: str | None, query: type[BaseModel] | None) -> dict[str, Any]:
     codes = {400, 404}
     if role is not None:
         codes |= {401, 403}
+    if query is not None:
+        codes |= {422}  # a date outside 2000-2100
     if method != "GET":
         codes |= {409, 413, 415, 422}
     return {str(code): {**_ERROR_RESPONSE, "description": _ERRORS[code]} for code in sorted(codes)}
@@ -559,7 +561,7 @@ def _operation(
         "summary": summary,
         "operationId": _operation_id(method, path),
         "parameters": _parameters(path, query, components),
-        "responses": {**_successes(method, path, status, paged), **_errors(method, role)},
+        "responses": {**_successes(method, path, status, paged), **_errors(method, role, query)},
     }
     if role is None:
         operation["security"] = []
