@@ -349,11 +349,11 @@ class ApiAndJobs(Construct):
         # agree, whichever of the two API Gateway keeps when it imports the definition.
         api.add_property_override("Name", self.api_name)
         api.add_property_override("DefinitionBody.info.title", self.api_name)
+        self._throttle_and_log(api, settings)
         # In the definition (not as separate resources), so that a change makes a new deployment.
         api.add_property_override(
             "DefinitionBody.x-amazon-apigateway-gateway-responses", gateway_responses(settings.stage)
         )
-        self._throttle_and_log(api, settings)
         # Links in alerts point at the API unless a public URL (custom domain) is configured. Only the jobs
         # get the fallback: the API handler referencing its own API would be a circular dependency.
         fallback_url = Fn.sub(

@@ -48,6 +48,10 @@ SeverityLabel = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 RoleLabel = Literal["viewer", "responder", "approver", "admin"]
 
 
+# Dates outside this range are typos or attacks (a mention dated 2099 would escape retention): 422.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "date_out_of_range"
 _ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -61,18 +65,12 @@ def _iso_8601(value: Any) -> Any:
     return datetime.fromisoformat(value)  # its ValueError (a 13th month) is a validation error too
 
 
-# Dates outside this range are typos or attacks (a mention dated 2099 would escape retention): 422.
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-OUT_OF_RANGE = "date_out_of_range"
-
-
 def _within_range(moment: datetime) -> datetime:
     try:
-        within = EARLIEST <= moment < LATEST
-    except OverflowError:  # 0001-01-01T00:00+14:00 lies before year 1 in UTC: comparing overflows
-        within = False
-    if not within:
+        inside = EARLIEST <= moment < LATEST
+    except OverflowError:  # 0001-01-01T00:00+14:00 lies before year 1 in UTC
+        inside = False
+    if not inside:
         raise PydanticCustomError(OUT_OF_RANGE, "the date must lie in 2000-01-01..2100-01-01 (UTC)")
     return moment
 
