@@ -540,6 +540,8 @@ def _errors(method: str, role: str | None, query: type[BaseModel] | None) -> dic
     codes = {400, 404}
     if role is not None:
         codes |= {401, 403}
+    if query is not None:
+        codes |= {422}  # a date outside 2000-2100
     if method != "GET":
         codes |= {409, 413, 415, 422}
     elif query is not None and '"date-time"' in json.dumps(query.model_json_schema()):

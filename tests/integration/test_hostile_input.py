@@ -128,6 +128,7 @@ def test_pushed_mentions_at_the_ends_of_time_are_not_a_500(
     [
         {"X-Krisenradar-Signature": "sha256=ü" + "0" * 63},
         {"X-Krisenradar-Signature": "ß"},
+        {"X-Krisenradar-Signature": "t={now},v1=ü" + "0" * 63},
         {"webhook-id": "msg_1", "webhook-timestamp": "{now}", "webhook-signature": "v1,äöü"},
         {"webhook-id": "msg_ü", "webhook-timestamp": "{now}", "webhook-signature": "v1,AAAA v1,ß"},
         {"webhook-id": "msg_1", "webhook-timestamp": "１７００", "webhook-signature": "v1,AAAA"},
