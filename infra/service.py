@@ -149,6 +149,8 @@ class ServiceSettings:
     public_url: str | None
     mention_retention_days: int
     log_retention: logs.RetentionDays
+    outbox_retention_days: int = 30
+    incident_personal_data_days: int = 180
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
     hubspot_token_secret_name: str | None = None  # the CRM on: where its private-app token lives
@@ -304,6 +306,8 @@ class ApiAndJobs(Construct):
             "KRISENRADAR_LINK_SECRET_NAME": data.link_secret_name,
             "KRISENRADAR_PLAYBOOKS_DIR": PACKAGED_PLAYBOOKS_DIR,
             "KRISENRADAR_MENTION_RETENTION_DAYS": str(settings.mention_retention_days),
+            "KRISENRADAR_OUTBOX_RETENTION_DAYS": str(settings.outbox_retention_days),
+            "KRISENRADAR_INCIDENT_PERSONAL_DATA_DAYS": str(settings.incident_personal_data_days),
             "POWERTOOLS_SERVICE_NAME": "krisenradar",
             "POWERTOOLS_METRICS_NAMESPACE": "Krisenradar",
             # Traces keep timings, never response bodies (mention texts, handles, phone numbers)

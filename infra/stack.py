@@ -35,6 +35,8 @@ class DeploymentSettings:
     ops_email: str | None
     mention_retention_days: int
     hubspot: bool = False  # `-c hubspot=true`: the CRM on, its token in a secret the stack creates
+    outbox_retention_days: int = 30  # alert rows (team phone numbers and addresses)
+    incident_personal_data_days: int = 180  # closed incidents keep their figures, lose names after this
 
     @classmethod
     def from_context(cls, node: Any) -> DeploymentSettings:
@@ -48,6 +50,8 @@ class DeploymentSettings:
             ops_email=node.try_get_context("ops_email") or None,
             mention_retention_days=int(node.try_get_context("mention_retention_days") or 90),
             hubspot=str(node.try_get_context("hubspot") or "").lower() in ("1", "true", "yes"),
+            outbox_retention_days=int(node.try_get_context("outbox_retention_days") or 30),
+            incident_personal_data_days=int(node.try_get_context("incident_personal_data_days") or 180),
         )
 
     @property
@@ -89,6 +93,8 @@ class KrisenradarStack(cdk.Stack):
                 build_dir=build_dir,
                 public_url=settings.public_url,
                 mention_retention_days=settings.mention_retention_days,
+                outbox_retention_days=settings.outbox_retention_days,
+                incident_personal_data_days=settings.incident_personal_data_days,
                 log_retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.ONE_MONTH,
                 oidc_issuer=self.identity.issuer,
                 oidc_audience=self.identity.audience,

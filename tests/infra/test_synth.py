@@ -319,6 +319,8 @@ def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth
         assert env["KRISENRADAR_ALERT_TOPIC_ARN"] == {"Ref": topic_id}
         assert env["KRISENRADAR_INGEST_SECRET_NAME"] == "krisenradar/dev/ingest-hmac"
         assert env["KRISENRADAR_MENTION_RETENTION_DAYS"] == "90"
+        assert env["KRISENRADAR_OUTBOX_RETENTION_DAYS"] == "30"
+        assert env["KRISENRADAR_INCIDENT_PERSONAL_DATA_DAYS"] == "180"
         assert env["KRISENRADAR_HUBSPOT_TOKEN_SECRET_NAME"] == "krisenradar/dev/integrations/hubspot-token"
         assert env["POWERTOOLS_SERVICE_NAME"] == "krisenradar"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Krisenradar"
