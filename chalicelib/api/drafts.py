@@ -4,6 +4,7 @@ publish."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
@@ -136,26 +137,19 @@ def reject_draft(principal: Principal, draft_id: str) -> Response:
 def publish_draft(principal: Principal, draft_id: str) -> Response:
     body = parse_json_body(bp, schemas.DraftPublish, required=False)
     container = deps.container()
-    if body.post:
-        draft = draft_service.post_and_publish(
-            draft_id,
-            expected_version=body.version,
-            publisher_for=container.publisher_for,
-            drafts=container.drafts,
-            incidents=container.incidents,
-            actor=_actor(principal),
-            now=container.clock(),
-        )
-    else:
-        draft = draft_service.publish_draft(
-            draft_id,
-            url=body.url,
-            expected_version=body.version,
-            drafts=container.drafts,
-            incidents=container.incidents,
-            actor=_actor(principal),
-            now=container.clock(),
-        )
+    publish = (
+        partial(draft_service.post_and_publish, publisher_for=container.publisher_for)
+        if body.post
+        else partial(draft_service.publish_draft, url=body.url)
+    )
+    draft = publish(
+        draft_id,
+        expected_version=body.version,
+        drafts=container.drafts,
+        incidents=container.incidents,
+        actor=_actor(principal),
+        now=container.clock(),
+    )
     metrics.add_metric(name="StatementPublished", unit="Count", value=1)
     _announce(draft)
     return json_response(schemas.draft_detail(draft))

@@ -33,9 +33,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.sources.credentials import SourceSecrets
-from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload
+from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload, publishing
 from chalicelib.domain.errors import (
-    DeliveryFailed,
     DeliveryRejected,
     RateLimited,
     SourceMisconfigured,
@@ -326,7 +325,7 @@ class BlueskyPublisher:
         self._account = _Account(config, secrets, PlatformHttp(client, source_id=config.id, **http))
 
     def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        try:
+        with publishing():
             body = self._account.call("GET", GET_POSTS, params={"uris": [in_reply_to]})
             found = parse_payload(_PostsByUri, body, source_id=self._config.id).posts
             parent = found[0] if found else None
@@ -348,12 +347,6 @@ class BlueskyPublisher:
             )
             created = parse_payload(_CreatedRecord, created_body, source_id=self._config.id)
             handle_or_did = session.did
-        except SourceMisconfigured as error:
-            raise DeliveryRejected(error.message, error.details) from error
-        except SourceUnavailable as error:
-            status = (error.details[0] if error.details else {}).get("status")
-            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
-            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
         return PublishedReply(
             platform="bluesky", native_id=created.uri, url=post_url(handle_or_did, created.uri)
         )

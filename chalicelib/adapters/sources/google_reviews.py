@@ -42,9 +42,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.sources.credentials import SourceSecrets
-from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload
+from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload, publishing
 from chalicelib.domain.errors import (
-    DeliveryFailed,
     DeliveryRejected,
     RateLimited,
     SourceMisconfigured,
@@ -277,14 +276,8 @@ class GoogleReviewsPublisher:
             raise DeliveryRejected(
                 "not a Google review's resource name", [{"in_reply_to": in_reply_to[:200]}]
             )
-        try:
+        with publishing():
             auth = _auth(self._config, self._secrets, self._http)
             body = auth.call("PUT", f"{self._base_url}/v4/{in_reply_to}/reply", json={"comment": text})
             parse_payload(_ReviewReply, body, source_id=self._config.id)
-        except SourceMisconfigured as error:
-            raise DeliveryRejected(error.message, error.details) from error
-        except SourceUnavailable as error:
-            status = (error.details[0] if error.details else {}).get("status")
-            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
-            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
         return PublishedReply(platform="google_reviews", native_id=f"{in_reply_to}/reply", url=None)

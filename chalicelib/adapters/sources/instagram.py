@@ -42,14 +42,8 @@ from chalicelib.adapters.sources.graph import (
     object_gone,
     parse_iso,
 )
-from chalicelib.adapters.sources.platform_http import RetryPolicy, parse_payload
-from chalicelib.domain.errors import (
-    DeliveryFailed,
-    DeliveryRejected,
-    RateLimited,
-    SourceMisconfigured,
-    SourceUnavailable,
-)
+from chalicelib.adapters.sources.platform_http import RetryPolicy, parse_payload, publishing
+from chalicelib.domain.errors import SourceUnavailable
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
 from chalicelib.observability import logger
@@ -256,16 +250,10 @@ class InstagramPublisher:
         self._http = GraphHttp(client, source_id=config.id, **http)
 
     def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        try:
+        with publishing():
             values = self._secrets.for_source(self._config, "access_token", "app_secret")
             account = GraphAccount(self._http, self._base_url, values["access_token"], values["app_secret"])
             body = account.post(f"/{in_reply_to}/replies", {"message": text})
             created = parse_payload(_Created, body, source_id=self._config.id)
-        except SourceMisconfigured as error:
-            raise DeliveryRejected(error.message, error.details) from error
-        except SourceUnavailable as error:
-            status = (error.details[0] if error.details else {}).get("status")
-            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
-            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
         # A comment has no public address of its own; the reply shows under the media.
         return PublishedReply(platform="instagram", native_id=created.id, url=None)

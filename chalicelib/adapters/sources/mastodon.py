@@ -40,14 +40,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.sources.credentials import SourceSecrets
-from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload
-from chalicelib.domain.errors import (
-    DeliveryFailed,
-    DeliveryRejected,
-    RateLimited,
-    SourceMisconfigured,
-    SourceUnavailable,
-)
+from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload, publishing
+from chalicelib.domain.errors import DeliveryRejected
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
 from chalicelib.ports import FetchResult, PublishedReply
@@ -260,7 +254,7 @@ class MastodonPublisher:
         self._http = PlatformHttp(client, source_id=config.id, **http)
 
     def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        try:
+        with publishing():
             token = self._secrets.for_source(self._config, "access_token")["access_token"]
             auth = {"Authorization": f"Bearer {token}"}
             local_id = self._local_id(in_reply_to, auth)
@@ -271,12 +265,6 @@ class MastodonPublisher:
                 headers={**auth, "Idempotency-Key": key},
             )
             created = parse_payload(_Created, body, source_id=self._config.id)
-        except SourceMisconfigured as error:
-            raise DeliveryRejected(error.message, error.details) from error
-        except SourceUnavailable as error:
-            status = (error.details[0] if error.details else {}).get("status")
-            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
-            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
         return PublishedReply(platform="mastodon", native_id=created.id, url=created.url)
 
     def _local_id(self, in_reply_to: str, auth: dict[str, str]) -> str:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,7 +29,13 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.domain.errors import RateLimited, SourceMisconfigured, SourceUnavailable
+from chalicelib.domain.errors import (
+    DeliveryFailed,
+    DeliveryRejected,
+    RateLimited,
+    SourceMisconfigured,
+    SourceUnavailable,
+)
 from chalicelib.observability import logger
 
 M = TypeVar("M", bound=BaseModel)
@@ -221,6 +228,21 @@ class PlatformHttp:
             )
         if status not in _RETRIED_STATUS:
             raise SourceUnavailable(f"{self.source_id}: the platform refused the request", [details])
+
+
+@contextmanager
+def publishing() -> Iterator[None]:
+    """A publisher's calls, their failures told as the publish step needs them: refused credentials or
+    another 4xx is DeliveryRejected (fix first), a rate limit, 5xx or timeout DeliveryFailed (may be
+    tried again)."""
+    try:
+        yield
+    except SourceMisconfigured as error:
+        raise DeliveryRejected(error.message, error.details) from error
+    except SourceUnavailable as error:
+        status = (error.details[0] if error.details else {}).get("status")
+        refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
+        raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
 
 
 def platform_error_code(response: httpx.Response) -> str | None:

@@ -23,14 +23,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.sources.credentials import SourceSecrets
-from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload
-from chalicelib.domain.errors import (
-    DeliveryFailed,
-    DeliveryRejected,
-    RateLimited,
-    SourceMisconfigured,
-    SourceUnavailable,
-)
+from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload, publishing
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
 from chalicelib.ports import FetchResult, PublishedReply
@@ -193,7 +186,7 @@ class XPublisher:
         self._http = PlatformHttp(client, source_id=config.id, **http)
 
     def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        try:
+        with publishing():
             token = self._secrets.for_source(self._config, "user_access_token")["user_access_token"]
             body = self._http.post_json(
                 f"{self._base_url}{POST_PATH}",
@@ -201,11 +194,5 @@ class XPublisher:
                 headers={"Authorization": f"Bearer {token}"},
             )
             created = parse_payload(_Created, body, source_id=self._config.id)
-        except SourceMisconfigured as error:
-            raise DeliveryRejected(error.message, error.details) from error
-        except SourceUnavailable as error:
-            status = (error.details[0] if error.details else {}).get("status")
-            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
-            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
         post_id = created.data.id
         return PublishedReply(platform="x", native_id=post_id, url=f"https://x.com/i/web/status/{post_id}")

@@ -37,13 +37,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.google_reviews import TOKEN_URL, GoogleAuth
-from chalicelib.adapters.sources.platform_http import PlatformHttp, RetryPolicy, parse_payload, retry_after
+from chalicelib.adapters.sources.platform_http import (
+    PlatformHttp,
+    RetryPolicy,
+    parse_payload,
+    publishing,
+    retry_after,
+)
 from chalicelib.domain.errors import (
-    DeliveryFailed,
-    DeliveryRejected,
     RateLimited,
     SourceMisconfigured,
-    SourceUnavailable,
 )
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
@@ -366,7 +369,7 @@ class YouTubePublisher:
         self._http = YouTubeHttp(client, source_id=config.id, **http)
 
     def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        try:
+        with publishing():
             values = dict(
                 self._secrets.for_source(self._config, "client_id", "client_secret", "refresh_token")
             )
@@ -378,12 +381,6 @@ class YouTubePublisher:
                 json={"snippet": {"parentId": in_reply_to, "textOriginal": text}},
             )
             created = parse_payload(_CreatedReply, body, source_id=self._config.id)
-        except SourceMisconfigured as error:
-            raise DeliveryRejected(error.message, error.details) from error
-        except SourceUnavailable as error:
-            status = (error.details[0] if error.details else {}).get("status")
-            refused = isinstance(status, int) and 400 <= status < 500 and not isinstance(error, RateLimited)
-            raise (DeliveryRejected if refused else DeliveryFailed)(error.message, error.details) from error
         video = created.snippet.video_id
         url = f"https://www.youtube.com/watch?v={video}&lc={created.id}" if video else None
         return PublishedReply(platform="youtube", native_id=created.id, url=url)
