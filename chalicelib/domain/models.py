@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, timedelta
@@ -415,6 +416,18 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_token: str | None = None
+
+
+def every_item(fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    """Every item of a paged listing, page after page: `fetch(next_token)` gives one page. A caller
+    that stops early reads no further page."""
+    token: str | None = None
+    while True:
+        page = fetch(token)
+        yield from page.items
+        token = page.next_token
+        if not token:
+            return
 
 
 # --- reply drafts (four-eyes approval; rules in domain/drafts.py) -----------------------------------

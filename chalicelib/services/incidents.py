@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from chalicelib.domain.models import (
     Principal,
     Severity,
     TimelineEvent,
+    every_item,
 )
 from chalicelib.domain.routing import Recipient
 from chalicelib.observability import logger
@@ -278,19 +279,14 @@ def escalate(
 OPEN_PAGE = 100
 
 
-def _open_incidents(incidents: IncidentRepository) -> list[Incident]:
+def _open_incidents(incidents: IncidentRepository) -> Iterator[Incident]:
     """Every unacknowledged incident, however many brands there are: one Query on the status index
     (paged), not one per brand per minute."""
-    found: list[Incident] = []
-    token: str | None = None
-    while True:
-        page = incidents.list(
+    return every_item(
+        lambda token: incidents.list(
             status=IncidentStatus.OPEN, severity=None, brand=None, limit=OPEN_PAGE, next_token=token
         )
-        found += page.items
-        token = page.next_token
-        if token is None:
-            return found
+    )
 
 
 def _record_once(incident: Incident, event: TimelineEvent, *, incidents: IncidentRepository) -> bool:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.models import Draft, Incident, IncidentStatus, Mention
+from chalicelib.domain.models import Draft, Incident, IncidentStatus, Mention, every_item
 from chalicelib.domain.privacy import (
     erase_author_from_draft,
     erase_mentions_from_crm,
@@ -46,15 +46,17 @@ class Erasure:
     incidents: int
 
 
+def _incidents(
+    incidents: IncidentRepository, *, status: IncidentStatus | None, brand: str | None
+) -> Iterator[Incident]:
+    return every_item(
+        lambda token: incidents.list(status=status, severity=None, brand=brand, limit=100, next_token=token)
+    )
+
+
 def _incidents_of(incidents: IncidentRepository, brands: set[str]) -> Iterator[Incident]:
     for brand in sorted(brands):
-        token: str | None = None
-        while True:
-            page = incidents.list(status=None, severity=None, brand=brand, limit=100, next_token=token)
-            yield from page.items
-            token = page.next_token
-            if token is None:
-                break
+        yield from _incidents(incidents, status=None, brand=brand)
 
 
 def _crm_notes(incidents: IncidentRepository, mentions: list[Mention]) -> list[tuple[Incident, set[str]]]:
@@ -154,15 +156,10 @@ def _pseudonymise(incident_id: str, *, incidents: IncidentRepository, drafts: Dr
     """The incident's drafts without the authors they answered, then the incident without names. In
     this order, so that a pseudonymised incident also means its drafts are done (a run that failed in
     between is finished by the next one)."""
-    token: str | None = None
-    while True:
-        page = drafts.list_for_incident(incident_id, limit=100, next_token=token)
-        for found in page.items:
-            if found.author_handle or found.mention_id:
-                _save_draft(drafts, found.draft_id, found.author_handle or "")
-        token = page.next_token
-        if token is None:
-            break
+    listing = every_item(lambda token: drafts.list_for_incident(incident_id, limit=100, next_token=token))
+    for found in listing:
+        if found.author_handle or found.mention_id:
+            _save_draft(drafts, found.draft_id, found.author_handle or "")
     return _retrying(partial(incidents.get, incident_id), pseudonymise_incident, incidents.save)
 
 
@@ -185,20 +182,14 @@ def apply_retention(
     whose personal-data period is over. One incident that fails is counted; the others go on."""
     report = RetentionReport(purged=retention.purge_expired(now))
     for status in (IncidentStatus.RESOLVED, IncidentStatus.REVIEWED):
-        token: str | None = None
-        while True:
-            page = incidents.list(status=status, severity=None, brand=None, limit=100, next_token=token)
-            for incident in page.items:
-                if not personal_data_due(incident, now.astimezone(UTC), incident_personal_data):
-                    continue
-                if pseudonymise_incident(incident) == incident:
-                    continue  # done in an earlier run (drafts first, so they are done too)
-                try:
-                    if _pseudonymise(incident.incident_id, incidents=incidents, drafts=drafts):
-                        report.pseudonymised.append(incident.incident_id)
-                except Exception:  # noqa: BLE001 (counted; the job raises if every one failed)
-                    report.failed.append(incident.incident_id)
-            token = page.next_token
-            if token is None:
-                break
+        for incident in _incidents(incidents, status=status, brand=None):
+            if not personal_data_due(incident, now.astimezone(UTC), incident_personal_data):
+                continue
+            if pseudonymise_incident(incident) == incident:
+                continue  # done in an earlier run (drafts first, so they are done too)
+            try:
+                if _pseudonymise(incident.incident_id, incidents=incidents, drafts=drafts):
+                    report.pseudonymised.append(incident.incident_id)
+            except Exception:  # noqa: BLE001 (counted; the job raises if every one failed)
+                report.failed.append(incident.incident_id)
     return report

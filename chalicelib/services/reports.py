@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.messages import brand_display_name
 from chalicelib.domain.messages.reasons import BERLIN
-from chalicelib.domain.models import Incident, Mention
+from chalicelib.domain.models import Incident, Mention, every_item
 from chalicelib.domain.review import minutes_between, statements
 from chalicelib.ports import DraftRepository, IncidentRepository, MentionRepository
 from chalicelib.services.incidents import playbook_in_use
@@ -100,19 +100,17 @@ def incidents_between(
     """Incidents opened in [since, until), newest first (the listing's order), and whether the
     `MAX_INCIDENTS` cap cut the list short."""
     found: list[Incident] = []
-    token: str | None = None
-    while True:
-        page = incidents.list(status=None, severity=None, brand=None, limit=PAGE, next_token=token)
-        for incident in page.items:
-            if incident.opened_at < since:
-                return found, False
-            if incident.opened_at < until:
-                found.append(incident)
-                if len(found) >= MAX_INCIDENTS:
-                    return found, True
-        token = page.next_token
-        if not token:
+    listing = every_item(
+        lambda token: incidents.list(status=None, severity=None, brand=None, limit=PAGE, next_token=token)
+    )
+    for incident in listing:
+        if incident.opened_at < since:
             return found, False
+        if incident.opened_at < until:
+            found.append(incident)
+            if len(found) >= MAX_INCIDENTS:
+                return found, True
+    return found, False
 
 
 def _facts(incident: Incident, drafts: DraftRepository, library: CrisisLibrary) -> IncidentFacts:

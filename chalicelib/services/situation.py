@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from chalicelib.detection.volume import VolumeDetector, VolumeDetectorConfig
 from chalicelib.domain import lifecycle, review, situation
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.models import ActionItem, Draft, Incident, Mention, Principal
+from chalicelib.domain.models import ActionItem, Draft, Incident, Mention, Principal, every_item
 from chalicelib.domain.situation import Feedback, Point, Recovery, Resolution, UsualRange
 from chalicelib.ports import BucketRepository, DraftRepository, IncidentRepository, MentionRepository
 from chalicelib.services.incidents import edit_desk, playbook_in_use
@@ -82,13 +82,7 @@ def _detector_expectation(config: VolumeDetectorConfig) -> situation.Expectation
 
 
 def all_drafts(drafts: DraftRepository, incident_id: str) -> Iterator[Draft]:
-    token: str | None = None
-    while True:
-        page = drafts.list_for_incident(incident_id, limit=DRAFT_PAGE, next_token=token)
-        yield from page.items
-        token = page.next_token
-        if not token:
-            return
+    return every_item(lambda token: drafts.list_for_incident(incident_id, limit=DRAFT_PAGE, next_token=token))
 
 
 def _situation(

@@ -175,3 +175,20 @@ def test_a_signature_with_non_ascii_characters_is_refused_not_a_crash() -> None:
     for header in ("sha256=ü" + "0" * 63, "ß", sign(body, secret, SIGNED_AT) + "é"):
         with pytest.raises(Unauthorized):
             verify_signature(body, header, [secret], SIGNED_AT)
+
+
+def test_every_item_reads_page_after_page_and_no_page_more_than_the_caller_takes() -> None:
+    from chalicelib.domain.models import Page, every_item
+
+    pages = {None: Page[int](items=[1, 2], next_token="b"), "b": Page[int](items=[], next_token="c"),
+             "c": Page[int](items=[3], next_token=None)}  # fmt: skip
+    asked: list[str | None] = []
+
+    def fetch(token: str | None) -> Page[int]:
+        asked.append(token)
+        return pages[token]
+
+    assert list(every_item(fetch)) == [1, 2, 3]  # an empty page in between does not end the listing
+    asked.clear()
+    first = next(iter(every_item(fetch)))
+    assert (first, asked) == (1, [None])
