@@ -37,7 +37,9 @@ class MentionRepository(Protocol):
         self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
     ) -> Page[Mention]: ...
 
-    def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]: ...
+    def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
+        """The `limit` mentions of the brand published in [since, until] with the widest reach, then
+        the most negative, the most risk terms, the newest; exact however many the window holds."""
 
     # Every read above leaves out mentions whose expires_at has passed, even before they are deleted.
 

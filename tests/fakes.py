@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.domain.drills import Drill, DrillStatus
 from chalicelib.domain.errors import Conflict, DeliveryFailed, InvalidInput, NotFound, SourceUnavailable
-from chalicelib.domain.models import ApiKey, Delivery, DeliveryStatus, Page, RawMention, User
+from chalicelib.domain.models import ApiKey, Bucket, Delivery, DeliveryStatus, Page, RawMention, User
 from chalicelib.domain.webhooks import WebhookSubscription
 from chalicelib.ports import FetchResult
 
@@ -28,6 +28,33 @@ class MemoryState:
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         self.values[key] = copy.deepcopy(value)
+
+
+class CountingState(MemoryState):
+    """The state port that counts its writes per key, to check what a run writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: dict[str, int] = {}
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.writes[key] = self.writes.get(key, 0) + 1
+        super().put(key, value)
+
+
+class MemoryBuckets:
+    """The bucket port in memory: buckets by brand and start; counts its reads."""
+
+    def __init__(self, buckets: Sequence[Bucket] = ()) -> None:
+        self.buckets = {(b.brand, b.start): b for b in buckets}
+        self.reads = 0
+
+    def range(self, brand: str, since: datetime, until: datetime) -> list[Bucket]:
+        self.reads += 1
+        return sorted(
+            (b for (key, start), b in self.buckets.items() if key == brand and since <= start < until),
+            key=lambda b: b.start,
+        )
 
 
 class MemoryOutbox:

@@ -4,7 +4,9 @@ A failing source is logged and counted; the others carry on. A cursor that does 
 the next run fetches the same page again, and idempotent storage turns that into duplicates, not loss.
 A rate limit (`RateLimited`) stops the source for this run and holds it until the platform's reset; a
 configuration error (`SourceMisconfigured`: 401/403, missing credentials) is counted apart and tried
-again at the source's next poll. Every run updates the source's health (domain/sources.py).
+again at the source's next poll. Every run updates the source's health (domain/sources.py), which
+also says when the source last ran well and so when it is due again; the cursor document is written
+only when the cursor moved, so a poll that finds nothing new writes the small health document alone.
 
 In AWS `fan_out` sends one unit per due source to the collect queue and a worker runs `collect` on
 that one source; on one machine `collect` runs them all, least recently run first, within the time
@@ -13,6 +15,7 @@ the invocation has left.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -87,11 +90,12 @@ def read_health(state: StateRepository, source_id: str) -> SourceHealth:
     return SourceHealth.model_validate({**(saved or {}), "source_id": source_id})
 
 
-def _is_due(state: dict[str, Any] | None, poll_seconds: int, now: datetime) -> bool:
-    if not state or "polled_at" not in state:
+def _is_due(health: SourceHealth | None, poll_seconds: int, now: datetime) -> bool:
+    """Due when its poll interval has passed since its last successful run (the health document, which
+    every run writes, says when; the cursor document is written only when the cursor moves)."""
+    if health is None or health.last_success_at is None:
         return True
-    last = datetime.fromisoformat(state["polled_at"])
-    return now - last >= timedelta(seconds=poll_seconds) - timedelta(seconds=5)
+    return now - health.last_success_at >= timedelta(seconds=poll_seconds) - timedelta(seconds=5)
 
 
 def collect_source(
@@ -101,33 +105,43 @@ def collect_source(
     store: Callable[[list[Any]], IngestResult],
     now: datetime,
     run: SourceRun | None = None,
+    health: SourceHealth | None = None,
 ) -> SourceRun:
-    """Fetch and store page after page; `run` keeps what was stored when a later page fails."""
+    """Fetch and store page after page; `run` keeps what was stored when a later page fails. The
+    cursor is written only when it moved: a poll that finds nothing new (a 304) writes no cursor."""
     run = run or SourceRun(source.source_id)
-    saved = state.get(cursor_key(source.source_id))
-    if not _is_due(saved, source.poll_seconds, now):
+    if not _is_due(health, source.poll_seconds, now):
         run.skipped_not_due = True
         return run
-    cursor: dict[str, Any] | None = (saved or {}).get("cursor")
+    saved: dict[str, Any] | None = (state.get(cursor_key(source.source_id)) or {}).get("cursor")
+    cursor = saved
     for _ in range(MAX_PAGES_PER_RUN):
-        page = source.fetch(cursor, now)
+        # A copy: a source that changed the cursor it was given in place would hide the change.
+        page = source.fetch(copy.deepcopy(cursor), now)
         run.fetched += len(page.mentions)
         run.result.add(store(page.mentions))
         cursor = page.cursor
-        # Stored first, cursor second: a crash in between re-reads the page, it never skips it.
-        state.put(cursor_key(source.source_id), {"cursor": cursor, "polled_at": now.isoformat()})
+        if cursor != saved:
+            # Stored first, cursor second: a crash in between re-reads the page, it never skips it.
+            state.put(cursor_key(source.source_id), {"cursor": cursor})
+            saved = cursor
         if page.exhausted:
             break
     return run
 
 
 def _run_one(
-    source: Source, *, state: StateRepository, store: Callable[[list[Any]], IngestResult], now: datetime
+    source: Source,
+    *,
+    state: StateRepository,
+    store: Callable[[list[Any]], IngestResult],
+    now: datetime,
+    health: SourceHealth | None,
 ) -> SourceRun:
     run = SourceRun(source.source_id)
     retry_after: float | None = None
     try:
-        collect_source(source, state=state, store=store, now=now, run=run)
+        collect_source(source, state=state, store=store, now=now, run=run, health=health)
     except RateLimited as error:  # the cursor stays where the last stored page left it
         run.error, run.error_kind, retry_after = error.message, "rate_limited", error.retry_after
         logger.warning("source rate limited", source=source.source_id, retry_after=retry_after)
@@ -189,10 +203,10 @@ def collect(
             )
             continue
         if seconds_left is not None and seconds_left() < MIN_SECONDS_TO_START:
-            due = _is_due(state.get(cursor_key(source.source_id)), source.poll_seconds, now)
+            due = _is_due(health, source.poll_seconds, now)
             report.runs.append(SourceRun(source.source_id, skipped_not_due=True, deferred=due))
             continue
-        run = _run_one(source, state=state, store=store, now=now)
+        run = _run_one(source, state=state, store=store, now=now, health=health)
         report.runs.append(run)
         if not run.skipped_not_due and not run.error:
             logger.info(
@@ -223,7 +237,7 @@ def fan_out(
         health = healths[source.source_id]
         if health is not None and health.held(now):
             continue
-        if not _is_due(state.get(cursor_key(source.source_id)), source.poll_seconds, now):
+        if not _is_due(health, source.poll_seconds, now):
             continue
         if _waiting(state.get(queued_key(source.source_id)), health, now):
             continue

@@ -6,7 +6,7 @@ and tells the people in its crisis roles. Alerts go to the outbox."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,7 +28,7 @@ from chalicelib.domain.playbook import Brand, Playbook
 from chalicelib.observability import logger
 from chalicelib.ports import BucketRepository, IncidentRepository, OutboxRepository, StateRepository
 from chalicelib.services.alerts import Alerting, enqueue_alert
-from chalicelib.services.detector_state import update_detector, volume_input
+from chalicelib.services.detector_state import NO_VOLUME_SIGNAL, update_detector, volume_input
 from chalicelib.services.incidents import enqueue_to_people, update_incident
 
 
@@ -48,6 +48,7 @@ class BrandEvaluation:
     raised: list[str] = field(default_factory=list)
     inhibited: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)  # learned something new (timeline, reasons, alert)
+    learning: bool = False  # the history is not learned yet: the volume signal was not assessed
 
 
 def _new_incident(
@@ -234,14 +235,27 @@ def evaluate_brand(
     config: VolumeDetectorConfig,
     alerting: Alerting,
     drill: Drill | None = None,
+    seconds_left: Callable[[], float] | None = None,
 ) -> BrandEvaluation:
-    """One brand, or (`drill`) a drill's shadow of one, whose incidents carry the drill id."""
-    state, window, partial = update_detector(
-        brand.id, now=now, playbook=playbook, buckets=ports.buckets, state=ports.state, config=config
+    """One brand, or (`drill`) a drill's shadow of one, whose incidents carry the drill id.
+
+    A brand still learning its history (`seconds_left` stopped the learning, services/detector_state.py)
+    is assessed without the volume signal, which has no baseline yet; the window's other signals count."""
+    update = update_detector(
+        brand.id,
+        now=now,
+        playbook=playbook,
+        buckets=ports.buckets,
+        state=ports.state,
+        config=config,
+        seconds_left=seconds_left,
     )
-    volume = volume_input(state, bucket_start(now), partial, now)
+    state, window = update.state, update.window
+    volume = (
+        NO_VOLUME_SIGNAL if update.learning else volume_input(state, bucket_start(now), update.partial, now)
+    )
     assessment = assess(window, [state.baseline(brand.id)], volume, playbook.rules, now)
-    result = BrandEvaluation(brand.id, assessment)
+    result = BrandEvaluation(brand.id, assessment, learning=update.learning)
     if assessment.severity is None:
         return result
     match = _matching_incident(ports.incidents.active_for_brand(brand.id), assessment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -207,6 +207,26 @@ def test_top_mentions_of_an_incident_rank_by_reach_then_negativity(storage: Stor
     # Then the widest reach comes first, the angrier one first among equals, and only the window counts
     assert [m.mention_id for m in top] == [loud_angry.mention_id, loud_calm.mention_id, quiet.mention_id]
     assert [m.mention_id for m in everything] == [m.mention_id for m in (loud_angry, loud_calm, quiet, tiny)]
+
+
+def test_the_top_mentions_are_the_loudest_of_the_whole_window_however_many_it_holds(
+    storage: Storage, brand: str
+) -> None:
+    # Given the loudest mentions early in a window that then fills with more than a thousand quiet ones
+    loudest = [
+        mention(brand, minutes(1), reach=90_000, negativity=0.2),
+        mention(brand, minutes(1.5), reach=90_000, negativity=0.8),
+        mention(brand, minutes(2), reach=40_000),
+    ]
+    quiet = [mention(brand, minutes(10) + timedelta(seconds=n), reach=n % 50) for n in range(1_100)]
+    assert storage.mentions.store_all([*loudest, *quiet]) == 1_103
+
+    # When the top three of the window are read
+    top = storage.mentions.top_for_incident(brand, minutes(0), minutes(30), 3)
+
+    # Then they are the loudest, in order, whole
+    assert [m.mention_id for m in top] == [loudest[i].mention_id for i in (1, 0, 2)]
+    assert top[0] == loudest[1]
 
 
 def test_engagement_and_thread_survive_the_round_trip(storage: Storage, brand: str) -> None:

@@ -3,11 +3,13 @@ RSS 2.0 (news sites), Atom (Google Alerts), conditional GET, rate limits, errors
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +18,10 @@ from chalicelib.adapters.playbooks import load_playbook
 from chalicelib.adapters.sources.rss import RssSource
 from chalicelib.domain.errors import SourceUnavailable
 from chalicelib.domain.playbook import SourceConfig
+from chalicelib.services.collect import collect, cursor_key, health_key
+from chalicelib.services.ingest import IngestResult
+from tests.fakes import CountingState
+from tests.platform_fake import FakePlatform, Reply
 
 pytestmark = pytest.mark.integration
 
@@ -142,3 +148,71 @@ def test_garbage_and_unreachable_feeds_are_source_unavailable(server: str) -> No
         source(f"{server}/garbage").fetch(None, NOW)
     with pytest.raises(SourceUnavailable):
         source("http://127.0.0.1:9/feed").fetch(None, NOW)
+
+
+def _rss(*guids: str) -> str:
+    items = "".join(
+        f"<item><guid>{guid}</guid><title>Müller Haushaltsgeräte: Meldung {guid}</title>"
+        f"<pubDate>Fri, 20 Nov 2026 13:10:00 +0100</pubDate></item>"
+        for guid in guids
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Kurier</title>{items}</channel></rss>'
+
+
+def test_a_poll_that_finds_nothing_new_writes_no_cursor(fake_platform: FakePlatform) -> None:
+    # Given a feed that answers in full, then 304, then the same entries under a new ETag, then a new one
+    fake_platform.route(
+        "GET",
+        "/feed.xml",
+        Reply(body=_rss("a", "b"), headers={"ETag": '"v1"'}),
+        Reply(status=304),
+        Reply(body=_rss("a", "b"), headers={"ETag": '"v2"'}),
+        Reply(body=_rss("c", "a", "b"), headers={"ETag": '"v3"'}),
+    )
+    feed = source(f"{fake_platform.base_url}/feed.xml")
+    state, stored = CountingState(), []
+
+    def store(raws: list[Any]) -> IngestResult:
+        stored.extend(raws)
+        return IngestResult(stored=len(raws))
+
+    def poll(minutes: int) -> None:
+        report = collect([feed], state=state, store=store, now=NOW + timedelta(minutes=minutes))
+        assert report.failed == [] and report.attempted == 1
+
+    # When it is polled four times, five minutes apart
+    poll(0)
+    assert state.writes[cursor_key("test-feed")] == 1
+    poll(5)
+    poll(10)
+    # Then the 304 and the unchanged entries wrote no cursor, only the source's small health document
+    assert fake_platform.calls("/feed.xml")[1].headers.get("If-None-Match") == '"v1"'
+    assert state.writes[cursor_key("test-feed")] == 1
+    assert state.writes[health_key("test-feed")] == 3
+    # and the new entry is stored and moves the cursor, once
+    poll(15)
+    assert [m.native_id for m in stored] == ["a", "b", "c"]
+    assert state.writes[cursor_key("test-feed")] == 2
+    # and the health document keeps the interval: a poll a minute later does not ask the feed
+    poll_count = len(fake_platform.calls("/feed.xml"))
+    collect([feed], state=state, store=store, now=NOW + timedelta(minutes=16))
+    assert len(fake_platform.calls("/feed.xml")) == poll_count
+
+
+def test_the_cursor_stays_small_however_long_the_feed_and_its_ids(fake_platform: FakePlatform) -> None:
+    # Given a feed of 400 entries whose ids are long URLs
+    guids = [f"https://news.example/{'x' * 200}/{n}" for n in range(400)]
+    fake_platform.route("GET", "/big.xml", Reply(body=_rss(*guids)))
+    result = source(f"{fake_platform.base_url}/big.xml").fetch(None, NOW)
+    # Then all are new once, and the cursor remembers 300 of them in under 5 KB
+    assert len(result.mentions) == 400
+    assert len(result.cursor["seen_digests"]) == 300
+    assert len(json.dumps(result.cursor)) < 5000
+    # and the entries it remembers are not new again
+    fake_platform.route("GET", "/big.xml", Reply(body=_rss(*guids[:300])))
+    assert source(f"{fake_platform.base_url}/big.xml").fetch(result.cursor, NOW).mentions == []
+
+
+def test_a_cursor_from_before_digests_still_knows_its_entries(server: str) -> None:
+    cursor = {"etag": None, "modified": None, "seen": ["rk-1", "rk-2"]}
+    assert source(f"{server}/news.rss").fetch(cursor, NOW).mentions == []

@@ -4,6 +4,7 @@ sums (a mention stored before is dropped from the page and the page written agai
 
 from __future__ import annotations
 
+import heapq
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -184,17 +185,20 @@ class DynamoMentionRepository:
         )
 
     def top_for_incident(self, brand: str, since: datetime, until: datetime, limit: int) -> list[Mention]:
-        """The mentions that matter most in a window: reach first, then negativity (bounded read)."""
-        results = MentionItem.by_brand.query(
+        """The mentions that matter most in a window, exactly: every mention of the window is ranked,
+        read with only the attributes that rank it (reach, negativity, risk terms, key), and only the
+        `limit` shown are read whole, by key. The brand index has no reach order within a time range,
+        so the ranking read still costs read units for every mention in the window (the projection
+        cuts the bytes moved and held, not the units); it is one Query, paged by DynamoDB."""
+        ranked = MentionItem.by_brand.query(
             brand,
             range_key_condition=MentionItem.published_key.between(iso(since), iso(until) + "~"),
             filter_condition=self._live(),
-            scan_index_forward=False,
-            limit=1000,
+            attributes_to_get=_RANK_ATTRIBUTES,
         )
-        mentions = [_mention(item) for item in results]
-        mentions.sort(key=lambda m: (m.reach, m.negativity, len(m.risk_terms)), reverse=True)
-        return mentions[:limit]
+        best = [item.mention_id for item in heapq.nlargest(limit, ranked, key=_rank)]
+        whole = {item.mention_id: item for item in MentionItem.batch_get(best)} if best else {}
+        return [_mention(whole[mention_id]) for mention_id in best if mention_id in whole]
 
     def for_author(self, platform: str, handle: str) -> list[Mention]:
         key = author_key(platform, handle)
@@ -282,6 +286,14 @@ def _mention_item(mention: Mention) -> MentionItem:
         thread_id=mention.thread_id,
         author_key=author_key(mention.platform, mention.author.handle),
     )
+
+
+_RANK_ATTRIBUTES = ["mention_id", "published_key", "reach", "negativity", "risk_terms"]
+
+
+def _rank(item: MentionItem) -> tuple[float, float, int, str]:
+    """Widest reach first, then the angriest, the most risk terms and the newest (as on SQLite)."""
+    return (item.reach or 0, item.negativity or 0, len(item.risk_terms or ()), item.published_key)
 
 
 def _mention(item: MentionItem) -> Mention:

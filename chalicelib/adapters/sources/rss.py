@@ -1,7 +1,9 @@
 """RSS/Atom feeds (news sites, Google Alerts feeds, review-site feeds) via httpx + feedparser.
 
 Conditional GET (ETag / Last-Modified) keeps polling cheap; the cursor remembers the entries
-seen so that only new entries are enriched. Paged feeds (RFC 5005, `<link rel="next">`) are
+seen (a 72-bit digest of each id, at most 300: under 5 KB however long the ids) so that only new
+entries are enriched. A poll that finds no new entry (a 304, or the same entries again) returns the
+cursor unchanged, so the collector writes nothing. Paged feeds (RFC 5005, `<link rel="next">`) are
 followed to older pages until a page holds an entry already seen (at most five pages a run).
 Rate limits (429) and server errors surface as
 SourceUnavailable, so the collector logs them and keeps the cursor where it was.
@@ -9,6 +11,7 @@ SourceUnavailable, so the collector logs them and keeps the cursor where it was.
 
 from __future__ import annotations
 
+import base64
 import calendar
 import hashlib
 import html
@@ -49,6 +52,16 @@ def _entry_id(entry: Any) -> str:
     if native:
         return str(native)[:500]
     return hashlib.sha256(f"{entry.get('title', '')}|{entry.get('summary', '')}".encode()).hexdigest()
+
+
+def _digest(entry_id: str) -> str:
+    """What the cursor keeps of an entry id: 12 characters (72 bits) instead of up to 500."""
+    return base64.urlsafe_b64encode(hashlib.blake2b(entry_id.encode(), digest_size=9).digest()).decode()
+
+
+def _seen(cursor: dict[str, Any]) -> list[str]:
+    """Digests of the entries seen, newest first; a cursor from before digests holds the ids."""
+    return list(cursor.get("seen_digests", [])) + [_digest(i) for i in cursor.get("seen", [])]
 
 
 class RssSource:
@@ -120,16 +133,17 @@ class RssSource:
         if response.status_code == 304:
             return FetchResult([], cursor)
         first = self._parse(response)
-        seen = set(cursor.get("seen", []))
+        known = _seen(cursor)
+        seen = set(known)
         outlet = _plain(str(first.get("feed", {}).get("title", ""))) or self.source_id
         mentions: list[RawMention] = []
         ids: list[str] = []
         feed = first
         for _ in range(_MAX_ARCHIVE_PAGES):
-            page_ids = [_entry_id(e) for e in feed.get("entries", [])]
+            page_ids = [_digest(_entry_id(e)) for e in feed.get("entries", [])]
             ids.extend(page_ids)
-            for entry in feed.get("entries", []):
-                mention = None if _entry_id(entry) in seen else self._mention(entry, outlet, now)
+            for entry, digest in zip(feed.get("entries", []), page_ids, strict=True):
+                mention = None if digest in seen else self._mention(entry, outlet, now)
                 if mention is not None:
                     mentions.append(mention)
             next_url = next(
@@ -143,9 +157,15 @@ class RssSource:
             if not next_url or any(i in seen for i in page_ids):
                 break
             feed = self._parse(self._request(str(next_url), cursor))
+        if all(i in seen for i in ids):
+            # Nothing new: the cursor stays as it was (a new ETag alone is not worth a write; the
+            # feed answers in full once more, and the entries are known).
+            return FetchResult([], cursor)
+        fresh = set(ids)
+        cursor.pop("seen", None)
         cursor.update(
             etag=response.headers.get("ETag"),
             modified=response.headers.get("Last-Modified"),
-            seen=(ids + [i for i in cursor.get("seen", []) if i not in ids])[:_SEEN_LIMIT],
+            seen_digests=(list(dict.fromkeys(ids)) + [i for i in known if i not in fresh])[:_SEEN_LIMIT],
         )
         return FetchResult(mentions, cursor)
