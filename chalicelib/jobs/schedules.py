@@ -42,6 +42,7 @@ def _deliver(now: datetime) -> DeliveryReport:
     """Claim and publish due alerts from the outbox and count the outcome (every delivering job)."""
     container = deps.container()
     report = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
+    metrics.add_metric(name="OutboxDue", unit="Count", value=report.due)
     metrics.add_metric(name="AlertDelivered", unit="Count", value=report.delivered)
     if report.failed:
         metrics.add_metric(name="AlertDeliveryFailed", unit="Count", value=report.failed)
