@@ -79,8 +79,8 @@ def collect_mentions(event: Any) -> dict[str, Any]:
     sources = [*container.sources, *container.drill_sources(_live_drills(now, ("SourceFailed", "source")))]
     queue = container.collect_queue
     if queue is not None:
+        # No metric of ours: the queue's NumberOfMessagesSent counts them, and CloudWatch's are free.
         queued = fan_out(sources, state=container.state, queue=queue, now=now)
-        metrics.add_metric(name="SourcesQueued", unit="Count", value=len(queued))
         return {"queued": queued}
     report = collect(
         sources,
