@@ -74,7 +74,6 @@ class Settings(BaseSettings):
     bucket_retention_days: int = Field(default=400, ge=7, le=3650)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     demo: bool = False
-    page_size_max: int = Field(default=100, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _deployed_needs_wiring(self) -> Settings:

@@ -1,5 +1,6 @@
-"""Alerts: the KMS-encrypted alert topic, the team's SMS and email subscriptions (filter policies from
-`chalicelib.domain.routing`, the same code that plans the outbox rows) and the integration queue."""
+"""Alerts: the alert topic (encrypted with the AWS-managed SNS key), the team's SMS and email
+subscriptions (filter policies from `chalicelib.domain.routing`, the same code that plans the outbox
+rows) and the integration queue."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -15,27 +17,15 @@ from constructs import Construct
 from chalicelib.domain.playbook import Team
 from chalicelib.domain.routing import INTEGRATIONS, filter_policy
 from chalicelib.domain.routing import subscriptions as team_subscriptions
-from infra.keys import rotating_key
 
 
 class Alerts(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, team: Team) -> None:
         super().__init__(scope, construct_id)
-        self.topic_key = rotating_key(
-            self,
-            "TopicKey",
-            stage=stage,
-            purpose="alerts",
-            description="Encrypts the Krisenradar alert topic",
-        )
-        # A key of their own: the queues' key policy names the topic, which already depends on its key.
-        self.queue_key = rotating_key(
-            self,
-            "QueueKey",
-            stage=stage,
-            purpose="integrations",
-            description="Encrypts the Krisenradar integration queues",
-        )
+        # AWS-managed keys (`aws/sns`, and SQS-managed encryption for the queues), which AWS rotates: a
+        # customer-managed key costs $1 a month each and would only add a key policy to maintain. The
+        # publishers need no KMS permission, and SNS delivers to an SSE-SQS queue without a key grant.
+        self.topic_key = kms.Alias.from_alias_name(self, "TopicKey", "alias/aws/sns")
         # No display name: SNS puts it in front of every SMS, and the texts are sized to 160 characters.
         self.topic = sns.Topic(
             self,
@@ -62,8 +52,7 @@ class Alerts(Construct):
             self,
             "IntegrationDeadLetters",
             queue_name=f"krisenradar-{stage}-integrations-dlq",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.queue_key,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
@@ -71,8 +60,7 @@ class Alerts(Construct):
             self,
             "IntegrationQueue",
             queue_name=f"krisenradar-{stage}-integrations",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.queue_key,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(4),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.integration_dead_letters),

@@ -1,8 +1,11 @@
 """Data: the DynamoDB tables, derived from the PynamoDB models (one definition of keys and indexes),
-and the ingest HMAC secret."""
+the ingest and link HMAC secrets, and a placeholder secret for each platform credential the playbook's
+sources read."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, cast
 
 from aws_cdk import RemovalPolicy
@@ -12,6 +15,7 @@ from constructs import Construct
 
 from chalicelib.adapters.dynamo.models import MODELS, TTL_ATTRIBUTES
 from chalicelib.adapters.sources.credentials import PLATFORMS_WITH_CREDENTIALS, source_secret_name
+from chalicelib.domain.playbook import SourceConfig
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -46,11 +50,35 @@ def _projection(index: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def credential_secrets(sources: Iterable[SourceConfig]) -> tuple[str, ...]:
+    """The secrets (names under `sources/`) the playbook's sources read: `options.secret`, else the
+    platform's, for each source of a platform with credentials, enabled or not (a disabled source keeps
+    its credentials for when it is turned on again). A secret costs $0.40 a month, so the stack creates
+    placeholders only for these, not for every platform; a source added to the playbook is deployed
+    with its secret, as the playbooks ship with the functions."""
+    return tuple(
+        sorted(
+            {
+                str(source.options.get("secret") or source.type)
+                for source in sources
+                if source.type in PLATFORMS_WITH_CREDENTIALS
+            }
+        )
+    )
+
+
 class Data(Construct):
     """The tables named `{table_prefix}{name}`: on-demand, PITR, AWS-managed KMS encryption, retained."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: str, table_prefix: str, crm_token: bool = False
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        table_prefix: str,
+        crm_token: bool = False,
+        source_secrets: Iterable[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.table_prefix = table_prefix
@@ -98,21 +126,21 @@ class Data(Construct):
                 removal_policy=RemovalPolicy.RETAIN,
             )
 
-        # One placeholder per platform; the team puts the platform's JSON credentials in after deploying
-        # (README, "Platform credentials"). A second account of a platform adds its own secret under
-        # the same prefix, which the collect function may read too.
+        # One placeholder per secret the sources read (credential_secrets); the team puts the JSON
+        # credentials in after deploying (README, "Platform credentials"). The collect function may read
+        # any secret under the prefix.
         self.source_secrets = {
-            platform: secretsmanager.Secret(
+            name: secretsmanager.Secret(
                 self,
-                f"SourceSecret{''.join(part.title() for part in platform.split('_'))}",
-                secret_name=source_secret_name(stage, platform),
-                description=f"Credentials (JSON) of the {platform} source adapter; a placeholder until set",
+                f"SourceSecret{''.join(part.title() for part in re.split(r'[-_]', name))}",
+                secret_name=source_secret_name(stage, name),
+                description=f"Credentials (JSON) of the {name} source; a placeholder until set",
                 generate_secret_string=secretsmanager.SecretStringGenerator(
                     secret_string_template="{}", generate_string_key="placeholder", exclude_punctuation=True
                 ),
                 removal_policy=RemovalPolicy.RETAIN,
             )
-            for platform in PLATFORMS_WITH_CREDENTIALS
+            for name in source_secrets
         }
 
     def _table(self, name: str, schema: dict[str, Any], *, protect: bool) -> dynamodb.Table:

@@ -1,23 +1,22 @@
-"""Monitoring: an encrypted ops topic and the alarms that page it (function errors, failed jobs and
-integration messages, API server errors, and the business metrics for failed sources, failed brand
-evaluations and undelivered alerts)."""
+"""Monitoring: the ops topic and the alarms that page it (function errors, failed jobs and integration
+messages, API server errors, and the business metrics for failed sources, failed brand evaluations and
+undelivered alerts).
+
+Alarms cost $0.10 a month each, so the business alarms watch one metric per kind of failure, not one
+per source or brand: the app counts every unit's failure under the same metric and names the unit in
+the metric's log line (chalicelib/observability.py `count_failure`); `GET /sources` shows which source
+is failing."""
 
 from __future__ import annotations
 
-import re
-
-from aws_cdk import Duration
+from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from chalicelib.adapters.sources.replay import ReplaySource
-from chalicelib.domain.playbook import Playbook, SourceConfig
-from infra.keys import rotating_key
 from infra.service import logical_id
 
 PERIOD = Duration.minutes(5)
@@ -30,24 +29,13 @@ SOURCE_EVALUATION_PERIODS = 3
 SOURCE_DATAPOINTS_TO_ALARM = 2
 
 
-def monitored_sources(playbook: Playbook) -> tuple[SourceConfig, ...]:
-    """The sources the deployed collector runs: the enabled ones, except the demo replay, which only runs
-    with KRISENRADAR_DEMO=1 (the stack never sets it)."""
-    return tuple(source for source in playbook.sources if source.enabled and source.type != ReplaySource.slug)
-
-
-def id_part(playbook_id: str) -> str:
-    """`google-alerts-mueller` -> `GoogleAlertsMueller`: a playbook id as part of a readable logical id."""
-    return "".join(part.capitalize() for part in re.split(r"[-_]", playbook_id))
-
-
-def business_metric(name: str, **dimensions: str) -> cloudwatch.Metric:
+def business_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
     """A metric the app records through Powertools (which adds the `service` dimension)."""
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
         metric_name=name,
-        dimensions_map={"service": SERVICE, **dimensions},
-        statistic="Sum",
+        dimensions_map={"service": SERVICE},
+        statistic=statistic,
         period=PERIOD,
     )
 
@@ -62,23 +50,17 @@ class Monitoring(Construct):
         function_names: dict[str, str],
         dead_letter_queues: dict[str, sqs.IQueue],
         api_name: str,
-        playbook: Playbook,
         ops_email: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = rotating_key(
-            self, "Key", stage=stage, purpose="ops", description="Encrypts the Krisenradar ops topic"
-        )
-        # CloudWatch publishes alarm notifications to the encrypted topic with this key.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                resources=["*"],
+        self.topic = sns.Topic(self, "Topic", topic_name=f"krisenradar-{stage}-ops", enforce_ssl=True)
+        Validations.of(self.topic).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SNS2",
+                reason="Alarm notifications carry alarm names, descriptions and figures, no personal data. "
+                "CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer-managed "
+                "key for this topic alone costs $1 a month",
             )
-        )
-        self.topic = sns.Topic(
-            self, "Topic", topic_name=f"krisenradar-{stage}-ops", master_key=self.key, enforce_ssl=True
         )
         if ops_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(ops_email))
@@ -115,21 +97,21 @@ class Monitoring(Construct):
             business_metric("AlertDeliveryFailed"),
             "alerts are still undelivered after retrying",
         )
-        for source in monitored_sources(playbook):
-            self._alarm(
-                f"Source{id_part(source.id)}Failed",
-                business_metric("SourceFailed", source=source.id),
-                f"source {source.id} ({source.type}, brand {source.brand}) failed to collect in "
-                f"{SOURCE_DATAPOINTS_TO_ALARM} of the last {SOURCE_EVALUATION_PERIODS} five-minute periods",
-                evaluation_periods=SOURCE_EVALUATION_PERIODS,
-                datapoints_to_alarm=SOURCE_DATAPOINTS_TO_ALARM,
-            )
-        for brand in playbook.brands:
-            self._alarm(
-                f"Brand{id_part(brand.id)}EvaluationFailed",
-                business_metric("BrandEvaluationFailed", brand=brand.id),
-                f"the crisis rules could not be evaluated for brand {brand.id}: no incidents, no alerts",
-            )
+        self._alarm(
+            "SourceFailed",
+            business_metric("SourceFailed"),
+            f"a source failed to collect in {SOURCE_DATAPOINTS_TO_ALARM} of the last "
+            f"{SOURCE_EVALUATION_PERIODS} five-minute periods; GET /sources (or the `source` field of the "
+            "SourceFailed log lines) names it",
+            evaluation_periods=SOURCE_EVALUATION_PERIODS,
+            datapoints_to_alarm=SOURCE_DATAPOINTS_TO_ALARM,
+        )
+        self._alarm(
+            "BrandEvaluationFailed",
+            business_metric("BrandEvaluationFailed"),
+            "the crisis rules could not be evaluated for a brand (no incidents, no alerts for it); the "
+            "`brand` field of the BrandEvaluationFailed log lines names it",
+        )
 
     def _alarm(
         self,

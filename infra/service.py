@@ -280,7 +280,6 @@ class ApiAndJobs(Construct):
                 "Chat webhook URLs and the CRM token: the secrets under the integrations/ prefix"
             ),
             "Resource::*": "X-Ray trace submission has no resource-level permissions",
-            "Action::kms:GenerateDataKey*": "Publishing to the encrypted topic needs its key's data keys",
         }
         if access.manage_subscriptions:
             topic_id = Stack.of(self).get_logical_id(alerts.topic.node.default_child)  # type: ignore[arg-type]

@@ -10,12 +10,14 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from chalicelib.adapters.playbooks import load_playbook
 from infra.alerts import Alerts
-from infra.data import Data
+from infra.dashboard import OperationsDashboard
+from infra.data import Data, credential_secrets
 from infra.events import Events
 from infra.identity import Identity
 from infra.monitoring import Monitoring
@@ -79,6 +81,7 @@ class KrisenradarStack(cdk.Stack):
             stage=settings.stage,
             table_prefix=f"krisenradar-{settings.stage}-",
             crm_token=settings.hubspot,
+            source_secrets=credential_secrets(playbook.sources),
         )
         self.alerts = Alerts(self, "Alerts", stage=settings.stage, team=playbook.team)
         self.events = Events(self, "Events", stage=settings.stage)
@@ -115,8 +118,15 @@ class KrisenradarStack(cdk.Stack):
                 "IntegrationDeadLetters": self.alerts.integration_dead_letters,
             },
             api_name=self.service.api_name,
-            playbook=playbook,
             ops_email=settings.ops_email,
+        )
+        self.dashboard = OperationsDashboard(
+            self,
+            "Dashboard",
+            stage=settings.stage,
+            function_names=self.service.function_names,
+            queues=[node for node in self.node.find_all() if isinstance(node, sqs.Queue)],
+            api_name=self.service.api_name,
         )
         cdk.Validations.of(self.data.link_secret).acknowledge(
             cdk.Acknowledgment(

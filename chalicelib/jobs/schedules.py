@@ -42,6 +42,7 @@ def _deliver(now: datetime) -> DeliveryReport:
     """Claim and publish due alerts from the outbox and count the outcome (every delivering job)."""
     container = deps.container()
     report = deliver_pending(outbox=container.outbox, notifier=container.notifier, now=now)
+    metrics.add_metric(name="OutboxDue", unit="Count", value=report.due)
     metrics.add_metric(name="AlertDelivered", unit="Count", value=report.delivered)
     if report.failed:
         metrics.add_metric(name="AlertDeliveryFailed", unit="Count", value=report.failed)
@@ -78,8 +79,8 @@ def collect_mentions(event: Any) -> dict[str, Any]:
     sources = [*container.sources, *container.drill_sources(_live_drills(now, ("SourceFailed", "source")))]
     queue = container.collect_queue
     if queue is not None:
+        # No metric of ours: the queue's NumberOfMessagesSent counts them, and CloudWatch's are free.
         queued = fan_out(sources, state=container.state, queue=queue, now=now)
-        metrics.add_metric(name="SourcesQueued", unit="Count", value=len(queued))
         return {"queued": queued}
     report = collect(
         sources,

@@ -40,6 +40,7 @@ MAX_RETRY = timedelta(minutes=15)
 
 @dataclass
 class DeliveryReport:
+    due: int = 0  # alerts due when the run started: the outbox's backlog (at most the run's limit)
     published: int = 0
     delivered: int = 0
     failed: int = 0
@@ -158,8 +159,9 @@ def deliver_pending(
 ) -> DeliveryReport:
     """Claim the due deliveries of each alert, publish each one to its recipient, and settle it."""
     holder = holder or secrets.token_hex(8)
-    report = DeliveryReport()
-    for alert_id in outbox.due(now, limit):
+    due = outbox.due(now, limit)
+    report = DeliveryReport(due=len(due))
+    for alert_id in due:
         claimed = outbox.claim(alert_id, holder=holder, now=now, lease=lease)
         if not claimed:
             report.claimed_elsewhere += 1

@@ -25,8 +25,10 @@ from chalicelib.adapters.dynamo.models import MODELS  # noqa: E402
 from chalicelib.adapters.playbooks import load_playbook  # noqa: E402
 from chalicelib.domain.playbook import Playbook  # noqa: E402
 from chalicelib.domain.routing import subscriptions  # noqa: E402
+from infra.data import Data, credential_secrets  # noqa: E402
 from infra.monitoring import Monitoring  # noqa: E402
 from infra.stack import PROJECT_ROOT, build_app  # noqa: E402
+from tests.infra.test_dashboard import dashboard_body, graph_lines  # noqa: E402
 
 pytestmark = pytest.mark.infra
 
@@ -167,7 +169,41 @@ def test_the_ingest_and_link_secrets_are_generated_long_and_without_punctuation(
         assert secret["DeletionPolicy"] == "Retain"
 
 
-def test_each_platform_has_a_placeholder_secret_only_the_collector_and_the_api_read(synth: Synth) -> None:
+def test_only_the_secrets_the_sources_read_get_a_placeholder() -> None:
+    # Given sources of platforms with and without credentials, a second account, and a disabled source
+    playbook = load_playbook(PROJECT_ROOT / "playbooks").model_dump()
+    sources = [
+        {"id": "presse", "type": "rss", "brand": "mueller", "url": "https://example.org/feed.xml"},
+        {"id": "fb-mueller", "type": "facebook", "brand": "mueller"},
+        {
+            "id": "fb-service",
+            "type": "facebook",
+            "brand": "mueller",
+            "options": {"secret": "facebook-service"},
+        },
+        {"id": "bewertungen", "type": "google_reviews", "brand": "mueller", "enabled": False},
+    ]
+    busier = Playbook.model_validate({**playbook, "sources": [*playbook["sources"], *sources]})
+    # Then each secret they read has one placeholder (a JSON object, kept on stack deletion), no other
+    names = credential_secrets(busier.sources)
+    assert names == ("facebook", "facebook-service", "google_reviews")
+    stack = Stack(App(), "data-only")
+    Data(stack, "Data", stage="dev", table_prefix="krisenradar-dev-", source_secrets=names)
+    secrets = {
+        value["Properties"]["Name"]: value
+        for value in Template.from_stack(stack).to_json()["Resources"].values()
+        if value["Type"] == "AWS::SecretsManager::Secret"
+    }
+    placeholders = {name for name in secrets if "/sources/" in name}
+    assert placeholders == {f"krisenradar/dev/sources/{name}" for name in names}
+    for name in placeholders:
+        assert secrets[name]["Properties"]["GenerateSecretString"]["SecretStringTemplate"] == "{}"
+        assert secrets[name]["DeletionPolicy"] == "Retain"
+
+
+def test_the_stack_has_the_shipped_playbooks_source_secrets_only_the_collector_and_the_api_read(
+    synth: Synth,
+) -> None:
     # Given the synthesized secrets and the functions' policies
     secrets = {s["Properties"]["Name"]: s for s in synth.of_type("AWS::SecretsManager::Secret").values()}
     functions = synth.of_type("AWS::Serverless::Function")
@@ -180,20 +216,11 @@ def test_each_platform_has_a_placeholder_secret_only_the_collector_and_the_api_r
             for statement in _attached_statements(synth, roles[function])
         )
 
-    # Then every platform has its placeholder (a JSON object, kept on stack deletion)
-    for platform in (
-        "x",
-        "bluesky",
-        "mastodon",
-        "reddit",
-        "facebook",
-        "youtube",
-        "google_reviews",
-        "trustpilot",
-    ):
-        secret = secrets[f"krisenradar/dev/sources/{platform}"]
-        assert secret["Properties"]["GenerateSecretString"]["SecretStringTemplate"] == "{}"
-        assert secret["DeletionPolicy"] == "Retain"
+    # Then the placeholders are those of the shipped playbook's sources (none: a feed and the demo)
+    shipped = credential_secrets(load_playbook(PROJECT_ROOT / "playbooks").sources)
+    assert {name for name in secrets if "/sources/" in name} == {
+        f"krisenradar/dev/sources/{name}" for name in shipped
+    }
     # And only the collect worker and the API (which posts approved replies) may read the sources/ prefix
     assert sorted(function for function in roles if reads_sources(function)) == [
         "APIHandler",
@@ -204,11 +231,11 @@ def test_each_platform_has_a_placeholder_secret_only_the_collector_and_the_api_r
 # --- alerts ----------------------------------------------------------------------------------------
 
 
-def test_alert_topic_is_encrypted_with_a_rotating_key(synth: Synth) -> None:
+def test_alert_topic_is_encrypted_with_the_aws_managed_key(synth: Synth) -> None:
     topic = synth.resources[synth.logical_id("AWS::SNS::Topic", "AlertsTopic")]["Properties"]
     assert topic["TopicName"] == "krisenradar-dev-alerts"
-    key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
-    assert synth.resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    # AWS rotates the AWS-managed key; a customer-managed one would cost $1 a month
+    assert json.dumps(topic["KmsMasterKeyId"]).endswith(':alias/aws/sns"]]}')
     assert "DisplayName" not in topic  # SNS would prefix every SMS with it
 
 
@@ -251,9 +278,9 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
     queue_id = synth.logical_id("AWS::SQS::Queue", "AlertsIntegrationQueue")
     dlq_id = synth.logical_id("AWS::SQS::Queue", "AlertsIntegrationDeadLetters")
     queue = synth.resources[queue_id]["Properties"]
-    assert "KmsMasterKeyId" in queue
+    assert queue["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq_id, "Arn"]}
-    assert "KmsMasterKeyId" in synth.resources[dlq_id]["Properties"]
+    assert synth.resources[dlq_id]["Properties"]["SqsManagedSseEnabled"] is True
     synth.template.has_resource_properties(
         "AWS::SNS::Subscription",
         {
@@ -460,7 +487,6 @@ def test_failed_job_runs_land_in_an_encrypted_queue(synth: Synth) -> None:
 
 def test_alarms_cover_function_errors_failed_jobs_and_undelivered_alerts(synth: Synth) -> None:
     ops_topic = synth.logical_id("AWS::SNS::Topic", "MonitoringTopic")
-    assert "KmsMasterKeyId" in synth.resources[ops_topic]["Properties"]
     alarms = [alarm["Properties"] for alarm in synth.of_type("AWS::CloudWatch::Alarm").values()]
     for alarm in alarms:
         assert alarm["AlarmActions"] == [{"Ref": ops_topic}]
@@ -504,30 +530,9 @@ def _assert_sums_five_minutes_and_pages_ops(alarm: dict[str, Any], ops_topic: st
     assert alarm["OKActions"] == [{"Ref": ops_topic}]
 
 
-def _running_source_ids(playbook: Playbook) -> set[str]:
-    """Written out here rather than imported: the deployed collector skips disabled sources and the demo
-    replay (infra/monitoring.py must agree)."""
-    return {source.id for source in playbook.sources if source.enabled and source.type != "replay"}
-
-
 @pytest.fixture(scope="module")
-def busier_playbook() -> Playbook:
-    """The shipped playbook has only the demo replay and a disabled feed, so no source alarm: this one
-    adds a second brand and two running feeds next to them."""
-    shipped = load_playbook(PROJECT_ROOT / "playbooks").model_dump()
-    second_brand = {**shipped["brands"][0], "id": "beispiel-ag", "name": "Beispiel AG"}
-    running = [
-        {"id": "presse-mueller", "type": "rss", "brand": "mueller", "url": "https://example.org/mueller.xml"},
-        {"id": "bewertungen-beispiel", "type": "rss", "brand": "beispiel-ag", "url": "https://example.org/b"},
-    ]
-    return Playbook.model_validate(
-        {**shipped, "brands": [*shipped["brands"], second_brand], "sources": [*shipped["sources"], *running]}
-    )
-
-
-@pytest.fixture(scope="module")
-def busier_monitoring(busier_playbook: Playbook) -> dict[str, Any]:
-    """Only the Monitoring construct, for the busier playbook (no Chalice packaging, synthesizes fast)."""
+def busier_monitoring() -> dict[str, Any]:
+    """Only the Monitoring construct (no Chalice packaging, synthesizes fast)."""
     stack = Stack(App(), "monitoring-only")
     Monitoring(
         stack,
@@ -536,7 +541,6 @@ def busier_monitoring(busier_playbook: Playbook) -> dict[str, Any]:
         function_names={},
         dead_letter_queues={},
         api_name="krisenradar-dev-api",
-        playbook=busier_playbook,
         ops_email=None,
     )
     resources: dict[str, Any] = Template.from_stack(stack).to_json()["Resources"]
@@ -552,56 +556,42 @@ def _ops_topic(resources: dict[str, Any]) -> str:
     return topic
 
 
-def test_each_running_source_pages_ops_when_it_fails_in_two_of_three_periods(
+def test_any_failing_source_pages_ops_when_failures_fill_two_of_three_periods(
     busier_monitoring: dict[str, Any],
 ) -> None:
-    # Given a playbook with two running feeds, a disabled feed and the demo replay
-    # When the monitoring is synthesized
-    alarms = _alarms_on(busier_monitoring, "SourceFailed")
-    ops_topic = _ops_topic(busier_monitoring)
-    # Then each running feed, and only those, has an alarm on its own SourceFailed metric
-    by_source = {_dimensions(alarm)["source"]: alarm for alarm in alarms.values()}
-    assert set(by_source) == {"presse-mueller", "bewertungen-beispiel"}
-    assert len(alarms) == len(by_source)
-    for source, alarm in by_source.items():
-        assert alarm["Namespace"] == "Krisenradar"
-        assert _dimensions(alarm) == {"service": "krisenradar", "source": source}
-        _assert_sums_five_minutes_and_pages_ops(alarm, ops_topic)
-        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
-        assert source in alarm["AlarmDescription"]
-    assert any(key.startswith("MonitoringSourcePresseMuellerFailed") for key in alarms)
+    # Given the monitoring, When it is synthesized
+    (alarm,) = _alarms_on(busier_monitoring, "SourceFailed").values()
+    # Then one alarm watches the SourceFailed count of every source (the app names the source in the
+    # metric's log line, not as a dimension: one custom metric and one alarm, however many sources)
+    assert alarm["Namespace"] == "Krisenradar"
+    assert _dimensions(alarm) == {"service": "krisenradar"}
+    _assert_sums_five_minutes_and_pages_ops(alarm, _ops_topic(busier_monitoring))
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
+    assert "GET /sources" in alarm["AlarmDescription"]
 
 
-def test_each_brand_pages_ops_when_its_evaluation_fails(busier_monitoring: dict[str, Any]) -> None:
-    # Given a playbook with two brands, When the monitoring is synthesized
-    alarms = _alarms_on(busier_monitoring, "BrandEvaluationFailed")
-    ops_topic = _ops_topic(busier_monitoring)
-    # Then each brand has an alarm on its own BrandEvaluationFailed metric that pages at the first failure
-    by_brand = {_dimensions(alarm)["brand"]: alarm for alarm in alarms.values()}
-    assert set(by_brand) == {"mueller", "beispiel-ag"}
-    assert len(alarms) == len(by_brand)
-    for brand, alarm in by_brand.items():
-        assert alarm["Namespace"] == "Krisenradar"
-        assert _dimensions(alarm) == {"service": "krisenradar", "brand": brand}
-        _assert_sums_five_minutes_and_pages_ops(alarm, ops_topic)
-        assert alarm["EvaluationPeriods"] == 1
-    assert any(key.startswith("MonitoringBrandBeispielAgEvaluationFailed") for key in alarms)
+def test_any_brand_whose_evaluation_fails_pages_ops_at_once(busier_monitoring: dict[str, Any]) -> None:
+    (alarm,) = _alarms_on(busier_monitoring, "BrandEvaluationFailed").values()
+    assert alarm["Namespace"] == "Krisenradar"
+    assert _dimensions(alarm) == {"service": "krisenradar"}
+    _assert_sums_five_minutes_and_pages_ops(alarm, _ops_topic(busier_monitoring))
+    assert alarm["EvaluationPeriods"] == 1
 
 
-def test_stack_alarms_on_the_shipped_playbooks_running_sources_and_brands(synth: Synth) -> None:
-    """The same rule on the real stack (the shipped playbook's sources are all demo or disabled today)."""
-    playbook = load_playbook(PROJECT_ROOT / "playbooks")
+def test_the_ops_topic_takes_only_tls_and_the_stack_has_no_customer_managed_key(synth: Synth) -> None:
+    # Alarm notifications carry no personal data; CloudWatch cannot publish under the AWS-managed SNS key
     ops_topic = synth.logical_id("AWS::SNS::Topic", "MonitoringTopic")
-    sources = _alarms_on(synth.resources, "SourceFailed")
-    brands = _alarms_on(synth.resources, "BrandEvaluationFailed")
-    assert sorted(_dimensions(alarm)["source"] for alarm in sources.values()) == sorted(
-        _running_source_ids(playbook)
+    policies = [
+        policy["Properties"]
+        for policy in synth.of_type("AWS::SNS::TopicPolicy").values()
+        if {"Ref": ops_topic} in policy["Properties"]["Topics"]
+    ]
+    assert any(
+        statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for policy in policies
+        for statement in policy["PolicyDocument"]["Statement"]
     )
-    assert sorted(_dimensions(alarm)["brand"] for alarm in brands.values()) == sorted(
-        brand.id for brand in playbook.brands
-    )
-    for alarm in (*sources.values(), *brands.values()):
-        assert alarm["AlarmActions"] == [{"Ref": ops_topic}]
+    assert synth.of_type("AWS::KMS::Key") == {}  # $1 a month each
 
 
 def test_api_server_errors_alarm_watches_the_stacks_own_api(synth: Synth) -> None:
@@ -688,3 +678,21 @@ def test_people_sign_in_at_a_user_pool_with_mfa_and_the_api_checks_its_tokens(sy
     assert env["KRISENRADAR_OIDC_AUDIENCE"] == {
         "Ref": synth.logical_id("AWS::Cognito::UserPoolClient", "IdentityUserPoolWebClient")
     }
+
+
+# --- dashboard -------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_stacks_functions_queues_api_and_business_metrics(synth: Synth) -> None:
+    body = dashboard_body(synth.resources, "krisenradar-dev")
+    lines = graph_lines(body)
+    functions = {d["FunctionName"] for ns, m, d, _ in lines if (ns, m) == ("AWS/Lambda", "Errors")}
+    assert functions == set(FUNCTIONS.values())
+    queues = {d["QueueName"] for _, m, d, _ in lines if m == "ApproximateNumberOfMessagesVisible"}
+    assert queues == {f"<{queue}.QueueName>" for queue in synth.of_type("AWS::SQS::Queue")}
+    assert {d.get("ApiName") for ns, _, d, _ in lines if ns == "AWS/ApiGateway"} == {
+        synth.resources["RestAPI"]["Properties"]["Name"]
+    }
+    business = {m for ns, m, _, _ in lines if ns == "Krisenradar"}
+    assert {"MentionsCollected", "SourceFailed", "BrandEvaluationFailed", "AlertDelivered"} <= business
+    assert len(lines) <= 50  # CloudWatch's free dashboards show up to 50 metrics

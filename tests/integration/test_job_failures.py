@@ -1,5 +1,5 @@
-"""Failures someone must see: one failed source or brand is a metric of its own (an alarm per source
-and brand in infra/), the others carry on, and a run in which every unit failed raises, so that
+"""Failures someone must see: a failed source or brand is counted (one metric per kind of failure, the
+unit named in the metric's log line; one alarm per kind in infra/), the others carry on, and a run in which every unit failed raises, so that
 Lambda's retries, the Errors alarm and the failure queue see it."""
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def test_a_failed_source_is_counted_by_name_while_the_others_carry_on(local: Any
     assert result["failed"] == ["presse-feed"]
     [metric] = _failure_metrics(capsys.readouterr().out, "SourceFailed")
     assert metric["source"] == "presse-feed" and metric["service"] == "krisenradar"
-    assert metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "source"]]
+    # One metric for every source (one custom metric, one alarm); the source is named in the log line
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
 
 
 def test_a_refused_token_and_a_rate_limit_are_counted_apart(local: Any, capsys: Any) -> None:
@@ -103,3 +104,20 @@ def test_a_quiet_run_is_no_failure(local: Any) -> None:
     local.__dict__["sources"] = [ScriptedSource("presse-feed", [[]])]
     assert _invoke("collect_mentions") == {"stored": 0, "failed": [], "rate_limited": []}
     assert _invoke("evaluate_rules")["failed"] == []
+
+
+def test_a_count_of_zero_is_not_sent(local: Any, capsys: Any) -> None:
+    # Given a source that answers with no mention, When the rules and collect jobs run
+    local.__dict__["sources"] = [ScriptedSource("presse-feed", [[]])]
+    _invoke("collect_mentions")
+    _invoke("evaluate_rules")
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    # Then no metric of theirs carries a zero (CloudWatch would bill each for the hour), and none is
+    # sent for nothing that happened
+    sent = {
+        metric["Name"]: document[metric["Name"]]
+        for document in documents
+        for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    assert "IncidentOpened" not in sent and "MentionsCollected" not in sent
+    assert all(value != 0 for value in sent.values())

@@ -112,10 +112,12 @@ def test_a_failed_publish_is_retried_with_back_off_until_delivered_and_never_dro
     for waited in (timedelta(seconds=30), timedelta(seconds=60)):
         report = deliver_pending(outbox=outbox, notifier=notifier, now=now)
         assert report.delivered == 0 and report.failed == len(outbox.rows)
+        assert report.due == len({alert_id for alert_id, _ in outbox.rows})  # the backlog it found
         assert all(d.status is DeliveryStatus.PENDING for d in outbox.rows.values())
         assert all(d.next_attempt_at == now + waited for d in outbox.rows.values())
         # Not before the back-off has passed: a down SNS is not hammered every run.
-        assert deliver_pending(outbox=outbox, notifier=notifier, now=now + waited / 2).failed == 0
+        waiting = deliver_pending(outbox=outbox, notifier=notifier, now=now + waited / 2)
+        assert waiting.failed == 0 and waiting.due == 0
         now += waited
     report = deliver_pending(outbox=outbox, notifier=notifier, now=now)
     assert report.published == len(outbox.rows)  # one message per recipient
