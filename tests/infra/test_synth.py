@@ -36,6 +36,7 @@ FUNCTIONS = {
     "CollectMentions": "krisenradar-dev-collect-mentions",
     "CollectSource": "krisenradar-dev-collect-source",
     "EvaluateRules": "krisenradar-dev-evaluate-rules",
+    "EvaluateBrand": "krisenradar-dev-evaluate-brand",
     "DeliverAlerts": "krisenradar-dev-deliver-alerts",
     "EscalateIncidents": "krisenradar-dev-escalate-incidents",
     "ApplyRetention": "krisenradar-dev-apply-retention",
@@ -268,7 +269,7 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
 # --- API and jobs ----------------------------------------------------------------------------------
 
 
-def test_app_functions_are_the_api_the_five_schedules_and_the_collect_worker(synth: Synth) -> None:
+def test_app_functions_are_the_api_the_five_schedules_and_the_two_workers(synth: Synth) -> None:
     functions = synth.of_type("AWS::Serverless::Function")
     assert {key: fn["Properties"]["FunctionName"] for key, fn in functions.items()} == FUNCTIONS
     for job in JOBS:
@@ -301,6 +302,54 @@ def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synt
     assert may("CollectSource", "sqs:ReceiveMessage") and not may("CollectSource", "sqs:SendMessage")
     # And a unit that keeps failing ends in the encrypted dead-letter queue, which has an alarm
     assert queue["VisibilityTimeout"] == 360 and queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    alarms = synth.of_type("AWS::CloudWatch::Alarm").values()
+    assert any(dead_id in json.dumps(alarm["Properties"].get("Dimensions", [])) for alarm in alarms)
+
+
+def test_the_rules_schedule_fans_out_one_message_per_brand_to_a_worker_that_reports_failures(
+    synth: Synth,
+) -> None:
+    # Given the rules queue, its dead-letter queue, the rules schedule and its worker
+    queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceRulesQueue")
+    dead_id = synth.logical_id("AWS::SQS::Queue", "ServiceRulesDeadLetters")
+    queue = synth.resources[queue_id]["Properties"]
+    functions = synth.of_type("AWS::Serverless::Function")
+    schedule, worker = functions["EvaluateRules"]["Properties"], functions["EvaluateBrand"]["Properties"]
+
+    # Then only the schedule knows the queue, and the worker takes up to ten units from it and reports
+    # which of them failed, so that only those come back
+    assert schedule["Environment"]["Variables"]["KRISENRADAR_RULES_QUEUE_URL"] == {"Ref": queue_id}
+    assert all(
+        "KRISENRADAR_RULES_QUEUE_URL" not in fn["Properties"]["Environment"]["Variables"]
+        for key, fn in functions.items()
+        if key != "EvaluateRules"
+    )
+    (event,) = worker["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 10
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+    # And the schedule may only send, the worker only consume
+    def may(function: str, action: str) -> bool:
+        role = functions[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+        return any(
+            action in _actions(statement) and _mentions(statement, queue_id)
+            for statement in _attached_statements(synth, role)
+        )
+
+    assert may("EvaluateRules", "sqs:SendMessage") and not may("EvaluateRules", "sqs:ReceiveMessage")
+    assert may("EvaluateBrand", "sqs:ReceiveMessage") and may("EvaluateBrand", "sqs:DeleteMessage")
+    assert not may("EvaluateBrand", "sqs:SendMessage")
+    assert not any(may(other, "sqs:ReceiveMessage") for other in FUNCTIONS if other != "EvaluateBrand")
+    # And a unit is not handed out again while its worker may still run (60 s), and one that keeps
+    # failing ends in the encrypted dead-letter queue, which has an alarm
+    assert worker["Timeout"] == 60 and queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert synth.resources[dead_id]["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]},
         "maxReceiveCount": 3,
@@ -378,11 +427,15 @@ def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
         )
 
     assert can("DeliverAlerts", "sns:Publish", topic_id)
-    assert can("EvaluateRules", "sns:Publish", topic_id)
+    assert can("EvaluateBrand", "sns:Publish", topic_id)
+    assert not can("EvaluateRules", "sns:Publish", topic_id)  # it only follows drills and sends units
+    assert not can("EvaluateRules", "dynamodb:PutItem", incidents_id)
+    assert can("EvaluateBrand", "dynamodb:PutItem", incidents_id)
     assert not can("CollectMentions", "sns:Publish", topic_id)
     assert not can("APIHandler", "sns:Publish", topic_id)
     assert can("APIHandler", "secretsmanager:GetSecretValue", secret_id)
     assert not can("EvaluateRules", "secretsmanager:GetSecretValue", secret_id)
+    assert not can("EvaluateBrand", "secretsmanager:GetSecretValue", secret_id)
     assert can("CollectSource", "dynamodb:PutItem", mentions_id)
     assert not can("CollectSource", "dynamodb:PutItem", incidents_id)
     assert not can("CollectMentions", "dynamodb:PutItem", mentions_id)  # it only sends units
@@ -408,7 +461,7 @@ def test_no_function_may_scan_and_the_audit_log_is_append_only(synth: Synth) -> 
     audit = {action for s in api if _mentions(s, audit_id) for action in _actions(s)}
     assert "dynamodb:PutItem" in audit and "dynamodb:Query" in audit
     assert not audit & {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-    for job in ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents"):
+    for job in ("CollectMentions", "EvaluateRules", "EvaluateBrand", "DeliverAlerts", "EscalateIncidents"):
         assert not any(_mentions(s, keys_id) for s in _attached_statements(synth, roles[job])), job
 
 
