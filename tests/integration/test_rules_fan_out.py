@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -176,6 +177,26 @@ def test_a_failing_brand_is_reported_alone_and_the_others_open_their_incident_an
     assert rows and all(row.status is DeliveryStatus.DELIVERED for row in rows)
 
 
+def _published(topic_arn: str) -> Callable[[], Counter[tuple[str, str, str]]]:
+    """Every message SNS accepted, by (alert id, channel, recipient): a queue subscribed to the topic."""
+    sqs, sns = boto3.client("sqs"), boto3.client("sns")
+    url = sqs.create_queue(QueueName=f"published-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+
+    def drain() -> Counter[tuple[str, str, str]]:
+        seen: Counter[tuple[str, str, str]] = Counter()
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                attributes = json.loads(message["Body"])["MessageAttributes"]
+                key = tuple(attributes[name]["Value"] for name in ("alert_id", "channel", "recipient"))
+                seen[key] += 1  # type: ignore[index]
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return seen
+
+    return drain
+
+
 def test_the_same_unit_twice_at_once_opens_one_incident_and_alerts_once(
     store: Any, queue_url: str, worker: QueueFunction
 ) -> None:
@@ -184,6 +205,7 @@ def test_the_same_unit_twice_at_once_opens_one_incident_and_alerts_once(
     for part in ("storage", "notifier", "enricher", "detector_config", "playbook", "seeded_users"):
         getattr(store, part)  # what a cold start builds once, before the overlapping runs share it
     store.__dict__["rules_queue"] = SqsWorkQueue(boto3.client("sqs", region_name="eu-central-1"), queue_url)
+    published = _published(store.settings.alert_topic_arn)
     _schedule()
     _schedule()  # the same minute: the same unit again
     messages = _received(queue_url)
@@ -202,9 +224,33 @@ def test_the_same_unit_twice_at_once_opens_one_incident_and_alerts_once(
     assert results == [{"batchItemFailures": []}, {"batchItemFailures": []}]
     [incident] = store.incidents.active_for_brand("mueller")
     rows = store.outbox.list(incident_id=incident.incident_id, limit=100, next_token=None).items
-    opened = [row for row in rows if "#incident_opened#" in row.alert_id]
-    assert opened and len({(r.alert_id, r.channel, r.recipient) for r in opened}) == len(opened)
+    assert any("#incident_opened#" in row.alert_id for row in rows)
+    assert all(row.status is DeliveryStatus.DELIVERED for row in rows)
+    counts = published()
+    sent = {(row.alert_id, row.channel, row.recipient) for row in rows if row.channel in ("sms", "email")}
+    assert sent and {key: counts[key] for key in sent} == dict.fromkeys(sent, 1)
     assert [event.kind for event in incident.timeline].count("detected") == 1
+
+
+def test_the_worker_counts_each_brands_outcome_as_its_own_metric(
+    container: Any, api: Any, queue_url: str, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two queued units, one for a brand whose evaluation fails, and metrics on (CloudWatch EMF)
+    _with_broken_brand(container)
+    _storm(container)
+    _schedule()
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    capsys.readouterr()
+
+    # When the worker evaluates both
+    event = lambda_event(_received(queue_url), "arn:aws:sqs:eu-central-1:1:krisenradar-rules", "eu-central-1")
+    api.lambda_.invoke("evaluate_brand", event)
+
+    # Then the broken brand's failure is counted under its name (its alarm), and the opened incident too
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [d["brand"] for d in lines if "BrandEvaluationFailed" in d] == [BROKEN]
+    opened = [d["IncidentOpened"] for d in lines if "IncidentOpened" in d]  # a value, or one per unit
+    assert sum(sum(v) if isinstance(v, list) else v for v in opened) == 1
 
 
 def test_the_local_mapping_deletes_what_succeeded_and_hands_the_failure_out_again(
