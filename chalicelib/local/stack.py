@@ -138,6 +138,8 @@ class LocalStack:
             "enricher",
             "detector_config",
             "sources",
+            "collect_queue",
+            "rules_queue",
         ):
             getattr(container, part)
         if as_drill:  # before the jobs start, so that their first runs play it

@@ -24,6 +24,7 @@ from chalicelib.domain.models import DeliveryStatus, Principal, Role
 from chalicelib.domain.playbook import Brand
 from chalicelib.local.queues import EventSourceMapping, Poll, QueueFunction, lambda_event, queue_functions
 from chalicelib.local.scheduler import LambdaContext
+from chalicelib.observability import metrics
 from chalicelib.services.drills import stop_drill
 from chalicelib.services.incidents import resolve
 from chalicelib.services.ingest import ingest
@@ -240,6 +241,7 @@ def test_the_worker_counts_each_brands_outcome_as_its_own_metric(
     _storm(container)
     _schedule()
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    metrics.clear_metrics()  # what earlier tests added while metrics were off
     capsys.readouterr()
 
     # When the worker evaluates both
