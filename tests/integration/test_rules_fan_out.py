@@ -9,15 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from chalicelib import deps
 from chalicelib.adapters.work_queue import SqsWorkQueue
 from chalicelib.domain.errors import AppError
 from chalicelib.domain.models import DeliveryStatus, Principal, Role
@@ -178,35 +176,14 @@ def test_a_failing_brand_is_reported_alone_and_the_others_open_their_incident_an
     assert rows and all(row.status is DeliveryStatus.DELIVERED for row in rows)
 
 
-def _published(topic_arn: str) -> Callable[[], Counter[tuple[str, str, str]]]:
-    """Every message SNS accepted, by (alert id, channel, recipient): a queue subscribed to the topic."""
-    sqs, sns = boto3.client("sqs"), boto3.client("sns")
-    url = sqs.create_queue(QueueName=f"published-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
-
-    def drain() -> Counter[tuple[str, str, str]]:
-        seen: Counter[tuple[str, str, str]] = Counter()
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                attributes = json.loads(message["Body"])["MessageAttributes"]
-                key = tuple(attributes[name]["Value"] for name in ("alert_id", "channel", "recipient"))
-                seen[key] += 1  # type: ignore[index]
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return seen
-
-    return drain
-
-
 def test_the_same_unit_twice_at_once_opens_one_incident_and_alerts_once(
-    store: Any, queue_url: str, worker: QueueFunction
+    store: Any, published: Any, queue_url: str, worker: QueueFunction
 ) -> None:
     # Given a storm, and its brand's unit delivered twice (an overlapping run, SQS's at-least-once)
     _storm(store)
     for part in ("storage", "notifier", "enricher", "detector_config", "playbook", "seeded_users"):
         getattr(store, part)  # what a cold start builds once, before the overlapping runs share it
     store.__dict__["rules_queue"] = SqsWorkQueue(boto3.client("sqs", region_name="eu-central-1"), queue_url)
-    published = _published(store.settings.alert_topic_arn)
     _schedule()
     _schedule()  # the same minute: the same unit again
     messages = _received(queue_url)
@@ -330,17 +307,3 @@ def test_a_drills_unit_evaluates_its_shadow_brand_and_records_the_drills_inciden
     assert incident.drill_id == drill["drill_id"]
     assert container.drills.get(drill["drill_id"]).incident_id == incident.incident_id
     stop_drill(drill["drill_id"], drills=container.drills, principal=ADMIN, now=container.clock())
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store(request: Any, container: Any, tmp_path: Any) -> Iterator[Any]:
-    """The container on one of the two stores (DynamoDB through the endpoint that keeps each request
-    atomic, as DynamoDB does); SNS and SQS are moto's either way."""
-    if request.param == "dynamodb":
-        update = {"endpoint_url": request.getfixturevalue("atomic_moto")}
-    else:
-        update = {"store": "sqlite", "database_path": tmp_path / "k.db"}
-    local = deps.Container(container.settings.model_copy(update=update), clock=container.clock)
-    deps.override(local)
-    yield local
-    deps.override(container)
