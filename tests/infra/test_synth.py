@@ -277,77 +277,37 @@ def test_app_functions_are_the_api_the_five_schedules_and_the_two_workers(synth:
         assert event == {"Type": "Schedule", "Properties": {"Schedule": SCHEDULES[job]}}
 
 
-def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
-    # Given the collect queue, its dead-letter queue and the two collect functions
-    queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceCollectQueue")
-    dead_id = synth.logical_id("AWS::SQS::Queue", "ServiceCollectDeadLetters")
-    queue = synth.resources[queue_id]["Properties"]
-    functions = synth.of_type("AWS::Serverless::Function")
-    schedule, worker = functions["CollectMentions"]["Properties"], functions["CollectSource"]["Properties"]
-
-    # Then the schedule knows the queue and may send to it, and the worker is its event source
-    assert schedule["Environment"]["Variables"]["KRISENRADAR_COLLECT_QUEUE_URL"] == {"Ref": queue_id}
-    (event,) = worker["Events"].values()
-    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 1
-    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-
-    def may(function: str, action: str) -> bool:
-        role = functions[function]["Properties"]["Role"]["Fn::GetAtt"][0]
-        return any(
-            action in _actions(statement) and _mentions(statement, queue_id)
-            for statement in _attached_statements(synth, role)
-        )
-
-    assert may("CollectMentions", "sqs:SendMessage") and not may("CollectMentions", "sqs:ReceiveMessage")
-    assert may("CollectSource", "sqs:ReceiveMessage") and not may("CollectSource", "sqs:SendMessage")
-    # And a unit that keeps failing ends in the encrypted dead-letter queue, which has an alarm
-    assert queue["VisibilityTimeout"] == 360 and queue["SqsManagedSseEnabled"] is True
-    assert queue["RedrivePolicy"] == {
-        "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]},
-        "maxReceiveCount": 3,
-    }
-    alarms = synth.of_type("AWS::CloudWatch::Alarm").values()
-    assert any(dead_id in json.dumps(alarm["Properties"].get("Dimensions", [])) for alarm in alarms)
-
-
-def test_the_rules_schedule_fans_out_one_message_per_brand_to_a_worker_that_reports_failures(
-    synth: Synth,
-) -> None:
-    # Given the rules queue, its dead-letter queue, the rules schedule and its worker
-    queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceRulesQueue")
-    dead_id = synth.logical_id("AWS::SQS::Queue", "ServiceRulesDeadLetters")
-    queue = synth.resources[queue_id]["Properties"]
-    functions = synth.of_type("AWS::Serverless::Function")
-    schedule, worker = functions["EvaluateRules"]["Properties"], functions["EvaluateBrand"]["Properties"]
-
-    # Then only the schedule knows the queue, and the worker takes up to ten units from it and reports
-    # which of them failed, so that only those come back
-    assert schedule["Environment"]["Variables"]["KRISENRADAR_RULES_QUEUE_URL"] == {"Ref": queue_id}
-    assert all(
-        "KRISENRADAR_RULES_QUEUE_URL" not in fn["Properties"]["Environment"]["Variables"]
-        for key, fn in functions.items()
-        if key != "EvaluateRules"
+def _may(synth: Synth, function: str, action: str, resource_id: str) -> bool:
+    role = synth.resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return any(
+        action in _actions(statement) and _mentions(statement, resource_id)
+        for statement in _attached_statements(synth, role)
     )
-    (event,) = worker["Events"].values()
-    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 10
-    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
-    # And the schedule may only send, the worker only consume
-    def may(function: str, action: str) -> bool:
-        role = functions[function]["Properties"]["Role"]["Fn::GetAtt"][0]
-        return any(
-            action in _actions(statement) and _mentions(statement, queue_id)
-            for statement in _attached_statements(synth, role)
-        )
 
-    assert may("EvaluateRules", "sqs:SendMessage") and not may("EvaluateRules", "sqs:ReceiveMessage")
-    assert may("EvaluateBrand", "sqs:ReceiveMessage") and may("EvaluateBrand", "sqs:DeleteMessage")
-    assert not may("EvaluateBrand", "sqs:SendMessage")
-    assert not any(may(other, "sqs:ReceiveMessage") for other in FUNCTIONS if other != "EvaluateBrand")
-    # And a unit is not handed out again while its worker may still run (60 s), and one that keeps
-    # failing ends in the encrypted dead-letter queue, which has an alarm
-    assert worker["Timeout"] == 60 and queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+def _fan_out(synth: Synth, prefix: str, schedule: str, worker: str, setting: str) -> dict[str, Any]:
+    """What every fan-out shares: the schedule knows its queue and may only send to it, the worker is
+    its event source and may only consume it, and a unit that keeps failing ends in an encrypted
+    dead-letter queue with an alarm. Returns the worker's event source."""
+    queue_id = synth.logical_id("AWS::SQS::Queue", f"Service{prefix}Queue")
+    dead_id = synth.logical_id("AWS::SQS::Queue", f"Service{prefix}DeadLetters")
+    queue = synth.resources[queue_id]["Properties"]
+    functions = synth.of_type("AWS::Serverless::Function")
+    assert functions[schedule]["Properties"]["Environment"]["Variables"][setting] == {"Ref": queue_id}
+    assert [
+        key for key, fn in functions.items() if setting in fn["Properties"]["Environment"]["Variables"]
+    ] == [schedule]
+    (event,) = functions[worker]["Properties"]["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert _may(synth, schedule, "sqs:SendMessage", queue_id)
+    assert not _may(synth, schedule, "sqs:ReceiveMessage", queue_id)
+    assert _may(synth, worker, "sqs:ReceiveMessage", queue_id)
+    assert _may(synth, worker, "sqs:DeleteMessage", queue_id)
+    assert not _may(synth, worker, "sqs:SendMessage", queue_id)
+    assert [key for key in functions if _may(synth, key, "sqs:ReceiveMessage", queue_id)] == [worker]
+    # A unit is not handed out again while its worker may still run (six times the function's timeout)
+    timeout = functions[worker]["Properties"]["Timeout"]
+    assert timeout == 60 and queue["VisibilityTimeout"] >= 6 * timeout
     assert queue["SqsManagedSseEnabled"] is True
     assert synth.resources[dead_id]["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"] == {
@@ -356,6 +316,21 @@ def test_the_rules_schedule_fans_out_one_message_per_brand_to_a_worker_that_repo
     }
     alarms = synth.of_type("AWS::CloudWatch::Alarm").values()
     assert any(dead_id in json.dumps(alarm["Properties"].get("Dimensions", [])) for alarm in alarms)
+    return dict(event["Properties"])
+
+
+def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
+    source = _fan_out(synth, "Collect", "CollectMentions", "CollectSource", "KRISENRADAR_COLLECT_QUEUE_URL")
+    assert source["BatchSize"] == 1
+
+
+def test_the_rules_schedule_fans_out_one_message_per_brand_to_a_worker_that_reports_failures(
+    synth: Synth,
+) -> None:
+    source = _fan_out(synth, "Rules", "EvaluateRules", "EvaluateBrand", "KRISENRADAR_RULES_QUEUE_URL")
+    # Up to ten brands per invocation, and only the ones whose evaluation failed come back
+    assert source["BatchSize"] == 10
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth) -> None:
