@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # The SQS queue of collect units (one message per due source, CDK: krisenradar-<stage>-collect):
     # empty = the schedule collects every source itself (one machine, tests).
     collect_queue_url: str = ""
+    # The SQS queue of rules units (one message per brand and live drill, CDK: krisenradar-<stage>-rules):
+    # empty = the schedule evaluates every brand itself (one machine without a queue, tests).
+    rules_queue_url: str = ""
     link_ttl_minutes: int = Field(default=60, ge=5, le=24 * 60)
     # How long before and after a statement its feedback compares mentions (practice 6).
     feedback_minutes: int = Field(default=60, ge=10, le=24 * 60)

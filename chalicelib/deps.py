@@ -333,14 +333,21 @@ class Container:
     @cached_property
     def collect_queue(self) -> WorkQueue | None:
         """One message per due source for the collect worker; None: the schedule collects itself."""
-        if not self.settings.collect_queue_url:
+        return self._work_queue(self.settings.collect_queue_url)
+
+    @cached_property
+    def rules_queue(self) -> WorkQueue | None:
+        """One message per brand (and live drill) for the rules worker; None: the schedule evaluates."""
+        return self._work_queue(self.settings.rules_queue_url)
+
+    def _work_queue(self, url: str) -> WorkQueue | None:
+        if not url:
             return None
         import boto3
 
         from chalicelib.adapters.work_queue import SqsWorkQueue
 
-        client = boto3.client("sqs", region_name=self.settings.region)
-        return SqsWorkQueue(client, self.settings.collect_queue_url)
+        return SqsWorkQueue(boto3.client("sqs", region_name=self.settings.region), url)
 
     @property
     def source_types(self) -> list[str]:

@@ -76,8 +76,8 @@ class Access:
     put_events: bool = False  # sends the events (alerts, approved drafts, statements) to the company's bus
     integration_secrets: bool = False  # reads chat webhook URLs and the CRM token (integrations/ secrets)
     source_secrets: bool = False  # reads the platform credentials of the source adapters (sources/ secrets)
-    send_collect_units: bool = False  # the collect schedule: one message per due source
-    consume_collect_units: bool = False  # the collect worker: its SQS event source
+    sends_units: str | None = None  # the work queue a schedule fans out to (WORK_QUEUES): one message a unit
+    consumes_units: str | None = None  # the work queue that is a worker's SQS event source
 
 
 FUNCTION_ACCESS: dict[str, Access] = {
@@ -92,20 +92,24 @@ FUNCTION_ACCESS: dict[str, Access] = {
         source_secrets=True,  # posts an approved reply as the brand's account (POST /drafts/{id}/publish)
     ),
     # The schedule reads cursors and health and marks units queued; the worker collects one source.
-    "collect_mentions": Access(read=("drills",), write=("state",), send_collect_units=True),
+    "collect_mentions": Access(read=("drills",), write=("state",), sends_units="collect"),
     "collect_source": Access(
         read=("drills",),
         write=("mentions", "buckets", "state"),
         source_secrets=True,
-        consume_collect_units=True,
+        consumes_units="collect",
     ),
-    "evaluate_rules": Access(
+    # The schedule follows the drills (records their incidents, ends them) and sends one unit per brand
+    # and live drill; the worker evaluates each one and delivers the alerts.
+    "evaluate_rules": Access(read=("incidents",), write=("drills",), sends_units="rules"),
+    "evaluate_brand": Access(
         read=("buckets", "users", "webhooks"),  # webhooks: the sender loads the subscription
-        write=("incidents", "state", "outbox", "drills"),  # drills: records their incidents, ends them
+        write=("incidents", "state", "outbox", "drills"),  # drills: records the incident a drill opened
         publish_alerts=True,
         link_secret=True,
         put_events=True,
         integration_secrets=True,
+        consumes_units="rules",
     ),
     "deliver_alerts": Access(
         read=("webhooks",), write=("outbox",), publish_alerts=True, put_events=True, integration_secrets=True
@@ -123,6 +127,17 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "apply_retention": Access(write=("incidents", "drafts")),
 }
 JOBS = tuple(name for name in FUNCTION_ACCESS if name != API_HANDLER)
+# The work queues: the setting that tells a schedule its queue, and the placeholder queue the worker
+# names in the app (jobs/schedules.py COLLECT_QUEUE, RULES_QUEUE).
+WORK_QUEUES = {
+    "collect": ("KRISENRADAR_COLLECT_QUEUE_URL", "krisenradar-collect"),
+    "rules": ("KRISENRADAR_RULES_QUEUE_URL", "krisenradar-rules"),
+}
+# A unit's worker may take the function's 60 s; six times that keeps a slow unit from reappearing while
+# it runs (AWS's advice for Lambda event sources). After three failed attempts it stays in the
+# dead-letter queue, which has an alarm.
+WORK_VISIBILITY_SECONDS = 360
+WORK_MAX_RECEIVES = 3
 
 
 def integration_secret_prefix(stage: str) -> str:
@@ -172,34 +187,15 @@ class ApiAndJobs(Construct):
             name: f"krisenradar-{settings.stage}-{name.replace('_', '-')}" for name in FUNCTION_ACCESS
         }
         self.api_name = f"krisenradar-{settings.stage}-api"
-        self.job_failures = sqs.Queue(
-            self,
-            "JobFailures",
-            queue_name=f"krisenradar-{settings.stage}-job-failures",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        self.collect_dead_letters = sqs.Queue(
-            self,
-            "CollectDeadLetters",
-            queue_name=f"krisenradar-{settings.stage}-collect-dead-letters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        # One message per due source. A unit's worker may take the function's 60 s; six times that
-        # keeps a slow unit from reappearing while it runs (AWS's advice for Lambda event sources).
-        self.collect_queue = sqs.Queue(
-            self,
-            "CollectQueue",
-            queue_name=f"krisenradar-{settings.stage}-collect",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(360),
-            retention_period=Duration.hours(1),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=3, queue=self.collect_dead_letters),
-        )
+        self.job_failures = self._queue("JobFailures", f"krisenradar-{settings.stage}-job-failures")
+        # One message per due source (collect) and per brand and live drill (rules), each a dead-letter
+        # queue of its own: {"collect": (queue, dead letters), "rules": ...}.
+        self.work_queues = {
+            kind: self._work_queue(kind.title(), f"krisenradar-{settings.stage}-{kind}")
+            for kind in WORK_QUEUES
+        }
+        self.collect_queue, self.collect_dead_letters = self.work_queues["collect"]
+        self.rules_queue, self.rules_dead_letters = self.work_queues["rules"]
         self.log_groups = {
             name: logs.LogGroup(
                 self,
@@ -220,6 +216,30 @@ class ApiAndJobs(Construct):
 
         self.chalice = self._package(settings, data, alerts, events)
         self._wire_functions(settings)
+
+    def _queue(self, construct_id: str, name: str, **options: Any) -> sqs.Queue:
+        """An encrypted queue that refuses plain HTTP; a failure's record is kept for 14 days."""
+        options.setdefault("retention_period", Duration.days(14))
+        return sqs.Queue(
+            self,
+            construct_id,
+            queue_name=name,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            **options,
+        )
+
+    def _work_queue(self, prefix: str, name: str) -> tuple[sqs.Queue, sqs.Queue]:
+        """A worker's queue of units and its dead-letter queue (`<prefix>Queue`, `<prefix>DeadLetters`)."""
+        dead_letters = self._queue(f"{prefix}DeadLetters", f"{name}-dead-letters")
+        queue = self._queue(
+            f"{prefix}Queue",
+            name,
+            visibility_timeout=Duration.seconds(WORK_VISIBILITY_SECONDS),
+            retention_period=Duration.hours(1),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=WORK_MAX_RECEIVES, queue=dead_letters),
+        )
+        return queue, dead_letters
 
     def _role(self, name: str, access: Access, data: Data, alerts: Alerts, stage: str) -> iam.Role:
         role = iam.Role(
@@ -262,10 +282,10 @@ class ApiAndJobs(Construct):
                     ],
                 )
             )
-        if access.send_collect_units:
-            self.collect_queue.grant_send_messages(role)
-        if access.consume_collect_units:
-            self.collect_queue.grant_consume_messages(role)
+        if access.sends_units:
+            self.work_queues[access.sends_units][0].grant_send_messages(role)
+        if access.consumes_units:
+            self.work_queues[access.consumes_units][0].grant_consume_messages(role)
         if name in JOBS:
             self.job_failures.grant_send_messages(role)
         # cdk-nag names the account as a token offline, and by number when the CLI knows the account.
@@ -375,15 +395,7 @@ class ApiAndJobs(Construct):
             if default_policy is not None:
                 # Lambda checks the role may send to the failure destination when the function is created.
                 function.add_resource_dependency(default_policy.node.default_child)
-            if FUNCTION_ACCESS[name].send_collect_units:
-                function.add_property_override(
-                    "Environment.Variables.KRISENRADAR_COLLECT_QUEUE_URL", self.collect_queue.queue_url
-                )
-            if FUNCTION_ACCESS[name].consume_collect_units:
-                # The app names a placeholder queue (jobs/schedules.py COLLECT_QUEUE); this is the real one.
-                function.add_property_override(
-                    f"Events.{logical_id(name)}SqsEventSource.Properties.Queue", self.collect_queue.queue_arn
-                )
+            self._wire_work_queues(name, function)
             if name not in JOBS:
                 continue
             if not settings.public_url:
@@ -398,6 +410,20 @@ class ApiAndJobs(Construct):
                     },
                 },
             )
+
+    def _wire_work_queues(self, name: str, function: Any) -> None:
+        """A schedule learns its queue's URL; a worker gets the real queue as its event source (the app
+        names a placeholder) and reports which messages of a batch failed, so only those come back."""
+        access = FUNCTION_ACCESS[name]
+        if access.sends_units:
+            setting, _ = WORK_QUEUES[access.sends_units]
+            queue, _ = self.work_queues[access.sends_units]
+            function.add_property_override(f"Environment.Variables.{setting}", queue.queue_url)
+        if access.consumes_units:
+            queue, _ = self.work_queues[access.consumes_units]
+            event = f"Events.{logical_id(name)}SqsEventSource.Properties"
+            function.add_property_override(f"{event}.Queue", queue.queue_arn)
+            function.add_property_override(f"{event}.FunctionResponseTypes", ["ReportBatchItemFailures"])
 
     def _throttle_and_log(self, api: Any, settings: ServiceSettings) -> None:
         """Every method throttled; one JSON access log line per request, without personal data. API

@@ -115,6 +115,7 @@ class KrisenradarStack(cdk.Stack):
             dead_letter_queues={
                 "JobFailures": self.service.job_failures,
                 "CollectDeadLetters": self.service.collect_dead_letters,
+                "RulesDeadLetters": self.service.rules_dead_letters,
                 "IntegrationDeadLetters": self.alerts.integration_dead_letters,
             },
             api_name=self.service.api_name,
@@ -158,12 +159,13 @@ class KrisenradarStack(cdk.Stack):
                     "rotated there and pasted in, Secrets Manager cannot rotate them",
                 )
             )
-        cdk.Validations.of(self.service.collect_dead_letters).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="This queue is itself the dead-letter queue of the collect queue",
+        for kind, (_, dead_letters) in self.service.work_queues.items():
+            cdk.Validations.of(dead_letters).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions-SQS3",
+                    reason=f"This queue is itself the dead-letter queue of the {kind} queue",
+                )
             )
-        )
         cdk.Validations.of(self.service.job_failures).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-SQS3",

@@ -1,6 +1,9 @@
 """Scheduled entry points, and the collect worker the collect schedule feeds (one SQS message per due
 source). Each one calls one service and records its business metrics.
 
+The rules schedule fans out the same way: one message per brand and live drill for the rules worker
+`evaluate_brand`, which evaluates each one on its own (reporting a failed one back for a retry).
+
 Live drills ("Krisenübung") ride along: the collect job plays each one's scenario, the rules job follows
 them (records each one's incident, ends them) and evaluates their shadow brands, the escalation job
 escalates their incidents. A drill's trouble never stops a real brand's evaluation."""
@@ -16,15 +19,16 @@ from chalice.app import Blueprint, Rate
 
 from chalicelib import deps
 from chalicelib.domain.drills import Drill, real_brand, source_dimension
-from chalicelib.domain.errors import JobFailed
+from chalicelib.domain.errors import InvalidInput, JobFailed
 from chalicelib.observability import count_failure, logger, metrics
 from chalicelib.services.alerts import DeliveryReport, deliver_pending
 from chalicelib.services.collect import MIN_SECONDS_TO_START, CollectReport, collect, fan_out
 from chalicelib.services.drills import DrillRound, follow_drills, live_drills, record_incidents
-from chalicelib.services.evaluate import evaluate_all
+from chalicelib.services.evaluate import BrandEvaluation, evaluate_all
 from chalicelib.services.incidents import escalate
 from chalicelib.services.ingest import ingest
 from chalicelib.services.privacy import apply_retention
+from chalicelib.services.rules_units import RulesUnit, evaluate_unit, fan_out_rules, rules_units
 
 bp = Blueprint(__name__)
 
@@ -135,6 +139,8 @@ def _count_collected(report: CollectReport) -> None:
 
 @bp.schedule(EVERY_MINUTE, name="evaluate_rules", description="Detect crises and open or update incidents")
 def evaluate_rules(event: Any) -> dict[str, Any]:
+    """Follows the drills; then, with a rules queue (AWS, `make run`): one unit per brand and live drill
+    for `evaluate_brand`; without (tests): evaluates every brand here."""
     container = deps.container()
     now = container.clock()
     try:
@@ -142,6 +148,19 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
     except Exception:  # the drills cannot be read: the real brands go on without them
         logger.exception("drills not read")
         drills = DrillRound(failed=["drills"])
+    metrics.add_metric(name="DrillEnded", unit="Count", value=len(drills.ended))
+    queue = container.rules_queue
+    if queue is not None:
+        for brand_key in drills.failed:
+            count_failure("BrandEvaluationFailed", "brand", real_brand(brand_key))
+        queued = fan_out_rules(rules_units(container.playbook, drills.live, now), queue=queue)
+        metrics.add_metric(name="BrandsQueued", unit="Count", value=len(queued))
+        return {
+            "queued": queued,
+            "failed": drills.failed,
+            "drills": [d.drill_id for d in drills.live],
+            "drills_ended": drills.ended,
+        }
     report = evaluate_all(
         now=now,
         playbook=container.playbook,
@@ -152,13 +171,8 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
     )
     # A drill's incident opened in this run is recorded now (overlapping runs record it once).
     record_incidents(drills.live, drills=container.drills, incidents=container.incidents)
-    metrics.add_metric(name="DrillEnded", unit="Count", value=len(drills.ended))
-    opened, raised, inhibited = report.ids("opened"), report.ids("raised"), report.ids("inhibited")
-    updated = report.ids("updated")
-    metrics.add_metric(name="IncidentOpened", unit="Count", value=len(opened))
-    metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(raised))
-    metrics.add_metric(name="AlertInhibited", unit="Count", value=len(inhibited))
-    metrics.add_metric(name="IncidentSituationChanged", unit="Count", value=len(updated))
+    for result in report.results:
+        _count_evaluated(result)
     failed = [*report.failed, *drills.failed]
     for brand_key in failed:
         count_failure("BrandEvaluationFailed", "brand", real_brand(brand_key))
@@ -167,15 +181,75 @@ def evaluate_rules(event: Any) -> dict[str, Any]:
     attempted = len(container.playbook.brands) + len(drills.live) + len(drills.failed)
     _fail_if_nothing_worked("evaluate_rules", failed, attempted)
     return {
-        "opened": opened,
-        "raised": raised,
-        "inhibited": inhibited,
-        "updated": updated,
+        "opened": report.ids("opened"),
+        "raised": report.ids("raised"),
+        "inhibited": report.ids("inhibited"),
+        "updated": report.ids("updated"),
         "failed": failed,
         "delivered": delivery.delivered,
         "drills": [d.drill_id for d in drills.live],
         "drills_ended": drills.ended,
     }
+
+
+def _count_evaluated(result: BrandEvaluation) -> None:
+    metrics.add_metric(name="IncidentOpened", unit="Count", value=len(result.opened))
+    metrics.add_metric(name="IncidentSeverityRaised", unit="Count", value=len(result.raised))
+    metrics.add_metric(name="AlertInhibited", unit="Count", value=len(result.inhibited))
+    metrics.add_metric(name="IncidentSituationChanged", unit="Count", value=len(result.updated))
+
+
+# Like COLLECT_QUEUE: the real queue is set by the CDK app (infra/service.py), or `make run`'s mapping.
+RULES_QUEUE = "krisenradar-rules"
+
+
+@bp.on_sqs_message(queue=RULES_QUEUE, batch_size=10, name="evaluate_brand")
+def evaluate_brand_worker(event: Any) -> dict[str, Any]:
+    """Up to ten units sent by `evaluate_rules`, each evaluated on its own: a unit whose evaluation
+    fails is counted and reported back as a batch item failure, so that SQS retries it alone (and
+    after three attempts keeps it in the dead-letter queue) while the others are done. Then the alerts
+    the evaluations wrote leave, as in the rules job."""
+    # Powertools' batch utility loads only here: the API and the other functions need not pay for it.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    container = deps.container()
+    now = container.clock()
+    alerting = container.alerting
+
+    def evaluate(record: Any) -> str:  # a Powertools SQSRecord
+        try:
+            unit = RulesUnit.from_message(record.body)
+        except InvalidInput:
+            logger.exception("rules unit not read", message_id=record.message_id)
+            raise
+        try:
+            result = evaluate_unit(
+                unit,
+                now=now,
+                playbook=container.playbook,
+                ports=container.ports,
+                config=container.detector_config,
+                alerting=alerting,
+                drills=container.drills,
+            )
+        except Exception:
+            logger.exception("brand evaluation failed", brand=unit.brand_key, unit_id=unit.unit_id)
+            count_failure("BrandEvaluationFailed", "brand", real_brand(unit.brand_key))
+            raise
+        if result is not None:
+            _count_evaluated(result)
+        return unit.unit_id
+
+    # One processor per invocation: it keeps the batch's successes and failures as its state.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response = process_partial_response(
+        event=event.to_dict(), record_handler=evaluate, processor=processor, context=event.context
+    )
+    try:
+        _deliver(now)
+    except Exception:  # the evaluations stand; the delivery job sends what is left within a minute
+        logger.exception("alerts not delivered after evaluation")
+    return {"batchItemFailures": list(response.get("batchItemFailures", []))}
 
 
 @bp.schedule(EVERY_MINUTE, name="deliver_alerts", description="Retry undelivered alerts from the outbox")

@@ -1,6 +1,7 @@
 """Creates what the functions expect in AWS, from the same definitions the code uses:
 tables (PynamoDB models), the alert topic with the team's filtered subscriptions (routing.py),
-the ingest secret (Secrets Manager) and the first admin API key."""
+the work queues of the collect and rules workers, the ingest secret (Secrets Manager) and the first
+admin API key."""
 
 from __future__ import annotations
 
@@ -68,6 +69,26 @@ def ensure_topic(settings: Settings, users: Sequence[User]) -> tuple[str, list[G
     if ("sqs", integration_arn) not in existing:
         _subscribe(sns, topic_arn, "sqs", integration_arn, filter_policy("integration", INTEGRATIONS))
     return topic_arn, gateways
+
+
+# As in AWS (infra/service.py), shorter: a local run takes well under this, and a failed unit comes back
+# within two minutes.
+WORK_VISIBILITY_SECONDS = 90
+WORK_MAX_RECEIVES = 3
+
+
+def ensure_work_queue(settings: Settings, name: str) -> str:
+    """A queue of work units (collect, rules) with its dead-letter queue, as the CDK app declares them;
+    returns its URL."""
+    sqs = boto3.client("sqs", region_name=settings.region)
+    dead_letters = sqs.create_queue(QueueName=f"{name}-dead-letters")["QueueUrl"]
+    redrive = {"deadLetterTargetArn": _queue_arn(sqs, dead_letters), "maxReceiveCount": WORK_MAX_RECEIVES}
+    attributes = {
+        "VisibilityTimeout": str(WORK_VISIBILITY_SECONDS),
+        "MessageRetentionPeriod": "3600",
+        "RedrivePolicy": json.dumps(redrive),
+    }
+    return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
 
 
 def _queue_arn(sqs: Any, url: str) -> str:

@@ -1,4 +1,5 @@
-"""A local EventBridge: invokes the very same scheduled handlers as in AWS, at their rates.
+"""A local EventBridge: invokes the very same scheduled handlers as in AWS, at their rates; and, given
+the queues, Lambda's SQS event source mappings (local/queues.py) for the functions that work off them.
 
 As in AWS, jobs run concurrently: each due run starts on a worker thread, whether or not another
 job, or an earlier run of the same job, is still busy. The jobs claim before they act, so this is safe,
@@ -14,9 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Rate, ScheduledEventConfig
+
+if TYPE_CHECKING:
+    from chalicelib.local.queues import EventSourceMapping
 
 STAGGER_SECONDS = 5.0
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
@@ -74,10 +78,18 @@ def jobs_of(app: Chalice) -> list[Job]:
 
 
 class Scheduler:
-    def __init__(self, app: Chalice, region: str, on_error: Callable[[str, BaseException], None]) -> None:
+    def __init__(
+        self,
+        app: Chalice,
+        region: str,
+        on_error: Callable[[str, BaseException], None],
+        queues: dict[str, str] | None = None,
+    ) -> None:
+        """`queues`: the URL of each queue an `@on_sqs_message` function names (collect, rules)."""
         self.jobs = jobs_of(app)
         self._region = region
         self._on_error = on_error
+        self.mappings = self._mappings(app, queues or {})
         self._stop = threading.Event()
         self._workers = ThreadPoolExecutor(max_workers=2 * len(self.jobs) or 1, thread_name_prefix="job")
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
@@ -91,7 +103,29 @@ class Scheduler:
         )
         return job.handler(scheduled_event(name, self._region), context)
 
+    def _mappings(self, app: Chalice, queues: dict[str, str]) -> list[EventSourceMapping]:
+        if not queues:
+            return []
+        import boto3
+
+        from chalicelib.local.queues import EventSourceMapping, queue_functions
+
+        client = boto3.client("sqs", region_name=self._region)
+        return [
+            EventSourceMapping(
+                function,
+                client=client,
+                queue_url=queues[function.queue],
+                region=self._region,
+                on_error=self._on_error,
+            )
+            for function in queue_functions(app)
+            if function.queue in queues
+        ]
+
     def start(self) -> None:
+        for mapping in self.mappings:
+            mapping.start()
         # EventBridge starts each rate schedule at its own offset; here they are a few seconds apart in
         # registration order (collect, rules, deliver, escalate), so that a storm collected in one
         # minute is evaluated in the same minute.
@@ -105,6 +139,8 @@ class Scheduler:
         if self._thread.is_alive():
             self._thread.join(timeout=30)
         self._workers.shutdown(wait=True, cancel_futures=True)
+        for mapping in self.mappings:
+            mapping.stop()
 
     def _run(self, name: str) -> None:
         try:

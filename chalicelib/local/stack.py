@@ -2,7 +2,8 @@
 
 The embedded store (SQLite in .local/krisenradar.db) and moto server for SNS, SQS and Secrets Manager
 -> topic, subscriptions, secret, admin key -> the Chalice API and frontend on http://localhost:8000 ->
-the scheduler running the real scheduled handlers, concurrently as in AWS -> the demo scenario as a
+the scheduler running the real scheduled handlers, concurrently as in AWS, and the collect and rules
+workers off their queues in the emulator (the fan-out, as in AWS) -> the demo scenario as a
 source (`KRISENRADAR_DEMO=drill`: as a drill instead). Every answered write is on disk; Ctrl-C (or a
 crash) loses nothing.
 """
@@ -28,6 +29,11 @@ from chalicelib.local.emulator import Emulator, free_port
 
 REGION = "eu-central-1"
 SHUTDOWN_SECONDS = 30
+# The queue each worker names (jobs/schedules.py) and the setting that tells its schedule the queue.
+WORK_QUEUES = {
+    "krisenradar-collect": "KRISENRADAR_COLLECT_QUEUE_URL",
+    "krisenradar-rules": "KRISENRADAR_RULES_QUEUE_URL",
+}
 
 
 def _say(line: str) -> None:
@@ -94,6 +100,15 @@ class LocalStack:
             bootstrap.ensure_tables_for(bootstrap_settings)
         # The functions read the topic from their settings, as in AWS: build them with it set.
         os.environ["KRISENRADAR_ALERT_TOPIC_ARN"] = bootstrap.create_topic(bootstrap_settings)
+        # And the work queues: the schedules fan out to the collect and rules workers, as in AWS.
+        self.queues = {
+            queue: bootstrap.ensure_work_queue(
+                bootstrap_settings, queue.replace("krisenradar-", "krisenradar-local-")
+            )
+            for queue in WORK_QUEUES
+        }
+        for queue, setting in WORK_QUEUES.items():
+            os.environ[setting] = self.queues[queue]
         get_settings.cache_clear()
         deps.override(None)
         container = deps.container()
@@ -123,6 +138,8 @@ class LocalStack:
             "enricher",
             "detector_config",
             "sources",
+            "collect_queue",
+            "rules_queue",
         ):
             getattr(container, part)
         if as_drill:  # before the jobs start, so that their first runs play it
@@ -146,7 +163,7 @@ class LocalStack:
             _say(f"(job {job} failed: {type(error).__name__}: {error})")
             traceback.print_exception(error, file=sys.stderr)
 
-        self.scheduler = Scheduler(chalice_app.app, REGION, report)
+        self.scheduler = Scheduler(chalice_app.app, REGION, report, queues=self.queues)
         self.console = Console(boto3.client("sqs", region_name=REGION), gateways, _say)
         self.scheduler.start()
         self.console.start()
@@ -163,6 +180,7 @@ class LocalStack:
         )
         _say(f"  Datenbank:    {store}")
         _say(f"  AWS (moto):   {self.emulator.endpoint}   (SNS, SQS, Secrets Manager)")
+        _say(f"  Queues:       {', '.join(url.rsplit('/', 1)[-1] for url in self.queues.values())} (fan-out)")
         secret_copy = self.state_dir / "ingest-secret"
         _say(f"  Ingest-HMAC:  Secrets Manager secret {settings.ingest_secret_id} (copy in {secret_copy})")
         _say(f"  Demo:         {self._demo_line(settings)}")

@@ -19,7 +19,7 @@ from infra.stack import build_app  # noqa: E402
 pytestmark = pytest.mark.infra
 
 STACK = "krisenradar-dev"
-SENDERS = {"APIHandler", "EvaluateRules", "DeliverAlerts", "EscalateIncidents"}
+SENDERS = {"APIHandler", "EvaluateBrand", "DeliverAlerts", "EscalateIncidents"}
 
 
 @pytest.fixture(scope="module")

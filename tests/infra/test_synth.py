@@ -38,6 +38,7 @@ FUNCTIONS = {
     "CollectMentions": "krisenradar-dev-collect-mentions",
     "CollectSource": "krisenradar-dev-collect-source",
     "EvaluateRules": "krisenradar-dev-evaluate-rules",
+    "EvaluateBrand": "krisenradar-dev-evaluate-brand",
     "DeliverAlerts": "krisenradar-dev-deliver-alerts",
     "EscalateIncidents": "krisenradar-dev-escalate-incidents",
     "ApplyRetention": "krisenradar-dev-apply-retention",
@@ -295,7 +296,7 @@ def test_integration_queue_gets_raw_alerts_encrypted_with_a_dead_letter_queue(sy
 # --- API and jobs ----------------------------------------------------------------------------------
 
 
-def test_app_functions_are_the_api_the_five_schedules_and_the_collect_worker(synth: Synth) -> None:
+def test_app_functions_are_the_api_the_five_schedules_and_the_two_workers(synth: Synth) -> None:
     functions = synth.of_type("AWS::Serverless::Function")
     assert {key: fn["Properties"]["FunctionName"] for key, fn in functions.items()} == FUNCTIONS
     for job in JOBS:
@@ -303,37 +304,60 @@ def test_app_functions_are_the_api_the_five_schedules_and_the_collect_worker(syn
         assert event == {"Type": "Schedule", "Properties": {"Schedule": SCHEDULES[job]}}
 
 
-def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
-    # Given the collect queue, its dead-letter queue and the two collect functions
-    queue_id = synth.logical_id("AWS::SQS::Queue", "ServiceCollectQueue")
-    dead_id = synth.logical_id("AWS::SQS::Queue", "ServiceCollectDeadLetters")
+def _may(synth: Synth, function: str, action: str, resource_id: str) -> bool:
+    role = synth.resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return any(
+        action in _actions(statement) and _mentions(statement, resource_id)
+        for statement in _attached_statements(synth, role)
+    )
+
+
+def _fan_out(synth: Synth, prefix: str, schedule: str, worker: str, setting: str) -> dict[str, Any]:
+    """What every fan-out shares: the schedule knows its queue and may only send to it, the worker is
+    its event source and may only consume it, and a unit that keeps failing ends in an encrypted
+    dead-letter queue with an alarm. Returns the worker's event source."""
+    queue_id = synth.logical_id("AWS::SQS::Queue", f"Service{prefix}Queue")
+    dead_id = synth.logical_id("AWS::SQS::Queue", f"Service{prefix}DeadLetters")
     queue = synth.resources[queue_id]["Properties"]
     functions = synth.of_type("AWS::Serverless::Function")
-    schedule, worker = functions["CollectMentions"]["Properties"], functions["CollectSource"]["Properties"]
-
-    # Then the schedule knows the queue and may send to it, and the worker is its event source
-    assert schedule["Environment"]["Variables"]["KRISENRADAR_COLLECT_QUEUE_URL"] == {"Ref": queue_id}
-    (event,) = worker["Events"].values()
-    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 1
-    assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-
-    def may(function: str, action: str) -> bool:
-        role = functions[function]["Properties"]["Role"]["Fn::GetAtt"][0]
-        return any(
-            action in _actions(statement) and _mentions(statement, queue_id)
-            for statement in _attached_statements(synth, role)
-        )
-
-    assert may("CollectMentions", "sqs:SendMessage") and not may("CollectMentions", "sqs:ReceiveMessage")
-    assert may("CollectSource", "sqs:ReceiveMessage") and not may("CollectSource", "sqs:SendMessage")
-    # And a unit that keeps failing ends in the encrypted dead-letter queue, which has an alarm
-    assert queue["VisibilityTimeout"] == 360 and queue["SqsManagedSseEnabled"] is True
+    assert functions[schedule]["Properties"]["Environment"]["Variables"][setting] == {"Ref": queue_id}
+    assert [
+        key for key, fn in functions.items() if setting in fn["Properties"]["Environment"]["Variables"]
+    ] == [schedule]
+    (event,) = functions[worker]["Properties"]["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert _may(synth, schedule, "sqs:SendMessage", queue_id)
+    assert not _may(synth, schedule, "sqs:ReceiveMessage", queue_id)
+    assert _may(synth, worker, "sqs:ReceiveMessage", queue_id)
+    assert _may(synth, worker, "sqs:DeleteMessage", queue_id)
+    assert not _may(synth, worker, "sqs:SendMessage", queue_id)
+    assert [key for key in functions if _may(synth, key, "sqs:ReceiveMessage", queue_id)] == [worker]
+    # A unit is not handed out again while its worker may still run (six times the function's timeout)
+    timeout = functions[worker]["Properties"]["Timeout"]
+    assert timeout == 60 and queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["SqsManagedSseEnabled"] is True
+    assert synth.resources[dead_id]["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]},
         "maxReceiveCount": 3,
     }
     alarms = synth.of_type("AWS::CloudWatch::Alarm").values()
     assert any(dead_id in json.dumps(alarm["Properties"].get("Dimensions", [])) for alarm in alarms)
+    return dict(event["Properties"])
+
+
+def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
+    source = _fan_out(synth, "Collect", "CollectMentions", "CollectSource", "KRISENRADAR_COLLECT_QUEUE_URL")
+    assert source["BatchSize"] == 1
+
+
+def test_the_rules_schedule_fans_out_one_message_per_brand_to_a_worker_that_reports_failures(
+    synth: Synth,
+) -> None:
+    source = _fan_out(synth, "Rules", "EvaluateRules", "EvaluateBrand", "KRISENRADAR_RULES_QUEUE_URL")
+    # Up to ten brands per invocation, and only the ones whose evaluation failed come back
+    assert source["BatchSize"] == 10
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth) -> None:
@@ -405,11 +429,15 @@ def test_each_function_has_its_own_least_privilege_role(synth: Synth) -> None:
         )
 
     assert can("DeliverAlerts", "sns:Publish", topic_id)
-    assert can("EvaluateRules", "sns:Publish", topic_id)
+    assert can("EvaluateBrand", "sns:Publish", topic_id)
+    assert not can("EvaluateRules", "sns:Publish", topic_id)  # it only follows drills and sends units
+    assert not can("EvaluateRules", "dynamodb:PutItem", incidents_id)
+    assert can("EvaluateBrand", "dynamodb:PutItem", incidents_id)
     assert not can("CollectMentions", "sns:Publish", topic_id)
     assert not can("APIHandler", "sns:Publish", topic_id)
     assert can("APIHandler", "secretsmanager:GetSecretValue", secret_id)
     assert not can("EvaluateRules", "secretsmanager:GetSecretValue", secret_id)
+    assert not can("EvaluateBrand", "secretsmanager:GetSecretValue", secret_id)
     assert can("CollectSource", "dynamodb:PutItem", mentions_id)
     assert not can("CollectSource", "dynamodb:PutItem", incidents_id)
     assert not can("CollectMentions", "dynamodb:PutItem", mentions_id)  # it only sends units
@@ -435,7 +463,7 @@ def test_no_function_may_scan_and_the_audit_log_is_append_only(synth: Synth) -> 
     audit = {action for s in api if _mentions(s, audit_id) for action in _actions(s)}
     assert "dynamodb:PutItem" in audit and "dynamodb:Query" in audit
     assert not audit & {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-    for job in ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents"):
+    for job in ("CollectMentions", "EvaluateRules", "EvaluateBrand", "DeliverAlerts", "EscalateIncidents"):
         assert not any(_mentions(s, keys_id) for s in _attached_statements(synth, roles[job])), job
 
 

@@ -5,14 +5,13 @@ marked "[ÜBUNG]", the real brand untouched, stopping, and the drill's incident 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from chalicelib import deps
 from chalicelib.domain.messages import gsm7_length
 from chalicelib.domain.models import Principal, Role
 from chalicelib.services.auth import create_key
@@ -251,20 +250,6 @@ def test_an_approver_stops_a_drill_once_and_it_is_played_no_more(
     _invoke(api, "collect_mentions")
     assert container.state.get(cursor_key(f"drill-{drill['drill_id'].lower()}")) is None
     assert container.drills.running() == []
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store(request: Any, container: Any, tmp_path: Any) -> Iterator[Any]:
-    """The container on one of the two stores (DynamoDB through the endpoint that keeps each request
-    atomic, as DynamoDB does); SNS is moto's either way."""
-    if request.param == "dynamodb":
-        update = {"endpoint_url": request.getfixturevalue("atomic_moto")}
-    else:
-        update = {"store": "sqlite", "database_path": tmp_path / "k.db"}
-    local = deps.Container(container.settings.model_copy(update=update), clock=container.clock)
-    deps.override(local)
-    yield local
-    deps.override(container)
 
 
 def test_two_overlapping_rules_runs_record_the_drills_incident_once(store: Any, api: Any) -> None:

@@ -4,13 +4,12 @@ incident's crisis role, by SMS and email through SNS; a second run adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib import deps
 from chalicelib.domain import lifecycle
 from chalicelib.domain.models import DeliveryStatus, Principal, Role, Severity
 from chalicelib.services.incidents import edit_desk, resolve
@@ -22,20 +21,6 @@ pytestmark = pytest.mark.integration
 STORM = "Mein Spülmeister 3000 hat gebrannt, Rauch in der Küche! Das ist gefährlich. #Rückruf"
 NEWSPAPER = "Brandgefahr? Leser melden qualmende Spülmeister 3000 von Müller. #Rückruf"
 ANNA = ("anna-schmidt", "+4915100000001", "anna.schmidt@mueller-hausgeraete.example")
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store(request: Any, container: Any, tmp_path: Any) -> Iterator[Any]:
-    """The application's container on one of the two stores; DynamoDB through `atomic_moto`, which
-    answers one request at a time as DynamoDB makes each request atomic (see test_concurrent_jobs)."""
-    if request.param == "dynamodb":
-        update: dict[str, Any] = {"endpoint_url": request.getfixturevalue("atomic_moto")}
-    else:
-        update = {"store": "sqlite", "database_path": tmp_path / "k.db"}
-    local = deps.Container(container.settings.model_copy(update=update), clock=container.clock)
-    deps.override(local)
-    yield local
-    deps.override(container)
 
 
 def _job(name: str) -> Callable[[], Any]:
