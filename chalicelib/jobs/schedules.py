@@ -215,6 +215,7 @@ def evaluate_brand_worker(event: Any) -> dict[str, Any]:
     container = deps.container()
     now = container.clock()
     alerting = container.alerting
+    seconds_left = _seconds_left(event)
 
     def evaluate(record: Any) -> str:  # a Powertools SQSRecord
         try:
@@ -231,6 +232,7 @@ def evaluate_brand_worker(event: Any) -> dict[str, Any]:
                 config=container.detector_config,
                 alerting=alerting,
                 drills=container.drills,
+                seconds_left=seconds_left,
             )
         except Exception:
             logger.exception("brand evaluation failed", brand=unit.brand_key, unit_id=unit.unit_id)

@@ -10,7 +10,7 @@ evaluation of the same minute opens nothing new and sends no alert again."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,9 +91,12 @@ def evaluate_unit(
     config: VolumeDetectorConfig,
     alerting: Alerting,
     drills: DrillRepository,
+    seconds_left: Callable[[], float] | None = None,
 ) -> BrandEvaluation | None:
     """Evaluate one unit; None when there is nothing to evaluate any more (the brand left the playbook,
-    the drill ended since it was sent). Raises when the evaluation fails, so the unit is retried."""
+    the drill ended since it was sent). Raises when the evaluation fails, so the unit is retried.
+    `seconds_left` (the invocation's remaining time) lets a brand still learning its history stop
+    between days and go on in the next run."""
     drill = _live_drill(unit, drills, now) if unit.drill_id else None
     if unit.drill_id and drill is None:
         logger.info("queued drill no longer live", drill_id=unit.drill_id)
@@ -105,7 +108,14 @@ def evaluate_unit(
         logger.warning("queued brand no longer configured", brand=unit.brand_key)
         return None
     result = evaluate_brand(
-        brand, now=now, playbook=playbook, ports=ports, config=config, alerting=alerting, drill=drill
+        brand,
+        now=now,
+        playbook=playbook,
+        ports=ports,
+        config=config,
+        alerting=alerting,
+        drill=drill,
+        seconds_left=seconds_left,
     )
     if drill is not None:  # the drill's incident opened in this evaluation is recorded now
         record_incidents([drill], drills=drills, incidents=ports.incidents)
