@@ -216,3 +216,72 @@ def test_a_put_whose_condition_fails_cancels_the_page_with_its_position(
     reasons = cancelled.value.response["CancellationReasons"]
     assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed", "None"]
     assert _everything(dynamodb, tables) == before
+
+
+def _counter_update(dynamodb: Any, table: str, sk: str, *, as_pynamodb: bool, **adds: str) -> Any:
+    """An UpdateItem as PynamoDB sends a counter (`SET ... ADD ...`, answered by the emulator's counter
+    path), or the same update with its clauses the other way round, which moto evaluates itself."""
+    names = {f"#{name}": name for name in ["expires_at", *adds]}
+    values = {":expires_at": {"N": "1795983484"}} | {f":{name}": {"N": n} for name, n in adds.items()}
+    set_clause = "SET #expires_at = :expires_at"
+    add_clause = "ADD " + ", ".join(f"#{name} :{name}" for name in adds)
+    return dynamodb.update_item(
+        TableName=table,
+        Key={"pk": {"S": "counters"}, "sk": {"S": sk}},
+        UpdateExpression=f"{set_clause} {add_clause}" if as_pynamodb else f"{add_clause} {set_clause}",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+        ReturnValues="ALL_NEW",
+    )
+
+
+@pytest.mark.parametrize(
+    "updates",
+    [
+        [{"total": "1", "arousal": "0.4321", "reach": "120"}],
+        [{"total": "3", "arousal": "0.5"}, {"total": "-1", "arousal": "-0.25", "reach": "7"}],
+        [{"total": "2"}, {"total": "5", "negative": "1"}, {"total": "1", "negative": "0", "reach": "0"}],
+    ],
+)
+def test_counter_updates_make_what_moto_makes(
+    dynamodb: Any, tables: dict[str, str], updates: list[dict[str, str]]
+) -> None:
+    # Given the same counter updates sent the way PynamoDB sends them and the other way round
+    records_before = _stream_records(dynamodb, tables["pairs"])
+    for adds in updates:
+        fast = _counter_update(dynamodb, tables["pairs"], "fast", as_pynamodb=True, **adds)
+        moto = _counter_update(dynamodb, tables["pairs"], "moto", as_pynamodb=False, **adds)
+
+        # Then every answer and every stored counter is the same, but for the key
+        assert {k: v for k, v in fast["Attributes"].items() if k != "sk"} == {
+            k: v for k, v in moto["Attributes"].items() if k != "sk"
+        }
+    # and the stream recorded the same events for both
+    new = _stream_records(dynamodb, tables["pairs"])[len(records_before) :]
+    assert [r.split()[0] for r in new if r.endswith("fast")] == [
+        r.split()[0] for r in new if r.endswith("moto")
+    ]
+    assert len(new) == 2 * (len(updates) + 1)
+
+
+def test_a_counter_added_to_a_string_is_refused_as_moto_refuses_it(
+    dynamodb: Any, tables: dict[str, str]
+) -> None:
+    # Given a counter item whose `total` holds a string
+    for sk in ("fast", "moto"):
+        dynamodb.put_item(
+            TableName=tables["pairs"], Item={"pk": {"S": "counters"}, "sk": {"S": sk}, "total": {"S": "x"}}
+        )
+
+    # When a number is added to it either way
+    errors = []
+    for sk, as_pynamodb in (("fast", True), ("moto", False)):
+        with pytest.raises(ClientError) as refused:
+            _counter_update(dynamodb, tables["pairs"], sk, as_pynamodb=as_pynamodb, total="1")
+        errors.append(refused.value.response["Error"])
+
+    # Then both are refused with the same error, and the item is unchanged
+    assert errors[0] == errors[1]
+    assert errors[0]["Code"] == "ValidationException"
+    item = dynamodb.get_item(TableName=tables["pairs"], Key={"pk": {"S": "counters"}, "sk": {"S": "fast"}})
+    assert item["Item"]["total"] == {"S": "x"}

@@ -163,7 +163,9 @@ class DynamoMentionRepository:
                 tx.save(_mention_item(mention), condition=MentionItem.mention_id.does_not_exist())
             for (brand, slot), values in totals.items():
                 fields = _BUCKET_FIELDS if "#" not in slot else _TOPIC_FIELDS
-                actions = [field.add(value) for field, value in zip(fields, values, strict=True)]
+                # A sum of 0 changes no counter (an absent one reads as 0), and every action left out is
+                # one the update need not carry; `total` is never 0.
+                actions = [field.add(value) for field, value in zip(fields, values, strict=True) if value]
                 tx.update(
                     BucketItem(brand, slot),
                     actions=[*actions, BucketItem.expires_at.set(expiry[(brand, slot)])],
