@@ -8,6 +8,7 @@ The integration tests use its DynamoDB too, over real HTTP, as the AWS path.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import socket
@@ -278,6 +279,21 @@ def _fast_counter_updates() -> None:
 
     models.DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
     models.DynamoDBBackend._krisenradar_counters = True  # type: ignore[attr-defined]
+    _parse_request_expressions_once()
+
+
+def _parse_request_expressions_once() -> None:
+    """moto's request checks parse every UpdateExpression to list the names and values it uses (a
+    quarter of its time for a page of counters), and a page sends the same few expressions again and
+    again: the parse is a function of the string, and those checks only read the tree."""
+    from moto.dynamodb import responses
+
+    parser = responses.UpdateExpressionParser
+
+    class ParsedOnce:
+        make = staticmethod(functools.lru_cache(maxsize=512)(parser.make))
+
+    responses.UpdateExpressionParser = ParsedOnce  # type: ignore[misc,assignment]
 
 
 class Emulator:
