@@ -172,12 +172,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, dict) and list(value) == ["N"] and bool(_NUMBER.fullmatch(str(value["N"])))
 
 
+def _key_attributes(table: Any) -> set[str]:
+    """The table's key attributes and every index's: moto checks an update of those itself."""
+    indexes = [*(table.global_indexes or []), *(table.indexes or [])]
+    return {*table.table_key_attrs, *(key["AttributeName"] for index in indexes for key in index.schema)}
+
+
 def _counter_actions(
     table: Any, key: dict[str, Any], expression: str, names: dict[str, str], values: dict[str, Any]
 ) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]] | None:
     """The SETs and ADDs of an update that only adds numbers to, and sets numbers or strings on,
-    distinct top-level attributes of an item named by its full key, each name and value used once:
-    what PynamoDB sends for a counter. None for anything else, which moto evaluates itself."""
+    distinct top-level attributes that key neither the table nor an index, of an item named by its
+    full key, each name and value used once: what PynamoDB sends for a counter. None for anything
+    else, which moto evaluates itself."""
     match = _COUNTER_UPDATE.fullmatch(expression)
     if not expression or match is None or sorted(key) != sorted(table.table_key_attrs):
         return None
@@ -191,7 +198,7 @@ def _counter_actions(
         and sorted(used_values) == sorted(values)
         and len(set(used_names)) == len(used_names)
         and len(set(used_values)) == len(used_values)
-        and not {names[n] for n in used_names} & set(table.table_key_attrs)
+        and not {names[n] for n in used_names} & _key_attributes(table)
     ):
         return None
     resolved_sets = [(names[n], values[v]) for n, v in sets]
