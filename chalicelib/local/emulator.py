@@ -295,12 +295,12 @@ def _parse_request_expressions_once() -> None:
     again: the parse is a function of the string, and those checks only read the tree."""
     from moto.dynamodb import responses
 
-    parser = responses.UpdateExpressionParser
+    parser: Any = getattr(responses, "UpdateExpressionParser")  # noqa: B009 (not exported)
 
     class ParsedOnce:
         make = staticmethod(functools.lru_cache(maxsize=512)(parser.make))
 
-    responses.UpdateExpressionParser = ParsedOnce  # type: ignore[misc,assignment]
+    setattr(responses, "UpdateExpressionParser", ParsedOnce)  # noqa: B010
 
 
 class Emulator:
