@@ -83,6 +83,28 @@ def _counter_values(
     ]
 
 
+def _counter_update(brand: str, slot: str, sums: list[Any], expires_at: datetime) -> dict[str, Any]:
+    """One counter's update in a page transaction, serialized as PynamoDB serializes it (`SET #0 = :0
+    ADD #1 :1, ...`) but built directly: a page carries up to a hundred, and PynamoDB's expression
+    objects took longer to build than the emulator took to apply them. A sum of 0 changes no counter
+    (an absent one reads as 0) and is left out; `total` is never 0."""
+    fields = _BUCKET_FIELDS if "#" not in slot else _TOPIC_FIELDS
+    added = [(field, value) for field, value in zip(fields, sums, strict=True) if value]
+    names = {"#0": BucketItem.expires_at.attr_name}
+    values = {":0": {"N": BucketItem.expires_at.serialize(expires_at)}}
+    for index, (field, value) in enumerate(added, start=1):
+        names[f"#{index}"] = field.attr_name
+        values[f":{index}"] = {"N": field.serialize(value)}
+    adds = ", ".join(f"#{index} :{index}" for index in range(1, len(added) + 1))
+    return {
+        "TableName": BucketItem.Meta.table_name,
+        "Key": {BucketItem.brand.attr_name: {"S": brand}, BucketItem.slot.attr_name: {"S": slot}},
+        "UpdateExpression": f"SET #0 = :0 ADD {adds}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
 class DynamoMentionRepository:
     """Ingestion is a transaction per page: conditional puts of the mentions plus atomic ADDs on their
     buckets, so that a mention and its counts are written together or not at all."""
@@ -159,16 +181,17 @@ class DynamoMentionRepository:
                 sums = totals.setdefault(key, [0] * len(values))
                 totals[key] = [a + b for a, b in zip(sums, values, strict=True)]
                 expiry[key] = start + self._bucket_retention
-        with TransactWrite(connection=connection_for(MentionItem)) as tx:
-            for mention in pending:  # first, in order: cancellation reasons are read by position
-                tx.save(_mention_item(mention), condition=MentionItem.mention_id.does_not_exist())
-            for (brand, slot), values in totals.items():
-                fields = _BUCKET_FIELDS if "#" not in slot else _TOPIC_FIELDS
-                actions = [field.add(value) for field, value in zip(fields, values, strict=True)]
-                tx.update(
-                    BucketItem(brand, slot),
-                    actions=[*actions, BucketItem.expires_at.set(expiry[(brand, slot)])],
-                )
+        absent = MentionItem.mention_id.does_not_exist()
+        connection_for(MentionItem).transact_write_items(
+            condition_check_items=[],
+            delete_items=[],
+            # first, in order: cancellation reasons are read by position
+            put_items=[_mention_item(m).get_save_kwargs_from_instance(condition=absent) for m in pending],
+            update_items=[
+                _counter_update(brand, slot, values, expiry[(brand, slot)])
+                for (brand, slot), values in totals.items()
+            ],
+        )
 
     def list_by_brand(
         self, brand: str, since: datetime, until: datetime, limit: int, next_token: str | None
