@@ -63,10 +63,10 @@ def emulator() -> Iterator[Any]:
 class _OneRequestAtATime:
     """WSGI middleware: moto answers one request at a time.
 
-    DynamoDB makes every request atomic. moto does not when requests overlap: TransactWriteItems
-    deep-copies whole tables while other threads write to them (RuntimeError, a 500) and restores such a
-    copy on cancellation, and concurrent ADDs to one item lose updates, even between transactions that
-    never conflict. Racing writers must meet DynamoDB's guarantees, not moto's threading, to test the
+    DynamoDB makes every request atomic. moto does not when requests overlap: a TransactWriteItems
+    journals and undoes items while other threads write them (moto itself deep-copies whole tables;
+    chalicelib/local/emulator.py keeps a journal of the items named instead), and concurrent ADDs to one
+    item lose updates, even between transactions that never conflict. Racing writers must meet DynamoDB's guarantees, not moto's threading, to test the
     adapter: the threads still interleave, request by request."""
 
     def __init__(self, app: Any) -> None:
