@@ -1,34 +1,34 @@
-"""Lazy modules for the cold start: `import app` registers every route and schedule, and each route
-module names the services and schemas it calls. `lazy_module` gives the module object at once and
-executes it on first attribute access (importlib.util.LazyLoader), so a cold start loads only what
-its invocation uses. Type checkers see the ordinary import (under TYPE_CHECKING)."""
+"""Lazy imports for the cold start: `import app` registers every route and schedule, and each route
+module names the services and schemas it calls. `lazy_module` and `lazy_function` stand in for them
+and import them on first use, so a cold start loads only what its invocation uses. Type checkers see
+the ordinary imports (under TYPE_CHECKING).
+
+The first use goes through `importlib.import_module`, whose module locks make two threads that need
+the same module at once (the local stack serves requests on threads) wait for one complete import;
+`importlib.util.LazyLoader` has no such lock on Python 3.11."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 
+class _LazyModule(ModuleType):
+    """Forwards every attribute to the module `__name__`, imported on the first access."""
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
 def lazy_module(name: str) -> ModuleType:
-    """The module `name`, executed on first attribute access (at once if it is imported already)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    """A stand-in for the module `name` that imports it on first attribute access. That the module
+    exists is checked now: a missing one fails the cold start, not a later request."""
+    if importlib.util.find_spec(name) is None:
         raise ModuleNotFoundError(f"no module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    if parent:
-        setattr(sys.modules[parent], child, module)
-    return module
+    return _LazyModule(name)
 
 
 def lazy_function(module: str, name: str) -> Callable[..., Any]:
