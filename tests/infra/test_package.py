@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,27 +22,45 @@ MODEL = PROJECT_ROOT / "chalicelib" / "analysis" / "model"
 LEFT_OUT_MODULES = ("chalicelib.local", "chalicelib.analysis.training")
 
 
+@dataclass
+class Package:
+    code: set[str]  # the names in the API function's deployment.zip
+    layer: set[str]  # the names in the dependency layer
+
+
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """The names in the API function's code archive, as the synthesized template points to it."""
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Package:
+    """The API function's code archive and the layer, as the synthesized template points to them."""
     outdir = tmp_path_factory.mktemp("cdk.out")
-    stack = build_app(outdir=str(outdir)).synth().get_stack_by_name(STACK)
-    code_uri = stack.template["Resources"]["APIHandler"]["Properties"]["CodeUri"]
-    with zipfile.ZipFile(outdir / f"asset.{code_uri['Key'].removesuffix('.zip')}.zip") as archive:
-        return set(archive.namelist())
+    resources = build_app(outdir=str(outdir)).synth().get_stack_by_name(STACK).template["Resources"]
+
+    def names(uri: dict[str, str]) -> set[str]:
+        with zipfile.ZipFile(outdir / f"asset.{uri['Key'].removesuffix('.zip')}.zip") as archive:
+            return set(archive.namelist())
+
+    return Package(
+        code=names(resources["APIHandler"]["Properties"]["CodeUri"]),
+        layer=names(resources["ManagedLayer"]["Properties"]["ContentUri"]),
+    )
 
 
-def test_the_package_leaves_out_the_local_stack_the_training_and_the_tests(shipped: set[str]) -> None:
+def test_the_package_leaves_out_the_local_stack_the_training_and_the_tests(shipped: Package) -> None:
     left_out = ("chalicelib/local/", "chalicelib/analysis/training/", "tests/")
-    assert [name for name in shipped if name.startswith(left_out)] == []
+    assert [name for name in shipped.code if name.startswith(left_out)] == []
 
 
-def test_the_package_ships_the_app_the_routes_and_the_model(shipped: set[str]) -> None:
+def test_the_package_ships_the_app_the_routes_and_the_model(shipped: Package) -> None:
     routes = {f"chalicelib/api/{path.name}" for path in (PROJECT_ROOT / "chalicelib" / "api").glob("*.py")}
     model = {f"chalicelib/analysis/model/{path.name}" for path in MODEL.iterdir() if path.is_file()}
-    assert {"app.py", "chalicelib/jobs/schedules.py", "chalicelib/analysis/analyzer.py"} <= shipped
-    assert routes <= shipped
-    assert model <= shipped
+    assert {"app.py", "chalicelib/jobs/schedules.py", "chalicelib/analysis/analyzer.py"} <= shipped.code
+    assert routes <= shipped.code
+    assert model <= shipped.code
+
+
+def test_the_layer_ships_the_x_ray_sdk_the_tracer_imports_on_the_first_invocation(shipped: Package) -> None:
+    site = "python/lib/python3.11/site-packages/"
+    assert f"{site}aws_xray_sdk/core/__init__.py" in shipped.layer
+    assert any(name.startswith(f"{site}wrapt/") for name in shipped.layer)
 
 
 def _named_modules(source: Path) -> set[str]:
