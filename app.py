@@ -1,7 +1,5 @@
 """Krisenradar: the Chalice app. Registers middleware and blueprints, and nothing else."""
 
-from functools import partial
-
 from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.api import (
@@ -22,14 +20,14 @@ from chalicelib.api import (
 )
 from chalicelib.api.http import secure_headers, uniform_errors
 from chalicelib.jobs import schedules
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import capture_lambda_handler, logger, metrics
 
 app = Chalice(app_name="krisenradar")
 app.api.binary_types.append("application/pdf")  # the review as PDF
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
-# Traces keep timings, never response bodies (mention texts, handles, phone numbers).
-app.register_middleware(ConvertToMiddleware(partial(tracer.capture_lambda_handler, capture_response=False)))
+# The Tracer (and the X-Ray SDK) is built on the first invocation, not at import (cold start).
+app.register_middleware(ConvertToMiddleware(capture_lambda_handler))
 app.register_middleware(uniform_errors, "http")
 app.register_middleware(secure_headers, "http")
 

@@ -8,39 +8,39 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.playbooks import load_playbook
-from chalicelib.config import TABLES, Settings, get_settings
-from chalicelib.domain.drills import Drill
-from chalicelib.domain.playbook import Playbook
-from chalicelib.ports import (
-    ApiKeyRepository,
-    AuditRepository,
-    BucketRepository,
-    Crm,
-    DraftRepository,
-    DrillRepository,
-    IncidentRepository,
-    MentionRepository,
-    Notifier,
-    OutboxRepository,
-    Publisher,
-    SecretProvider,
-    Source,
-    StateRepository,
-    Storage,
-    SubscriptionSync,
-    TextAnalyzer,
-    TokenVerifier,
-    UserRepository,
-    WebhookRepository,
-    WorkQueue,
-)
-from chalicelib.services.evaluate import Ports
-from chalicelib.services.ingest import Enricher
-
-if TYPE_CHECKING:  # jinja2 and the playbooks load only where a route needs them (cold start)
+# Importing this module (every route does) loads no settings, adapters, services or pydantic models:
+# each is imported where it is first built, so a cold start pays only for what its invocation uses.
+if TYPE_CHECKING:
+    from chalicelib.config import Settings
     from chalicelib.domain.crisis import CrisisLibrary
+    from chalicelib.domain.drills import Drill
+    from chalicelib.domain.playbook import Playbook
+    from chalicelib.ports import (
+        ApiKeyRepository,
+        AuditRepository,
+        BucketRepository,
+        Crm,
+        DraftRepository,
+        DrillRepository,
+        IncidentRepository,
+        MentionRepository,
+        Notifier,
+        OutboxRepository,
+        Publisher,
+        SecretProvider,
+        Source,
+        StateRepository,
+        Storage,
+        SubscriptionSync,
+        TextAnalyzer,
+        TokenVerifier,
+        UserRepository,
+        WebhookRepository,
+        WorkQueue,
+    )
     from chalicelib.services.alerts import Alerting
+    from chalicelib.services.evaluate import Ports
+    from chalicelib.services.ingest import Enricher
     from chalicelib.services.integrations import Integrations
 
 
@@ -55,6 +55,8 @@ class Container:
 
     @cached_property
     def playbook(self) -> Playbook:
+        from chalicelib.adapters.playbooks import load_playbook
+
         return load_playbook(self.settings.playbooks_dir)
 
     @cached_property
@@ -82,6 +84,7 @@ class Container:
                 clock=self.clock,
             )
         from chalicelib.adapters.dynamo.storage import dynamo_storage
+        from chalicelib.config import TABLES
 
         return dynamo_storage(
             {table: settings.table_name(table) for table in TABLES},
@@ -147,6 +150,8 @@ class Container:
 
     @cached_property
     def ports(self) -> Ports:
+        from chalicelib.services.evaluate import Ports
+
         return Ports(buckets=self.buckets, incidents=self.incidents, state=self.state, outbox=self.outbox)
 
     @property
@@ -294,6 +299,8 @@ class Container:
 
     @cached_property
     def enricher(self) -> Enricher:
+        from chalicelib.services.ingest import Enricher
+
         return Enricher(
             analyzer=self.analyzer,
             playbook=self.playbook,
@@ -376,6 +383,8 @@ _container: Container | None = None
 def container() -> Container:
     global _container
     if _container is None:
+        from chalicelib.config import get_settings
+
         _container = Container(get_settings())
     return _container
 

@@ -1,9 +1,10 @@
 """Stages a copy of the Chalice project that the `chalice.cdk.Chalice` construct packages.
 
 Chalice zips only `app.py` and `chalicelib/` into the function code (and `vendor/` plus the
-requirements into the managed layer). The playbooks live in `playbooks/` at the project root, so the
-staged copy carries them as `chalicelib/_playbooks/` and the functions read them from
-`/var/task/chalicelib/_playbooks` (KRISENRADAR_PLAYBOOKS_DIR). The staged copy keeps Chalice's package
+requirements into the managed layer); the staged copy leaves out the local stack and the model
+training. The playbooks live in `playbooks/` at the project root, so the staged copy carries them
+as `chalicelib/_playbooks/` and the functions read them from `/var/task/chalicelib/_playbooks`
+(KRISENRADAR_PLAYBOOKS_DIR). The staged copy keeps Chalice's package
 cache (`.chalice/deployments/`) between runs: the dependency layer is keyed by `requirements.txt`, so a
 code or playbook change only rezips the app code, and only a change of requirements downloads wheels.
 
@@ -21,7 +22,7 @@ import re
 import shutil
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PACKAGED_PLAYBOOKS_DIR = "/var/task/chalicelib/_playbooks"
@@ -29,6 +30,19 @@ PACKAGED_PLAYBOOKS_DIR = "/var/task/chalicelib/_playbooks"
 _APP_FILES = ("app.py", "requirements.txt")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 _CACHED_PACKAGES_KEPT = {"appcode-*.zip": 3, "managed-layer-*.zip": 2}
+# Only a developer's machine runs these (`make run`'s local stack, `make train`'s model training): the
+# functions never import them (tests/infra/test_package.py checks both), so the package leaves them out.
+LEFT_OUT = ("local", "analysis/training")
+
+
+def _without_dev_code(chalicelib: Path) -> Callable[[str, list[str]], set[str]]:
+    """A copytree `ignore` for `chalicelib/`: the usual caches, and the LEFT_OUT folders."""
+    left_out = {chalicelib / folder for folder in LEFT_OUT}
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return set(_IGNORED(directory, names)) | {name for name in names if Path(directory, name) in left_out}
+
+    return ignore
 
 
 def stage_project(project_root: Path, build_dir: Path, *, chalice_stage: str, config_stage: str) -> Path:
@@ -43,7 +57,8 @@ def stage_project(project_root: Path, build_dir: Path, *, chalice_stage: str, co
     (project / ".chalice").mkdir(parents=True, exist_ok=True)
     for name in _APP_FILES:
         shutil.copy2(project_root / name, project / name)
-    shutil.copytree(project_root / "chalicelib", project / "chalicelib", ignore=_IGNORED)
+    chalicelib = project_root / "chalicelib"
+    shutil.copytree(chalicelib, project / "chalicelib", ignore=_without_dev_code(chalicelib))
     if (project_root / "vendor").is_dir():
         shutil.copytree(project_root / "vendor", project / "vendor", ignore=_IGNORED)
     shutil.copytree(project_root / "playbooks", project / "chalicelib" / "_playbooks", ignore=_IGNORED)

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import Author, Principal, RawMention, Role
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services.audit import list_entries
-from chalicelib.services.auth import create_key
-from chalicelib.services.ingest import ingest
-from chalicelib.services.push import check_brands, check_published, verify_push
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain import models
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import audit, auth, ingest, push
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    models = lazy_module("chalicelib.domain.models")
+    audit = lazy_module("chalicelib.services.audit")
+    auth = lazy_module("chalicelib.services.auth")
+    ingest = lazy_module("chalicelib.services.ingest")
+    push = lazy_module("chalicelib.services.push")
 
 bp = Blueprint(__name__)
 
@@ -24,7 +35,7 @@ bp = Blueprint(__name__)
 def create_api_key(principal: Principal) -> Response:
     body = parse_json_body(bp, schemas.ApiKeyCreate)
     container = deps.container()
-    record, plaintext = create_key(
+    record, plaintext = auth.create_key(
         name=body.name,
         role=Role[body.role.upper()],
         keys=container.api_keys,
@@ -52,7 +63,7 @@ def push_mentions(principal: Principal) -> Response:
     raw = bp.current_request.raw_body or b""
     raw_body = raw.encode() if isinstance(raw, str) else raw
     if len(raw_body) <= container.settings.max_body_bytes:
-        verify_push(
+        push.verify_push(
             raw_body,
             dict(bp.current_request.headers),
             container.secrets.ingest_secret(),
@@ -60,21 +71,23 @@ def push_mentions(principal: Principal) -> Response:
         )
     body = parse_json_body(bp, schemas.IngestBody)
     raws = [
-        RawMention(
+        models.RawMention(
             platform=m.platform,
             native_id=m.native_id,
             brand=m.brand,
             text=m.text,
             published_at=m.published_at,
             url=m.url,
-            author=Author(handle=m.author.handle, followers=m.author.followers, is_media=m.author.is_media),
+            author=models.Author(
+                handle=m.author.handle, followers=m.author.followers, is_media=m.author.is_media
+            ),
             reach=m.reach,
         )
         for m in body.mentions
     ]
-    check_brands(raws, container.playbook)
-    check_published(raws, container.clock(), timedelta(seconds=container.settings.future_skew_seconds))
-    result = ingest(raws, enricher=container.enricher, mentions=container.mentions)
+    push.check_brands(raws, container.playbook)
+    push.check_published(raws, container.clock(), timedelta(seconds=container.settings.future_skew_seconds))
+    result = ingest.ingest(raws, enricher=container.enricher, mentions=container.mentions)
     metrics.add_metric(name="MentionsCollected", unit="Count", value=result.stored)
     return json_response(
         {
@@ -91,7 +104,7 @@ def push_mentions(principal: Principal) -> Response:
 @endpoint(bp, Role.ADMIN)
 def list_audit(principal: Principal) -> Response:
     query = parse_query(bp, schemas.AuditQuery)
-    page = list_entries(
+    page = audit.list_entries(
         audit=deps.container().audit, target=query.target, limit=query.limit, next_token=query.next_token
     )
     return json_response(

@@ -3,22 +3,32 @@ Both answer 201 when this request created it and 200 when it existed already (ea
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body
-from chalicelib.domain.models import Principal, Role
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import crm_cases
-from chalicelib.services.crm_cases import CaseContext, CrmCase
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import crm_cases
+    from chalicelib.services.crm_cases import CaseContext, CrmCase
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    crm_cases = lazy_module("chalicelib.services.crm_cases")
 
 bp = Blueprint(__name__)
 
 
 def _context(principal: Principal) -> CaseContext:
     container = deps.container()
-    return CaseContext(
+    return crm_cases.CaseContext(
         crm=container.crm,
         incidents=container.incidents,
         public_url=container.settings.public_url,

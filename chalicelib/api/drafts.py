@@ -10,15 +10,22 @@ from typing import TYPE_CHECKING
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import Draft, Principal, Role
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import drafts as draft_service
-from chalicelib.services.integrations import after_draft_decision
 
+# The schemas, models and services load on the first request that needs them (cold start).
 if TYPE_CHECKING:
+    from chalicelib.api import schemas
     from chalicelib.domain.draft_review import Actor
+    from chalicelib.domain.models import Draft, Principal
+    from chalicelib.services import drafts as draft_service
+    from chalicelib.services import integrations
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    draft_service = lazy_module("chalicelib.services.drafts")
+    integrations = lazy_module("chalicelib.services.integrations")
 
 bp = Blueprint(__name__)
 
@@ -117,7 +124,7 @@ def _decide(principal: Principal, draft_id: str, decide: Callable[..., Draft], m
 
 def _announce(draft: Draft) -> None:
     container = deps.container()
-    after_draft_decision(
+    integrations.after_draft_decision(
         draft,
         container.incidents.get(draft.incident_id),
         alerting=container.alerting,

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body
-from chalicelib.domain.models import Principal, Role
-from chalicelib.domain.playbook import EscalationStep
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import escalation
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain import playbook
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import escalation
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    playbook = lazy_module("chalicelib.domain.playbook")
+    escalation = lazy_module("chalicelib.services.escalation")
 
 bp = Blueprint(__name__)
 
@@ -31,7 +42,7 @@ def put_escalation(principal: Principal) -> Response:
     body = parse_json_body(bp, schemas.EscalationBody)
     container = deps.container()
     view = escalation.change_chain(
-        [EscalationStep(level=s.level, after_minutes=s.after_minutes) for s in body.steps],
+        [playbook.EscalationStep(level=s.level, after_minutes=s.after_minutes) for s in body.steps],
         expected_version=body.version,
         principal=principal,
         state=container.state,

@@ -10,15 +10,13 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib import deps
-from chalicelib.api import snapshots
 from chalicelib.api.gateway import security_headers
-from chalicelib.api.schemas import OUT_OF_RANGE
+from chalicelib.domain.enums import Role
 from chalicelib.domain.errors import (
     AppError,
     InvalidInput,
@@ -26,18 +24,22 @@ from chalicelib.domain.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from chalicelib.domain.models import Principal, Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import logger, metrics
-from chalicelib.services.audit import record_change
-from chalicelib.services.auth import (
-    authenticate,
-    authenticate_link,
-    authenticate_sign_in,
-    looks_like_sign_in_token,
-    require,
-)
 
-M = TypeVar("M", bound=BaseModel)
+# pydantic, the schemas and the services load on the first request, not at import (cold start).
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    from chalicelib.api import snapshots
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import audit, auth
+else:
+    snapshots = lazy_module("chalicelib.api.snapshots")
+    audit = lazy_module("chalicelib.services.audit")
+    auth = lazy_module("chalicelib.services.auth")
+
+M = TypeVar("M", bound="BaseModel")
 
 # Chalice answers content types it was not told about with its own error shape; we accept these and
 # check ourselves, so that a wrong content type gets our JSON error.
@@ -86,6 +88,8 @@ def validation_details(error: ValidationError, prefix: str = "") -> list[dict[st
 
 def _invalid(message: str, error: ValidationError, prefix: str) -> InvalidInput:
     """A 400, or a 422 when the input is well-formed but a date lies outside the range we accept."""
+    from chalicelib.api.schemas import OUT_OF_RANGE
+
     details = validation_details(error, prefix)
     if all(item["type"] == OUT_OF_RANGE for item in details):
         return Unprocessable(message, details)
@@ -93,6 +97,8 @@ def _invalid(message: str, error: ValidationError, prefix: str) -> InvalidInput:
 
 
 def parse_json_body(bp: Blueprint, model: type[M], *, required: bool = True) -> M:
+    from pydantic import ValidationError
+
     request = bp.current_request
     raw = request.raw_body or b""
     raw = raw.encode() if isinstance(raw, str) else raw
@@ -132,6 +138,8 @@ def _check_depth(text: str) -> None:
 
 
 def parse_query(bp: Blueprint, model: type[M]) -> M:
+    from pydantic import ValidationError
+
     params = dict(bp.current_request.query_params or {})
     try:
         return model.model_validate(params)
@@ -145,7 +153,7 @@ def _principal(bp: Blueprint, role: Role, link: bool, path: dict[str, str]) -> P
     scheme, _, token = (authorization or "").partition(" ")
     if link and scheme.lower() == "link":
         # The signed link of an alert: its recipient may open this incident and acknowledge it.
-        return authenticate_link(
+        return auth.authenticate_link(
             token.strip(),
             incident_id=path["incident_id"],
             users=container.seeded_users,
@@ -153,11 +161,13 @@ def _principal(bp: Blueprint, role: Role, link: bool, path: dict[str, str]) -> P
             now=container.clock(),
         )
     verifier = container.token_verifier
-    if verifier is not None and looks_like_sign_in_token(authorization):
-        principal = authenticate_sign_in(str(authorization), verifier=verifier, users=container.seeded_users)
+    if verifier is not None and auth.looks_like_sign_in_token(authorization):
+        principal = auth.authenticate_sign_in(
+            str(authorization), verifier=verifier, users=container.seeded_users
+        )
     else:
-        principal = authenticate(authorization, keys=container.api_keys, users=container.users)
-    require(principal, role)
+        principal = auth.authenticate(authorization, keys=container.api_keys, users=container.users)
+    auth.require(principal, role)
     return principal
 
 
@@ -178,7 +188,7 @@ def _audited(
         before = None
     container = deps.container()
     try:
-        record_change(
+        audit.record_change(
             audit=container.audit,
             principal=principal,
             action=f"{bp.current_request.method} {_route(bp)}",

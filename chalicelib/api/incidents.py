@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain import lifecycle
-from chalicelib.domain.models import Incident, IncidentStatus, Principal, Role, Severity
+from chalicelib.domain.enums import IncidentStatus, Role, Severity
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import incidents as incident_service
-from chalicelib.services.integrations import after_status_change
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain import lifecycle
+    from chalicelib.domain.models import Incident, Principal
+    from chalicelib.services import incidents as incident_service
+    from chalicelib.services import integrations
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    lifecycle = lazy_module("chalicelib.domain.lifecycle")
+    incident_service = lazy_module("chalicelib.services.incidents")
+    integrations = lazy_module("chalicelib.services.integrations")
 
 bp = Blueprint(__name__)
 
@@ -80,7 +91,9 @@ def _transition(principal: Principal, incident_id: str, to: IncidentStatus | Non
         expected_version=body.version,
     )
     metrics.add_metric(name=_STATUS_METRICS.get(to, "IncidentStatusChanged"), unit="Count", value=1)
-    after_status_change(incident, alerting=container.alerting, outbox=container.outbox, now=container.clock())
+    integrations.after_status_change(
+        incident, alerting=container.alerting, outbox=container.outbox, now=container.clock()
+    )
     return json_response(schemas.incident_summary(incident))
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import endpoint, json_response
-from chalicelib.api.openapi import document
+from chalicelib.domain.enums import Role
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.models import Principal, Role
+
+if TYPE_CHECKING:
+    from chalicelib.domain.models import Principal
 
 bp = Blueprint(__name__)
 
@@ -43,6 +46,8 @@ def health() -> Response:
 @bp.route("/openapi.json", methods=["GET"])
 @endpoint(bp, Role.VIEWER)
 def openapi(principal: Principal) -> Response:
+    from chalicelib.api.openapi import document  # the schemas load here, not at cold start
+
     return json_response(document())
 
 

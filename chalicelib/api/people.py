@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import Principal, Role, Severity, User
+from chalicelib.domain.enums import Role, Severity
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import people
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain import models
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import people
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    models = lazy_module("chalicelib.domain.models")
+    people = lazy_module("chalicelib.services.people")
 
 bp = Blueprint(__name__)
 
@@ -31,7 +41,7 @@ def create_user(principal: Principal) -> Response:
     container = deps.container()
     now = container.clock()
     user = people.create_user(
-        User(
+        models.User(
             **body.model_dump(exclude={"role", "sms_min_severity"}),
             role=Role[body.role.upper()],
             sms_min_severity=Severity.parse(body.sms_min_severity),

@@ -8,11 +8,15 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import deps
 from chalicelib.api.http import endpoint, json_response
-from chalicelib.domain.models import Principal, Role
-from chalicelib.services import playbooks as playbook_service
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 
 if TYPE_CHECKING:  # jinja2 and the playbooks load on the first request that needs them (cold start)
     from chalicelib.domain.crisis import CrisisLibrary, CrisisPlaybook
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import playbooks as playbook_service
+else:
+    playbook_service = lazy_module("chalicelib.services.playbooks")
 
 bp = Blueprint(__name__)
 

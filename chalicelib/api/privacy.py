@@ -4,16 +4,25 @@ The erasure's answer, and so its audit entry, holds counts and a reference numbe
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import endpoint, json_response
+from chalicelib.domain.enums import Role
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.models import Principal, Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services.privacy import erase_author, export_author
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import privacy
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    privacy = lazy_module("chalicelib.services.privacy")
 
 bp = Blueprint(__name__)
 
@@ -36,7 +45,7 @@ def _author(platform: str, handle: str) -> tuple[str, str]:
 @endpoint(bp, Role.ADMIN)
 def export_author_data(principal: Principal, platform: str, handle: str) -> Response:
     container = deps.container()
-    data = export_author(
+    data = privacy.export_author(
         *_author(platform, handle),
         mentions=container.mentions,
         drafts=container.drafts,
@@ -52,7 +61,7 @@ def export_author_data(principal: Principal, platform: str, handle: str) -> Resp
 @endpoint(bp, Role.ADMIN)
 def erase_author_data(principal: Principal, platform: str, handle: str) -> Response:
     container = deps.container()
-    erasure = erase_author(
+    erasure = privacy.erase_author(
         *_author(platform, handle),
         mentions=container.mentions,
         drafts=container.drafts,

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import endpoint, json_response, parse_query
+from chalicelib.domain.enums import Role
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.models import Principal, Role, iso_z
-from chalicelib.services import reports
+from chalicelib.lazy import lazy_module
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain import models
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import reports
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    models = lazy_module("chalicelib.domain.models")
+    reports = lazy_module("chalicelib.services.reports")
 
 bp = Blueprint(__name__)
 SUMMARY_DAYS = 90
@@ -58,8 +69,8 @@ def report_summary(principal: Principal) -> Response:
     summary = _summary(parse_query(bp, schemas.ReportQuery))
     return json_response(
         {
-            "since": iso_z(summary.since),
-            "until": iso_z(summary.until),
+            "since": models.iso_z(summary.since),
+            "until": models.iso_z(summary.until),
             "incidents": len(summary.incidents),
             "drills_excluded": summary.drills_excluded,
             "truncated": summary.truncated,

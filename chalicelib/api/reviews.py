@@ -3,19 +3,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import ActionItem, Draft, Principal, Role, iso_z
-from chalicelib.domain.review import ChecklistRow, DrillScore, Figures
-from chalicelib.domain.situation import Feedback, Point, UsualRange, WindowFigures
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import situation as situation_service
-from chalicelib.services.situation import ReviewView, Statement
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain import models
+    from chalicelib.domain.models import Draft, Principal
+    from chalicelib.domain.review import ChecklistRow, DrillScore, Figures
+    from chalicelib.domain.situation import Feedback, Point, UsualRange, WindowFigures
+    from chalicelib.services import situation as situation_service
+    from chalicelib.services.situation import ReviewView, Statement
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    models = lazy_module("chalicelib.domain.models")
+    situation_service = lazy_module("chalicelib.services.situation")
 
 bp = Blueprint(__name__)
 STATEMENT_EXCERPT = 280
@@ -27,7 +37,7 @@ def _share(value: float | None) -> float | None:
 
 def _point(point: Point) -> dict[str, Any]:
     return {
-        "start": iso_z(point.start),
+        "start": models.iso_z(point.start),
         "volume": point.volume,
         "negative": point.negative,
         "negative_share": _share(point.negative_share),
@@ -67,7 +77,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "draft_id": draft.draft_id,
         "kind": draft.kind,
         "channel": draft.channel,
-        "published_at": iso_z(draft.published_at),
+        "published_at": models.iso_z(draft.published_at),
         "published_by": draft.published_by,
         "url": draft.published_url,
         "text": draft.text[:STATEMENT_EXCERPT],
@@ -92,7 +102,7 @@ def _markers(view: situation_service.SeriesView) -> list[dict[str, Any]]:
         "resolved": incident.resolved_at,
     }
     return [
-        {"at": iso_z(at), "kind": kind, "label_de": _MARKERS[kind][0], "label_en": _MARKERS[kind][1]}
+        {"at": models.iso_z(at), "kind": kind, "label_de": _MARKERS[kind][0], "label_en": _MARKERS[kind][1]}
         for kind, at in moments.items()
         if at is not None
     ]
@@ -121,8 +131,8 @@ def incident_series(principal: Principal, incident_id: str) -> Response:
         {
             "incident_id": incident_id,
             "resolution": view.resolution,
-            "since": iso_z(view.since),
-            "until": iso_z(view.until),
+            "since": models.iso_z(view.since),
+            "until": models.iso_z(view.until),
             "points": [_point(p) for p in view.points],
             "usual_negative_share": _usual(view.usual),
             "markers": _markers(view),
@@ -157,8 +167,8 @@ def incident_picture(principal: Principal, incident_id: str) -> Response:
     return json_response(
         {
             "incident_id": incident_id,
-            "since": iso_z(view.since),
-            "until": iso_z(view.until),
+            "since": models.iso_z(view.since),
+            "until": models.iso_z(view.until),
             "mentions": picture.mentions,
             "sampled": view.sampled,
             "top_authors": [author(a) for a in picture.top_authors],
@@ -175,11 +185,11 @@ def incident_picture(principal: Principal, incident_id: str) -> Response:
 
 def _figures(figures: Figures) -> dict[str, Any]:
     return {
-        "first_signal_at": iso_z(figures.first_signal_at),
-        "detected_at": iso_z(figures.detected_at),
-        "acknowledged_at": iso_z(figures.acknowledged_at),
-        "first_response_at": iso_z(figures.first_response_at),
-        "resolved_at": iso_z(figures.resolved_at),
+        "first_signal_at": models.iso_z(figures.first_signal_at),
+        "detected_at": models.iso_z(figures.detected_at),
+        "acknowledged_at": models.iso_z(figures.acknowledged_at),
+        "first_response_at": models.iso_z(figures.first_response_at),
+        "resolved_at": models.iso_z(figures.resolved_at),
         "time_to_detect_minutes": figures.time_to_detect,
         "time_to_acknowledge_minutes": figures.time_to_acknowledge,
         "time_to_first_response_minutes": figures.time_to_first_response,
@@ -189,7 +199,7 @@ def _figures(figures: Figures) -> dict[str, Any]:
         "reach": figures.reach,
         "peak": None
         if figures.peak is None
-        else {"start": iso_z(figures.peak.start), "volume": figures.peak.volume},
+        else {"start": models.iso_z(figures.peak.start), "volume": figures.peak.volume},
     }
 
 
@@ -202,7 +212,7 @@ def _checklist_row(row: ChecklistRow) -> dict[str, Any]:
         "due_minutes": row.due_minutes,
         "done": row.done_at is not None,
         "done_by": row.done_by,
-        "done_at": iso_z(row.done_at),
+        "done_at": models.iso_z(row.done_at),
         "minutes_after_alert": row.minutes_after_alert,
         "on_time": row.on_time,
     }
@@ -239,14 +249,14 @@ def review_document(view: ReviewView) -> dict[str, Any]:
         "drill": None if view.drill is None else {"drill_id": incident.drill_id, "score": _score(view.drill)},
         "figures": _figures(view.figures),
         "timeline": [
-            {"at": iso_z(e.at), "kind": e.kind, "message": e.message, "actor": e.actor}
+            {"at": models.iso_z(e.at), "kind": e.kind, "message": e.message, "actor": e.actor}
             for e in incident.timeline
         ],
         "statements": [_statement(s) for s in view.statements],
         "recovery": {
             "usual_negative_share": view.recovery.usual.rate if view.recovery.usual else None,
             "usual_upper": view.recovery.usual.upper if view.recovery.usual else None,
-            "recovered_at": iso_z(view.recovery.recovered_at),
+            "recovered_at": models.iso_z(view.recovery.recovered_at),
             "minutes_after_detection": view.recovery.minutes_after_detection,
             "text_de": view.recovery.text_de,
             "text_en": view.recovery.text_en,
@@ -259,9 +269,9 @@ def review_document(view: ReviewView) -> dict[str, Any]:
             "lessons": list(notes.lessons),
             "action_items": [item.model_dump(mode="json") for item in notes.action_items],
             "written_by": notes.written_by,
-            "written_at": iso_z(notes.written_at),
+            "written_at": models.iso_z(notes.written_at),
             "updated_by": notes.updated_by,
-            "updated_at": iso_z(notes.updated_at),
+            "updated_at": models.iso_z(notes.updated_at),
         },
         "exists": notes is not None,
         "version": incident.version,
@@ -270,7 +280,7 @@ def review_document(view: ReviewView) -> dict[str, Any]:
             "title_de": view.playbook.title.de,
             "title_en": view.playbook.title.en or view.playbook.title.de,
         },
-        "generated_at": iso_z(view.generated_at),
+        "generated_at": models.iso_z(view.generated_at),
     }
 
 
@@ -333,7 +343,7 @@ def put_review(principal: Principal, incident_id: str) -> Response:
         summary=body.summary.strip(),
         lessons=tuple(body.lessons),
         action_items=tuple(
-            ActionItem(text=i.text, owner=i.owner, due=i.due, done=i.done) for i in body.action_items
+            models.ActionItem(text=i.text, owner=i.owner, due=i.due, done=i.done) for i in body.action_items
         ),
         incidents=container.incidents,
         principal=principal,

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.domain.errors import AppError
+from chalicelib.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
 
 # Path parameters in the order that names the resource a route changes (a draft of an incident is
 # about the draft; a fact of an incident is about the incident).

@@ -4,14 +4,24 @@ entry carries it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import deps
-from chalicelib.api import schemas
 from chalicelib.api.http import ACCEPTED_CONTENT_TYPES, endpoint, json_response, parse_json_body, parse_query
-from chalicelib.domain.models import Principal, Role
+from chalicelib.domain.enums import Role
+from chalicelib.lazy import lazy_module
 from chalicelib.observability import metrics
-from chalicelib.services import webhooks as webhook_service
+
+# The schemas, models and services load on the first request that needs them (cold start).
+if TYPE_CHECKING:
+    from chalicelib.api import schemas
+    from chalicelib.domain.models import Principal
+    from chalicelib.services import webhooks as webhook_service
+else:
+    schemas = lazy_module("chalicelib.api.schemas")
+    webhook_service = lazy_module("chalicelib.services.webhooks")
 
 bp = Blueprint(__name__)
 

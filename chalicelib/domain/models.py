@@ -11,6 +11,10 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.enums import IncidentStatus as IncidentStatus
+from chalicelib.domain.enums import Role as Role
+from chalicelib.domain.enums import Severity as Severity
+
 BUCKET_SECONDS = 300
 
 
@@ -28,52 +32,6 @@ def bucket_start(moment: datetime) -> datetime:
     moment = moment.astimezone(UTC)
     epoch = int(moment.timestamp())
     return datetime.fromtimestamp(epoch - epoch % BUCKET_SECONDS, UTC)
-
-
-class Severity(enum.IntEnum):
-    """SEV1 is the worst."""
-
-    SEV1 = 1
-    SEV2 = 2
-    SEV3 = 3
-    SEV4 = 4
-
-    @property
-    def label(self) -> str:
-        return f"SEV{self.value}"
-
-    @classmethod
-    def parse(cls, label: str) -> Severity:
-        return cls[label.upper()]
-
-
-class Role(enum.IntEnum):
-    """Roles are ordered: each one includes the rights of those below it."""
-
-    VIEWER = 1
-    RESPONDER = 2
-    APPROVER = 3
-    ADMIN = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-class IncidentStatus(enum.StrEnum):
-    """open -> acknowledged -> responding -> monitoring -> resolved -> reviewed, and reopen (lifecycle.py)."""
-
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    RESPONDING = "responding"
-    MONITORING = "monitoring"
-    RESOLVED = "resolved"
-    REVIEWED = "reviewed"
-
-    @property
-    def active(self) -> bool:
-        """The crisis is still being handled: one active incident per brand and topic."""
-        return self not in (IncidentStatus.RESOLVED, IncidentStatus.REVIEWED)
 
 
 class Frozen(BaseModel):

@@ -13,22 +13,46 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Rate
 
 from chalicelib import deps
-from chalicelib.domain.drills import Drill, real_brand, source_dimension
 from chalicelib.domain.errors import InvalidInput, JobFailed
+from chalicelib.lazy import lazy_function, lazy_module
 from chalicelib.observability import count_failure, logger, metrics
-from chalicelib.services.alerts import DeliveryReport, deliver_pending
-from chalicelib.services.collect import MIN_SECONDS_TO_START, CollectReport, collect, fan_out
-from chalicelib.services.drills import DrillRound, follow_drills, live_drills, record_incidents
-from chalicelib.services.evaluate import BrandEvaluation, evaluate_all
-from chalicelib.services.incidents import escalate
-from chalicelib.services.ingest import ingest
-from chalicelib.services.privacy import apply_retention
-from chalicelib.services.rules_units import RulesUnit, evaluate_unit, fan_out_rules, rules_units
+
+# The services load on a job's first run, not at import (every function's cold start imports this).
+if TYPE_CHECKING:
+    from chalicelib.domain.drills import Drill, real_brand, source_dimension
+    from chalicelib.services import collect as collect_service
+    from chalicelib.services.alerts import DeliveryReport, deliver_pending
+    from chalicelib.services.collect import CollectReport, collect, fan_out
+    from chalicelib.services.drills import DrillRound, follow_drills, live_drills, record_incidents
+    from chalicelib.services.evaluate import BrandEvaluation, evaluate_all
+    from chalicelib.services.incidents import escalate
+    from chalicelib.services.ingest import ingest
+    from chalicelib.services.privacy import apply_retention
+    from chalicelib.services.rules_units import RulesUnit, evaluate_unit, fan_out_rules, rules_units
+else:
+    real_brand = lazy_function("chalicelib.domain.drills", "real_brand")
+    source_dimension = lazy_function("chalicelib.domain.drills", "source_dimension")
+    collect_service = lazy_module("chalicelib.services.collect")
+    deliver_pending = lazy_function("chalicelib.services.alerts", "deliver_pending")
+    collect = lazy_function("chalicelib.services.collect", "collect")
+    fan_out = lazy_function("chalicelib.services.collect", "fan_out")
+    DrillRound = lazy_function("chalicelib.services.drills", "DrillRound")
+    follow_drills = lazy_function("chalicelib.services.drills", "follow_drills")
+    live_drills = lazy_function("chalicelib.services.drills", "live_drills")
+    record_incidents = lazy_function("chalicelib.services.drills", "record_incidents")
+    evaluate_all = lazy_function("chalicelib.services.evaluate", "evaluate_all")
+    escalate = lazy_function("chalicelib.services.incidents", "escalate")
+    ingest = lazy_function("chalicelib.services.ingest", "ingest")
+    apply_retention = lazy_function("chalicelib.services.privacy", "apply_retention")
+    RulesUnit = lazy_function("chalicelib.services.rules_units", "RulesUnit")
+    evaluate_unit = lazy_function("chalicelib.services.rules_units", "evaluate_unit")
+    fan_out_rules = lazy_function("chalicelib.services.rules_units", "fan_out_rules")
+    rules_units = lazy_function("chalicelib.services.rules_units", "rules_units")
 
 bp = Blueprint(__name__)
 
@@ -69,7 +93,7 @@ def _seconds_left(event: Any) -> Callable[[], float] | None:
     """The invocation's remaining time, when its context tells it and it could fit a source at all
     (a context shorter than that, like the Chalice test client's 3 seconds, sets no budget)."""
     remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
-    if remaining is None or remaining() / 1000 < MIN_SECONDS_TO_START:
+    if remaining is None or remaining() / 1000 < collect_service.MIN_SECONDS_TO_START:
         return None
     return lambda: float(remaining()) / 1000
 
