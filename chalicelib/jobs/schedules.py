@@ -26,6 +26,7 @@ from chalicelib.observability import count_failure, logger, metrics
 if TYPE_CHECKING:
     from chalicelib.domain.drills import Drill, real_brand, source_dimension
     from chalicelib.services import collect as collect_service
+    from chalicelib.services import rules_units as rules_service
     from chalicelib.services.alerts import DeliveryReport, deliver_pending
     from chalicelib.services.collect import CollectReport, collect, fan_out
     from chalicelib.services.drills import DrillRound, follow_drills, live_drills, record_incidents
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.services.incidents import escalate
     from chalicelib.services.ingest import ingest
     from chalicelib.services.privacy import apply_retention
-    from chalicelib.services.rules_units import RulesUnit, evaluate_unit, fan_out_rules, rules_units
+    from chalicelib.services.rules_units import evaluate_unit, fan_out_rules, rules_units
 else:
     real_brand = lazy_function("chalicelib.domain.drills", "real_brand")
     source_dimension = lazy_function("chalicelib.domain.drills", "source_dimension")
@@ -49,7 +50,7 @@ else:
     escalate = lazy_function("chalicelib.services.incidents", "escalate")
     ingest = lazy_function("chalicelib.services.ingest", "ingest")
     apply_retention = lazy_function("chalicelib.services.privacy", "apply_retention")
-    RulesUnit = lazy_function("chalicelib.services.rules_units", "RulesUnit")
+    rules_service = lazy_module("chalicelib.services.rules_units")
     evaluate_unit = lazy_function("chalicelib.services.rules_units", "evaluate_unit")
     fan_out_rules = lazy_function("chalicelib.services.rules_units", "fan_out_rules")
     rules_units = lazy_function("chalicelib.services.rules_units", "rules_units")
@@ -243,7 +244,7 @@ def evaluate_brand_worker(event: Any) -> dict[str, Any]:
 
     def evaluate(record: Any) -> str:  # a Powertools SQSRecord
         try:
-            unit = RulesUnit.from_message(record.body)
+            unit = rules_service.RulesUnit.from_message(record.body)
         except InvalidInput:
             logger.exception("rules unit not read", message_id=record.message_id)
             raise
