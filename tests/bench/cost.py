@@ -557,6 +557,10 @@ def print_bill(b: Bill) -> None:
             f"| {_money(item.usd)} |"
         )
     print(f"| **total** | | | **{_money(b.total)}** |")
+    by_service: dict[str, float] = {}
+    for item in b.items:
+        by_service[item.service] = by_service.get(item.service, 0.0) + item.usd
+    print("\nBy service: " + ", ".join(f"{name} {_money(usd)}" for name, usd in by_service.items()) + ".")
     print(
         f"\nAfter AWS's always-free tiers (if this is the account's only workload): {_money(b.total_after_free_tier())}."
     )
@@ -610,4 +614,8 @@ def run(results: dict[str, Any] | None = None, inventory: Inventory | None = Non
 
 
 if __name__ == "__main__":
-    run()
+    import json
+    import sys
+
+    # `python -m tests.bench.cost FILE`: price the figures a scale run saved (tests/bench/scale.py SAVED).
+    run(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else None)

@@ -13,6 +13,7 @@ measures whatever they do today.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -40,7 +41,7 @@ MEAN_PER_BUCKET = 8.0  # ~2,300 mentions a brand a day (the agency: 500,000 a da
 INGEST_MENTIONS = 300
 INGEST_BATCH = 100
 API_REQUESTS = 200
-DETAIL_REQUESTS = 40  # the incident page takes ~1 s on moto
+DETAIL_REQUESTS = 20  # the incident page takes ~1-2 s on moto
 API_MENTIONS = 3_000
 SOURCES = 20  # sources in the fan-out measurement
 SEED = 20261129
@@ -79,6 +80,7 @@ class Stack:
             endpoint_url=self.endpoint,
             public_url="https://krisenradar.example",
             playbooks_dir=_playbooks(self.workdir / f"playbooks-{brands}", brands),
+            integrations_file="",  # no chat channels: their webhook secrets do not exist here
             **settings,
         )
         bootstrap.ensure_tables_for(config)
@@ -344,7 +346,7 @@ def jobs_and_ingest(st: Stack, templates: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.services.incidents import escalate
     from chalicelib.services.ingest import ingest
 
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"jobs": _scheduled_jobs(st)}
     mentions = _live_mentions(templates)
     bare = _bare_write(st, mentions)
     clock = Clock(NOW)
@@ -386,18 +388,16 @@ def jobs_and_ingest(st: Stack, templates: dict[str, Any]) -> dict[str, Any]:
     from chalicelib import deps
 
     fanning = deps.Container(queued, clock=clock)
+    queue = fanning.collect_queue
+    assert queue is not None
     sources = [PageSource(f"bench-{i:03d}", []) for i in range(SOURCES)]
     due = _timed(
         st.meter,
-        lambda: fan_out(
-            sources, state=fanning.state, queue=fanning.collect_queue, now=NOW + timedelta(hours=1)
-        ),
+        lambda: fan_out(sources, state=fanning.state, queue=queue, now=NOW + timedelta(hours=1)),
     )
     waiting = _timed(
         st.meter,
-        lambda: fan_out(
-            sources, state=fanning.state, queue=fanning.collect_queue, now=NOW + timedelta(hours=1, minutes=1)
-        ),
+        lambda: fan_out(sources, state=fanning.state, queue=queue, now=NOW + timedelta(hours=1, minutes=1)),
     )
     out["fan_out_due"] = _figures(due, SOURCES)
     out["fan_out_waiting"] = _figures(waiting, SOURCES)
@@ -421,7 +421,6 @@ def jobs_and_ingest(st: Stack, templates: dict[str, Any]) -> dict[str, Any]:
     def delivery(at: datetime) -> Callable[[], Any]:
         return lambda: deliver_pending(outbox=container.outbox, notifier=container.notifier, now=at)
 
-    out["jobs"] = _scheduled_jobs(st, container, clock)
     out["escalate_idle"] = _figures(_timed(st.meter, escalation(NOW)))
     out["deliver_idle"] = _figures(_timed(st.meter, delivery(NOW)))
     opened = _storm(container, templates, "mueller", NOW + timedelta(minutes=10))
@@ -433,11 +432,14 @@ def jobs_and_ingest(st: Stack, templates: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _scheduled_jobs(st: Stack, container: Any, clock: Clock) -> dict[str, Any]:
-    """The scheduled handlers as Lambda runs them (3 brands, warm, nothing to do): their whole run."""
+def _scheduled_jobs(st: Stack) -> dict[str, Any]:
+    """The scheduled handlers as Lambda runs them (3 brands, warm, nothing to do): their whole run,
+    on tables of their own with nothing open or pending."""
     import app as chalice_app
     from chalicelib.local.scheduler import Scheduler
 
+    clock = Clock(NOW)
+    container = st.container("k-", 3, clock)
     scheduler = Scheduler(chalice_app.app, REGION, on_error=lambda *_: None)
     found: dict[str, Any] = {}
     for offset, name in enumerate(
@@ -563,6 +565,8 @@ def api_latency(st: Stack, templates: dict[str, Any]) -> dict[str, Any]:
 # --- the run ------------------------------------------------------------------------------------------
 
 _LATEST: dict[str, Any] | None = None
+# The last run's figures, so that `python -m tests.bench.cost SAVED` can price them again.
+SAVED = Path(tempfile.gettempdir()) / "krisenradar-scale-latest.json"
 
 
 def _progress(what: str, began: float) -> None:
@@ -586,6 +590,7 @@ def measure() -> dict[str, Any]:
         results["api"] = api_latency(st, templates)
     results["seconds"] = time.perf_counter() - began
     _LATEST = results
+    SAVED.write_text(json.dumps(results, default=str), encoding="utf-8")
     return results
 
 
