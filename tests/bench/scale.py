@@ -635,7 +635,7 @@ def report(results: dict[str, Any]) -> None:
         f"(the same bucket, as 4 of 5 runs of a 1-minute schedule)."
         + (
             f" With {', '.join(map(str, sampled))} brands a fixed random sample of {SAMPLE} is measured: "
-            "a first run takes 4-7 s of wall time on moto (its Query of a week of buckets), so all 200 "
+            "a first run takes 2-10 s of wall time on moto (its Query of a week of buckets), so all 200 "
             "would take about half an hour; the per-brand work does not depend on the other brands (each "
             "brand is its own partition and its own state item)."
             if sampled
@@ -683,16 +683,17 @@ def report(results: dict[str, Any]) -> None:
         "rules, their alerts delivered; a viewer's API key)\n"
     )
     print(
-        "| route | status | p50 ms | p95 ms | p50 × /health | p95 × /health | AWS requests per call | by operation |"
+        "| route | status | p50 ms | p95 ms | p50 × /health | p95 × /health | AWS requests per call | RRU per call "
+        "| by operation |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, figures in api.items():
         if not isinstance(figures, dict):
             continue
         print(
             f"| `{name}` | {figures['status']} | {figures['p50']:.1f} | {figures['p95']:.1f} "
             f"| {figures['p50'] / health['p50']:.1f} | {figures['p95'] / health['p95']:.1f} "
-            f"| {figures['total']:.2f} | {_ops(figures)} |"
+            f"| {figures['total']:.2f} | {figures['rru']:.2f} | {_ops(figures)} |"
         )
     print(f"\nTotal: {results['seconds']:,.0f} s.")
 
