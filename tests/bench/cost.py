@@ -266,6 +266,31 @@ def sampled_traces(requests_a_month: float) -> float:
     return (min(rate, 1.0) + 0.05 * max(0.0, rate - 1.0)) * SECONDS_A_MONTH
 
 
+def fans_out(measured: Measured) -> bool:
+    """Whether the rules job sends each brand to a worker (SQS) instead of evaluating it itself."""
+    return measured.rules_overhead.sqs > 0
+
+
+def _rules_functions(
+    measured: Measured, rules: Unit, brand_runs: float, memory_mb: int
+) -> dict[str, tuple[float, float, int]]:
+    """Invocations and time of the rules: one run a minute for every brand, or (fan-out) a short
+    schedule run that queues the brands plus one worker invocation per brand and run."""
+    minutes = MINUTES_A_MONTH
+    if not fans_out(measured):
+        return {
+            "rules job (1/min)": (
+                minutes,
+                measured.rules_overhead.plus(rules.times(1 / minutes)).lambda_ms,
+                memory_mb,
+            )
+        }
+    return {
+        "rules schedule (1/min, queues the brands)": (minutes, measured.rules_overhead.lambda_ms, memory_mb),
+        "rules worker (per brand and run)": (brand_runs, rules.times(1 / brand_runs).lambda_ms, memory_mb),
+    }
+
+
 def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
     """The month's line items. Pure: the same inputs give the same bill."""
     b = Bill(profile)
@@ -322,11 +347,7 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
             measured.poll.plus(measured.mention.times(mentions / polls)).lambda_ms,
             inventory.collect_memory_mb,
         ),
-        "rules job (1/min)": (
-            minutes,
-            measured.rules_overhead.plus(rules.times(1 / minutes)).lambda_ms,
-            inventory.rules_memory_mb,
-        ),
+        **_rules_functions(measured, rules, brand_runs, inventory.rules_memory_mb),
         "delivery job (1/min)": (minutes, measured.deliver_idle.lambda_ms, 512),
         "escalation job (1/min)": (minutes, measured.escalate_idle.lambda_ms, 512),
         "retention job (1/h)": (24 * 30, 200.0, 512),
@@ -347,8 +368,8 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
     total = sum(work.values(), Unit())
     b.add(
         "SQS",
-        "requests: collect units (send, receive, delete) and others",
-        total.sqs + polls * 2,
+        "requests: units sent (measured), received and deleted by the workers (2 each)",
+        total.sqs + polls * 2 + (brand_runs * 2 if fans_out(measured) else 0),
         "sqs_request",
     )
     b.add("SNS", "publishes (alerts)", total.sns, "sns_publish")
@@ -409,7 +430,8 @@ def measured_from(results: dict[str, Any]) -> Measured:
     per_brand_same = Unit.of(rules["same_bucket"])
     rules_job = Unit.of(jobs["evaluate_rules"])
     brands = jobs["evaluate_rules"]["brands"]
-    overhead = rules_job.plus(per_brand_same.times(-brands))
+    # A job that queues its brands (fan-out) does no brand's work itself; one that evaluates them does.
+    overhead = rules_job if rules_job.sqs > 0 else rules_job.plus(per_brand_same.times(-brands))
     overhead = Unit(*(max(0.0, getattr(overhead, n)) for n in overhead.__dataclass_fields__))
     poll = Unit.of(results["poll_idle"])
     page = results["poll_page"]

@@ -140,3 +140,20 @@ def test_traces_follow_the_default_sampling_rule() -> None:
     assert sampled_traces(43_200) == pytest.approx(43_200)
     # 3 requests a second: 1 a second plus 5 % of the other 2
     assert sampled_traces(3 * SECONDS_A_MONTH) == pytest.approx(1.1 * SECONDS_A_MONTH)
+
+
+def test_a_rules_job_that_queues_its_brands_is_billed_a_worker_invocation_per_brand_and_run() -> None:
+    from dataclasses import replace
+
+    # Given a rules job that sends the brands to SQS (fan-out) instead of evaluating them
+    fanned = replace(MEASURED, rules_overhead=Unit(rru=1.0, sqs=0.2, requests=2.2))
+    # When the month is billed
+    items = {item.what: item for item in bill(PROFILE, fanned, INVENTORY).items}
+    # Then the workers run once per brand and minute, and receive and delete their units
+    assert items["requests: rules worker (per brand and run)"].quantity == 2 * MINUTES_A_MONTH
+    assert items["requests: rules schedule (1/min, queues the brands)"].quantity == MINUTES_A_MONTH
+    sqs = next(item for item in items.values() if item.service == "SQS")
+    polls = 2 * 30 * 24 * 3600 / 300
+    assert sqs.quantity == pytest.approx(
+        0.2 * MINUTES_A_MONTH + polls * 0.1 + polls * 2 + 2 * 2 * MINUTES_A_MONTH
+    )
