@@ -17,6 +17,8 @@ SUITES = [
     "tests.bench.store",
     "tests.bench.ingest_path",
     "tests.bench.review",
+    "tests.bench.scale",
+    "tests.bench.cost",  # after scale: it prices the figures scale measured in the same run
 ]
 
 
