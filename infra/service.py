@@ -138,6 +138,11 @@ WORK_QUEUES = {
 # dead-letter queue, which has an alarm.
 WORK_VISIBILITY_SECONDS = 360
 WORK_MAX_RECEIVES = 3
+# The every-minute schedules are not traced (Lambda's PassThrough): each run falls under X-Ray's
+# reservoir of one trace a second, so every run would be a trace ($5 a million), 172,800 a month for
+# four functions that mostly find nothing to do. Their logs and metrics stay; the workers they feed
+# (collect_source, evaluate_brand), the API and the retention job are traced.
+UNTRACED = ("collect_mentions", "evaluate_rules", "deliver_alerts", "escalate_incidents")
 
 
 def integration_secret_prefix(stage: str) -> str:
@@ -396,6 +401,8 @@ class ApiAndJobs(Construct):
                 # Lambda checks the role may send to the failure destination when the function is created.
                 function.add_resource_dependency(default_policy.node.default_child)
             self._wire_work_queues(name, function)
+            if name in UNTRACED:
+                function.add_property_override("Tracing", "PassThrough")
             if name not in JOBS:
                 continue
             if not settings.public_url:

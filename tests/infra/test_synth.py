@@ -44,6 +44,8 @@ FUNCTIONS = {
     "ApplyRetention": "krisenradar-dev-apply-retention",
 }
 JOBS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents", "ApplyRetention")
+# Every-minute schedules run untraced (infra/service.py UNTRACED); workers, API and retention are traced.
+UNTRACED_KEYS = ("CollectMentions", "EvaluateRules", "DeliverAlerts", "EscalateIncidents")
 SCHEDULES = dict.fromkeys(JOBS, "rate(1 minute)") | {"ApplyRetention": "rate(1 hour)"}
 
 
@@ -98,7 +100,7 @@ def _mentions(statement: dict[str, Any], logical_id: str) -> bool:
 # --- data ------------------------------------------------------------------------------------------
 
 
-def test_six_tables_keyed_like_the_models_with_pitr_sse_and_retention(synth: Synth) -> None:
+def test_tables_keyed_like_the_models_with_pitr_sse_and_retention(synth: Synth) -> None:
     tables = {
         props["Properties"]["TableName"]: props for props in synth.of_type("AWS::DynamoDB::Table").values()
     }
@@ -109,7 +111,9 @@ def test_six_tables_keyed_like_the_models_with_pitr_sse_and_retention(synth: Syn
         schema = model._get_schema()
         assert props["KeySchema"] == _key_schema(schema["key_schema"])
         assert props["BillingMode"] == "PAY_PER_REQUEST"
-        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        # The mentions (public posts, 90 days, erasable) go without continuous backups; the rest keep them.
+        pitr = name != "mentions"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": pitr}
         assert props["SSESpecification"] == {"SSEEnabled": True}
         assert table["DeletionPolicy"] == "Retain"
         indexes = {index["IndexName"]: index for index in props.get("GlobalSecondaryIndexes", [])}
@@ -377,7 +381,7 @@ def test_functions_get_the_settings_the_app_validates_at_cold_start(synth: Synth
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Krisenradar"
         assert env["KRISENRADAR_PLAYBOOKS_DIR"].startswith("/var/task/")
         assert props["Runtime"] == "python3.11"
-        assert props["Tracing"] == "Active"
+        assert props["Tracing"] == ("PassThrough" if key in UNTRACED_KEYS else "Active")
         assert props["Layers"] == [{"Ref": "ManagedLayer"}]
         if key in JOBS:
             assert "RestAPI" in json.dumps(env["KRISENRADAR_PUBLIC_URL"])
