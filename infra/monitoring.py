@@ -40,6 +40,12 @@ def business_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
     )
 
 
+# Functions without an Errors alarm of their own ($0.10 a month each), because another alarm already
+# pages for their failures: the collect worker's failed sources raise SourceFailed and a crashed batch
+# ends in the collect dead-letter queue; the hourly retention job's failed run lands in the job-failure
+# queue. The every-minute schedules, the rules worker and the API keep theirs: they are the radar.
+COVERED_ELSEWHERE = frozenset({"collect_source", "apply_retention"})
+
 class Monitoring(Construct):
     def __init__(
         self,
@@ -67,6 +73,8 @@ class Monitoring(Construct):
         self.alarms: list[cloudwatch.Alarm] = []
 
         for name, function_name in function_names.items():
+            if name in COVERED_ELSEWHERE:
+                continue
             errors = cloudwatch.Metric(
                 namespace="AWS/Lambda",
                 metric_name="Errors",

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.bench.budget import Budget
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 7
 BUDGET = 1.5
@@ -75,7 +77,7 @@ def measure(code: str, env: dict[str, str]) -> float:
     return statistics.median(samples)
 
 
-def run() -> None:
+def run() -> list[Budget]:
     results = {name: measure(code, env) for name, (code, env) in SNIPPETS.items()}
     base = results["import boto3"]
     print(f"## Cold-start import cost (median of {RUNS} fresh interpreters, ms)\n")
@@ -87,6 +89,11 @@ def run() -> None:
     verdict = "budget met" if ratio <= BUDGET else "BUDGET MISSED"
     print(f"\n`import app` is {ratio:.2f}× `import boto3` (budget {BUDGET}×): {verdict}")
     print("Budget: the sentiment/language model may add at most 150 ms.")
+    model = results["analyzer alone (import + model load)"]
+    return [
+        Budget.at_most("import app / import boto3", ratio, BUDGET, unit="×"),
+        Budget.at_most("analyzer import + model load", model, 150, unit=" ms"),
+    ]
 
 
 if __name__ == "__main__":

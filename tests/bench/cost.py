@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.bench.budget import Budget
+
 PROJECT = Path(__file__).resolve().parents[2]
 SECONDS_A_MONTH = 30 * 24 * 3600
 MINUTES_A_MONTH = 30 * 24 * 60
@@ -211,8 +213,11 @@ class Inventory:
     alarms: int
     log_groups: int
     dashboards: int
-    routine_metrics: int  # metric names emitted on every job run (dimension: service)
+    routine_metrics: int  # metric names with a value in every hour (dimension: service)
     api_memory_mb: int = 512
+    untraced: frozenset[str] = frozenset()  # logical ids of functions with Tracing PassThrough
+    rules_worker: bool = False  # the rules schedule queues its brands for an evaluate_brand worker
+    sqs_event_sources: int = 0  # queues a function consumes (Lambda long-polls each)
     rules_memory_mb: int = 512
     collect_memory_mb: int = 512
 
@@ -266,18 +271,50 @@ def sampled_traces(requests_a_month: float) -> float:
     return (min(rate, 1.0) + 0.05 * max(0.0, rate - 1.0)) * SECONDS_A_MONTH
 
 
-def fans_out(measured: Measured) -> bool:
-    """Whether the rules job sends each brand to a worker (SQS) instead of evaluating it itself."""
-    return measured.rules_overhead.sqs > 0
+def fans_out(measured: Measured, inventory: Inventory | None = None) -> bool:
+    """Whether the rules job sends each brand to a worker (SQS) instead of evaluating it itself: the
+    template has the worker, or the bench saw the schedule send."""
+    return bool(inventory and inventory.rules_worker) or measured.rules_overhead.sqs > 0
+
+
+def worker_invocations(brands: int, minutes: float) -> float:
+    """The rules worker takes up to ten units an invocation (batch size 10), and a minute's units
+    arrive together (one SendMessageBatch per ten): ceil(brands / 10) invocations a minute. Lambda's
+    pollers may split a minute's units further; this is the figure when they do not."""
+    return math.ceil(brands / 10) * minutes
+
+
+def collect_invocations(polls: float, minutes: float) -> float:
+    """The collect worker takes up to ten due sources an invocation (jobs/schedules.py COLLECT_BATCH),
+    and the schedule sends each minute's due sources together; fewer than one a minute, each is alone."""
+    per_minute = polls / minutes
+    return polls if per_minute <= 1 else math.ceil(per_minute / 10) * minutes
+
+
+# Lambda's SQS event source long-polls each queue it consumes with five pollers, 20 s a request, when
+# the queue is empty (AWS Lambda developer guide, "Using Lambda with Amazon SQS").
+SQS_POLLS_A_MONTH_PER_QUEUE = 5 * 3 * 60 * 24 * 30
+# Labels of the Lambda lines below -> the function's logical id prefix (to know which are traced).
+FUNCTION_OF = {
+    "collect schedule (1/min)": "CollectMentions",
+    "collect worker (per batch of up to 10 polls)": "CollectSource",
+    "rules job (1/min)": "EvaluateRules",
+    "rules schedule (1/min, queues the brands)": "EvaluateRules",
+    "rules worker (per batch of up to 10 brands)": "EvaluateBrand",
+    "delivery job (1/min)": "DeliverAlerts",
+    "escalation job (1/min)": "EscalateIncidents",
+    "retention job (1/h)": "ApplyRetention",
+    "API": "APIHandler",
+}
 
 
 def _rules_functions(
-    measured: Measured, rules: Unit, brand_runs: float, memory_mb: int
+    measured: Measured, rules: Unit, brand_runs: float, memory_mb: int, inventory: Inventory, brands: int
 ) -> dict[str, tuple[float, float, int]]:
     """Invocations and time of the rules: one run a minute for every brand, or (fan-out) a short
     schedule run that queues the brands plus one worker invocation per brand and run."""
     minutes = MINUTES_A_MONTH
-    if not fans_out(measured):
+    if not fans_out(measured, inventory):
         return {
             "rules job (1/min)": (
                 minutes,
@@ -287,7 +324,11 @@ def _rules_functions(
         }
     return {
         "rules schedule (1/min, queues the brands)": (minutes, measured.rules_overhead.lambda_ms, memory_mb),
-        "rules worker (per brand and run)": (brand_runs, rules.times(1 / brand_runs).lambda_ms, memory_mb),
+        "rules worker (per batch of up to 10 brands)": (
+            worker_invocations(brands, minutes),
+            rules.times(1 / worker_invocations(brands, minutes)).lambda_ms,
+            memory_mb,
+        ),
     }
 
 
@@ -331,7 +372,8 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
         mention_gb + bucket_gb,
         "ddb_storage",
     )
-    b.add("DynamoDB", "point-in-time recovery on the same GB", mention_gb + bucket_gb, "ddb_pitr")
+    # Continuous backups on every table but the mentions (infra/data.py WITHOUT_PITR).
+    b.add("DynamoDB", "point-in-time recovery: buckets (the mentions have none)", bucket_gb, "ddb_pitr")
 
     # Lambda: invocations and GB-seconds per function.
     invocations = {
@@ -342,12 +384,14 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
             .lambda_ms,
             inventory.collect_memory_mb,
         ),
-        "collect worker (per poll)": (
-            polls,
-            measured.poll.plus(measured.mention.times(mentions / polls)).lambda_ms,
+        "collect worker (per batch of up to 10 polls)": (
+            collect_invocations(polls, minutes),
+            measured.poll.plus(measured.mention.times(mentions / polls))
+            .times(polls / collect_invocations(polls, minutes))
+            .lambda_ms,
             inventory.collect_memory_mb,
         ),
-        **_rules_functions(measured, rules, brand_runs, inventory.rules_memory_mb),
+        **_rules_functions(measured, rules, brand_runs, inventory.rules_memory_mb, inventory, profile.brands),
         "delivery job (1/min)": (minutes, measured.deliver_idle.lambda_ms, 512),
         "escalation job (1/min)": (minutes, measured.escalate_idle.lambda_ms, 512),
         "retention job (1/h)": (24 * 30, 200.0, 512),
@@ -368,8 +412,17 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
     total = sum(work.values(), Unit())
     b.add(
         "SQS",
-        "requests: units sent (measured), received and deleted by the workers (2 each)",
-        total.sqs + polls * 2 + (brand_runs * 2 if fans_out(measured) else 0),
+        "requests: units sent (measured); a receive and a delete per worker batch",
+        # Lambda receives and deletes a batch with one request each.
+        total.sqs
+        + collect_invocations(polls, minutes) * 2
+        + (worker_invocations(profile.brands, minutes) * 2 if fans_out(measured, inventory) else 0),
+        "sqs_request",
+    )
+    b.add(
+        "SQS",
+        f"long polls of the {inventory.sqs_event_sources} consumed queues (5 pollers, 20 s each)",
+        inventory.sqs_event_sources * SQS_POLLS_A_MONTH_PER_QUEUE,
         "sqs_request",
     )
     b.add("SNS", "publishes (alerts)", total.sns, "sns_publish")
@@ -388,17 +441,24 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
     b.add("CloudWatch", "logs stored (a month's worth kept)", log_gb, "logs_storage")
     b.add(
         "CloudWatch",
-        "custom metrics emitted every run (dimension: service)",
+        "custom metrics with a value every hour (zeros are not sent)",
         inventory.routine_metrics,
         "cw_metric",
     )
     b.add("CloudWatch", "alarms", inventory.alarms, "cw_alarm")
     b.add("CloudWatch", "dashboards", inventory.dashboards, "cw_dashboard")
-    # X-Ray's default sampling rule: the first request each second, then 5 % of the rest (per function).
-    traces = sum(sampled_traces(count) for count, _, _ in invocations.values()) + sampled_traces(api_calls)
+    # X-Ray's default sampling rule: the first request each second, then 5 % of the rest (per function);
+    # the every-minute schedules run untraced (infra/service.py UNTRACED).
+    # An API request is one trace: the API stage samples it and the handler's segment joins that trace.
+    traced = {
+        name: count
+        for name, (count, _, _) in invocations.items()
+        if name != "API" and not any(key.startswith(FUNCTION_OF.get(name, "?")) for key in inventory.untraced)
+    }
+    traces = sum(sampled_traces(count) for count in traced.values()) + sampled_traces(api_calls)
     b.add(
         "X-Ray",
-        "traces recorded (default sampling: 1/s + 5 %, functions and API stage)",
+        f"traces recorded (default sampling: 1/s + 5 %; {len(traced)} traced jobs and workers, the API's requests)",
         traces,
         "xray_trace",
     )
@@ -468,10 +528,18 @@ def measured_from(results: dict[str, Any]) -> Measured:
     )
 
 
+# The metrics with a value in a quiet hour. The jobs send no zeros (observability.SparseMetrics), so a
+# count of incidents, escalations, deliveries or failures is a custom metric only in the hours it happens
+# (CloudWatch bills metric-hours: at most a few cents a month each for a few incidents); mentions are
+# collected every hour.
+ROUTINE_METRICS = ("MentionsCollected",)
+
+
 def routine_metrics() -> int:
-    """Metric names the scheduled jobs emit on every run (one custom metric each: dimension service)."""
+    """The routine metrics the scheduled jobs emit (one custom metric each: dimension service)."""
     source = (PROJECT / "chalicelib" / "jobs" / "schedules.py").read_text(encoding="utf-8")
-    return len(set(re.findall(r'add_metric\(name="([A-Za-z]+)"', source)))
+    emitted = set(re.findall(r'add_metric\(name="([A-Za-z]+)"', source))
+    return len(emitted & set(ROUTINE_METRICS))
 
 
 def inventory_from_template(resources: dict[str, Any]) -> Inventory:
@@ -503,6 +571,18 @@ def inventory_from_template(resources: dict[str, Any]) -> Inventory:
         log_groups=len(of_type("AWS::Logs::LogGroup")),
         dashboards=len(of_type("AWS::CloudWatch::Dashboard")),
         routine_metrics=routine_metrics(),
+        untraced=frozenset(
+            key
+            for key, value in of_type("AWS::Serverless::Function").items()
+            if value["Properties"].get("Tracing") == "PassThrough"
+        ),
+        rules_worker=any(key.startswith("EvaluateBrand") for key in functions),
+        sqs_event_sources=sum(
+            1
+            for value in of_type("AWS::Serverless::Function").values()
+            for event in value["Properties"].get("Events", {}).values()
+            if event.get("Type") == "SQS"
+        ),
         api_memory_mb=api,
         rules_memory_mb=rules,
         collect_memory_mb=collect,
@@ -588,7 +668,7 @@ def print_bill(b: Bill) -> None:
     )
 
 
-def run(results: dict[str, Any] | None = None, inventory: Inventory | None = None) -> None:
+def run(results: dict[str, Any] | None = None, inventory: Inventory | None = None) -> list[Budget]:
     from tests.bench import scale
 
     measured = measured_from(results or scale.latest())
@@ -599,7 +679,7 @@ def run(results: dict[str, Any] | None = None, inventory: Inventory | None = Non
         f"({', '.join(f'{k.split(chr(47))[0][:24]} {v} MB' for k, v in sorted(inventory.functions.items()))}), "
         f"{len(inventory.schedules)} schedules, {inventory.kms_keys} KMS keys, {inventory.secrets} secrets, "
         f"{inventory.queues} SQS queues, {inventory.alarms} alarms, {inventory.log_groups} log groups, "
-        f"{inventory.dashboards} dashboards; {inventory.routine_metrics} custom metrics emitted on every job run.\n"
+        f"{inventory.dashboards} dashboards; {inventory.routine_metrics} custom metrics with a value every hour.\n"
     )
     mittelstand, agency = bill(MITTELSTAND, measured, inventory), bill(AGENCY, measured, inventory)
     print_bill(mittelstand)
@@ -616,6 +696,16 @@ def run(results: dict[str, Any] | None = None, inventory: Inventory | None = Non
         f"Agency under $1 a brand a month: {'target met' if agency.per_brand < 1 else 'TARGET MISSED'} "
         f"({_money(agency.per_brand)})."
     )
+    budgets = [
+        Budget.at_most("Mittelstand, a month at list prices", mittelstand.total, 5.0, unit=" $"),
+        Budget.at_most(
+            "Mittelstand, a month after the always-free tiers",
+            mittelstand.total_after_free_tier(),
+            5.0,
+            unit=" $",
+        ),
+        Budget.at_most("agency, per brand and month", agency.per_brand, 1.0, unit=" $"),
+    ]
     print(f"\nPrices: {PRICES_AS_OF}; each line's page:")
     for key, price in PRICES.items():
         print(f"- {key}: ${price.usd:.10g} per {price.unit} — {price.source}")
@@ -633,6 +723,7 @@ def run(results: dict[str, Any] | None = None, inventory: Inventory | None = Non
     print("|---|---:|---:|---|")
     for name, monthly, source in listening_costs(MITTELSTAND.team):
         print(f"| {name} | {_money(monthly)} | {monthly / mittelstand.total:,.0f}× | {source} |")
+    return budgets
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.bench.budget import Budget
 from tests.bench.store import REGION, _enricher, _raws
 
 # 10,000 raw mentions, of which the shipped relevance filter keeps about half.
@@ -363,10 +364,19 @@ def measure(backlog: int = BACKLOG, run_path: bool = True) -> tuple[dict[str, Pa
     return parts, rss
 
 
-def run(backlog: int = BACKLOG, printer: Callable[[str], None] = print) -> None:
+def run(backlog: int = BACKLOG, printer: Callable[[str], None] = print) -> list[Budget]:
     parts, rss = measure(backlog)
     for line in report(parts, rss, backlog):
         printer(line)
+    wall, cpu = parts["store"].per_mention_vs(parts["bare"])
+    return [
+        Budget.at_most(
+            "store_all / bare BatchWriteItem per mention (worse of wall, CPU)",
+            max(wall, cpu),
+            BUDGET_RATIO,
+            unit="×",
+        )
+    ]
 
 
 if __name__ == "__main__":

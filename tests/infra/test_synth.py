@@ -350,9 +350,9 @@ def _fan_out(synth: Synth, prefix: str, schedule: str, worker: str, setting: str
     return dict(event["Properties"])
 
 
-def test_the_collect_schedule_fans_out_one_message_per_source_to_its_worker(synth: Synth) -> None:
+def test_the_collect_schedule_fans_out_one_message_per_source_to_a_worker_taking_ten(synth: Synth) -> None:
     source = _fan_out(synth, "Collect", "CollectMentions", "CollectSource", "KRISENRADAR_COLLECT_QUEUE_URL")
-    assert source["BatchSize"] == 1
+    assert source["BatchSize"] == 10
 
 
 def test_the_rules_schedule_fans_out_one_message_per_brand_to_a_worker_that_reports_failures(
@@ -524,7 +524,9 @@ def test_alarms_cover_function_errors_failed_jobs_and_undelivered_alerts(synth: 
         assert alarm["AlarmActions"] == [{"Ref": ops_topic}]
 
     errored = {alarm["Dimensions"][0]["Value"] for alarm in alarms if alarm.get("MetricName") == "Errors"}
-    assert errored == set(FUNCTIONS.values())
+    # The collect worker and the retention job are paged through SourceFailed and the failure queues.
+    covered = {FUNCTIONS["CollectSource"], FUNCTIONS["ApplyRetention"]}
+    assert errored == set(FUNCTIONS.values()) - covered
     delivery = [alarm for alarm in alarms if alarm.get("MetricName") == "AlertDeliveryFailed"]
     assert len(delivery) == 1
     assert delivery[0]["Namespace"] == "Krisenradar"

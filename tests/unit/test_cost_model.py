@@ -142,18 +142,39 @@ def test_traces_follow_the_default_sampling_rule() -> None:
     assert sampled_traces(3 * SECONDS_A_MONTH) == pytest.approx(1.1 * SECONDS_A_MONTH)
 
 
-def test_a_rules_job_that_queues_its_brands_is_billed_a_worker_invocation_per_brand_and_run() -> None:
+def test_a_rules_job_that_queues_its_brands_is_billed_a_worker_invocation_per_batch_of_ten() -> None:
     from dataclasses import replace
 
     # Given a rules job that sends the brands to SQS (fan-out) instead of evaluating them
     fanned = replace(MEASURED, rules_overhead=Unit(rru=1.0, sqs=0.2, requests=2.2))
     # When the month is billed
     items = {item.what: item for item in bill(PROFILE, fanned, INVENTORY).items}
-    # Then the workers run once per brand and minute, and receive and delete their units
-    assert items["requests: rules worker (per brand and run)"].quantity == 2 * MINUTES_A_MONTH
+    # Then a worker runs once a minute for up to ten brands, and receives and deletes their units
+    assert items["requests: rules worker (per batch of up to 10 brands)"].quantity == MINUTES_A_MONTH
     assert items["requests: rules schedule (1/min, queues the brands)"].quantity == MINUTES_A_MONTH
     sqs = next(item for item in items.values() if item.service == "SQS")
     polls = 2 * 30 * 24 * 3600 / 300
+    # (fewer than one poll a minute: a collect invocation each; the rules worker: one batch a minute)
     assert sqs.quantity == pytest.approx(
-        0.2 * MINUTES_A_MONTH + polls * 0.1 + polls * 2 + 2 * 2 * MINUTES_A_MONTH
+        0.2 * MINUTES_A_MONTH + polls * 0.1 + polls * 2 + 2 * MINUTES_A_MONTH
     )
+
+
+def test_untraced_schedules_record_no_traces_and_consumed_queues_are_long_polled() -> None:
+    from dataclasses import replace
+
+    # Given the every-minute schedules untraced and two queues consumed by functions
+    quiet = replace(
+        INVENTORY,
+        untraced=frozenset({"CollectMentions1", "EvaluateRules1", "DeliverAlerts1", "EscalateIncidents1"}),
+        sqs_event_sources=2,
+    )
+    # When the month is billed with and without tracing them
+    traced = {item.price_key: item for item in bill(PROFILE, MEASURED, INVENTORY).items}
+    items = {item.what: item for item in bill(PROFILE, MEASURED, quiet).items}
+    untraced = next(item for item in items.values() if item.price_key == "xray_trace")
+    # Then the four schedules' 43,200 runs a month each are no longer traces
+    assert traced["xray_trace"].quantity - untraced.quantity == pytest.approx(4 * MINUTES_A_MONTH)
+    # And each consumed queue costs 5 pollers x 3 long polls a minute
+    polls = items["long polls of the 2 consumed queues (5 pollers, 20 s each)"]
+    assert polls.quantity == 2 * 5 * 3 * MINUTES_A_MONTH
