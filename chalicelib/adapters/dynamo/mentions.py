@@ -224,8 +224,13 @@ class DynamoMentionRepository:
         return [_mention(whole[mention_id]) for mention_id in best if mention_id in whole]
 
     def for_author(self, platform: str, handle: str) -> list[Mention]:
+        """The author's mentions, oldest first: their keys from the keys-only index, then the items."""
         key = author_key(platform, handle)
-        return [_mention(item) for item in MentionItem.by_author.query(key)] if key else []
+        if not key:
+            return []
+        ids = [item.mention_id for item in MentionItem.by_author.query(key)]
+        whole = {item.mention_id: item for item in MentionItem.batch_get(ids)} if ids else {}
+        return [_mention(whole[mention_id]) for mention_id in ids if mention_id in whole]
 
     def erase(self, mention: Mention) -> bool:
         """Delete the mention and take its counts out of its buckets in one transaction, conditioned on

@@ -27,7 +27,7 @@ Access patterns (each is one Query or GetItem; no Scan on a request path):
 |18 | a drill; every drill newest first (ids sort by start)  | drills                               | pk = "drill" (AND sk = drill id)      |
 |19 | the running drills; one running drill per brand       | drills (marker items)                | pk = "running", SK brand, conditional |
 |20 | a webhook subscription; every subscription            | webhooks                             | pk = "webhook" (AND sk = webhook id)  |
-|21 | an author's mentions (DSGVO export and erasure)       | mentions / by_author (sparse)        | author_key = "platform#handle"        |
+|21 | an author's mentions (DSGVO export and erasure)       | mentions / by_author_keys (sparse)   | author_key = "platform#handle"        |
 |22 | drafts answering an author (DSGVO export and erasure) | drafts / by_author (sparse)          | author_key = "platform#handle"        |
 
 Mentions, buckets, outbox rows and audit entries carry a TTL (DSGVO retention), and every read filters
@@ -48,7 +48,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -76,11 +76,13 @@ class MentionsByBrand(_Index):
 
 
 class MentionsByAuthor(_Index):
-    """Sparse: only mentions with a handle."""
+    """Sparse: only mentions with a handle. Keys only: read for a DSGVO request (the items are then
+    fetched whole), it need not store a third copy of every mention (storage is most of an agency's
+    DynamoDB bill after the writes). Named anew because DynamoDB cannot change a projection in place."""
 
     class Meta:
-        index_name = "by_author"
-        projection = AllProjection()
+        index_name = "by_author_keys"
+        projection = KeysOnlyProjection()
 
     author_key = UnicodeAttribute(hash_key=True)
     published_key = UnicodeAttribute(range_key=True)
