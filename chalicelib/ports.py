@@ -92,7 +92,7 @@ class StateRepository(Protocol):
 
     def put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
         """Store each document under its key, as `put` does, in batches (DynamoDB: 25 a
-        `BatchWriteItem`); not all or nothing (a failed batch leaves the earlier ones written)."""
+        `BatchWriteItem`). Not all or nothing: in DynamoDB a failed batch leaves the earlier ones written."""
 
 
 class OutboxRepository(Protocol):

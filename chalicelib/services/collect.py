@@ -241,25 +241,33 @@ def fan_out(
     waiting (a unit that no run picked up within QUEUED_SECONDS is sent again). A unit sent twice is
     harmless: the worker checks again whether its source is due, and storage is idempotent.
 
-    Every source's health and queued mark are read in one `get_many`, the marks of the units sent are
-    written in one `put_many` after the send (a mark without its message would hold a source back)."""
+    Every source's health is read in one `get_many`, then the queued marks of the sources whose interval
+    is over in another (most sources are not due in a given minute: their marks are not read and billed),
+    and the marks of the units sent are written in one `put_many` after the send (a mark without its
+    message would hold a source back)."""
     ids = [source.source_id for source in sources]
-    saved = state.get_many([key(source_id) for key in (health_key, queued_key) for source_id in ids])
+    saved = state.get_many([health_key(source_id) for source_id in ids])
     healths = {source_id: _health_or_none(saved.get(health_key(source_id)), source_id) for source_id in ids}
-    due: list[str] = []
-    for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id])):
-        health = healths[source.source_id]
-        if health is not None and health.held(now):
-            continue
-        if not _is_due(health, source.poll_seconds, now):
-            continue
-        if _waiting(saved.get(queued_key(source.source_id)), health, now):
-            continue
-        due.append(source.source_id)
+    candidates = [
+        source.source_id
+        for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id]))
+        if _ready(healths[source.source_id], source.poll_seconds, now)
+    ]
+    queued = state.get_many([queued_key(source_id) for source_id in candidates]) if candidates else {}
+    due = [
+        source_id
+        for source_id in candidates
+        if not _waiting(queued.get(queued_key(source_id)), healths[source_id], now)
+    ]
     if due:
         queue.send([{"source_id": source_id, "queued_at": now.isoformat()} for source_id in due])
         state.put_many({queued_key(source_id): {"queued_at": now.isoformat()} for source_id in due})
     return due
+
+
+def _ready(health: SourceHealth | None, poll_seconds: int, now: datetime) -> bool:
+    """Not held by a rate limit or a configuration error, and its poll interval over."""
+    return not (health is not None and health.held(now)) and _is_due(health, poll_seconds, now)
 
 
 def _waiting(queued: dict[str, Any] | None, health: SourceHealth | None, now: datetime) -> bool:

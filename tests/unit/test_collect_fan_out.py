@@ -73,18 +73,35 @@ def test_many_sources_are_read_once_and_the_sent_ones_marked_once_after_sending(
     # When the schedule fans out
     due = fan_out(sources, state=state, queue=queue, now=NOW)
 
-    # Then all but the held, the recently polled and the waiting source are sent, in one read, one send
-    # and one write of their marks, in that order
+    # Then all but the held, the recently polled and the waiting source are sent: one read of the
+    # healths, one of the due sources' queued marks, one send, one write of their marks, in that order
     expected = [f"src-{i:03d}" for i in range(300) if i not in (1, 2, 3)]
     assert sorted(due) == expected
-    assert log == ["get_many", "send", "put_many"]
+    assert log == ["get_many", "get_many", "send", "put_many"]
     assert sorted(unit["source_id"] for unit in queue.sent) == expected
     assert {key for key in state.values if key.startswith("queued#")} == {
         queued_key(s) for s in [*expected, "src-003"]
     }
     assert state.get(queued_key("src-004")) == {"queued_at": NOW.isoformat()}
 
-    # And a minute later every one of them is waiting: one read, nothing sent or written
+    # And a minute later every one of them is waiting: their marks are read, nothing sent or written
     log.clear()
     assert fan_out(sources, state=state, queue=queue, now=NOW + timedelta(minutes=1)) == []
-    assert log == ["get_many"]
+    assert log == ["get_many", "get_many"]
+
+
+def test_when_no_source_is_due_only_the_healths_are_read() -> None:
+    # Given sources polled a minute ago, each with a stale queued mark
+    log: list[str] = []
+    state, queue = RecordingState(log), RecordingQueue(log)
+    sources = [ScriptedSource(f"src-{i:03d}", [], poll_seconds=300) for i in range(150)]
+    polled = (NOW - timedelta(minutes=1)).isoformat()
+    state.put_many(
+        {health_key(s.source_id): {"last_run_at": polled, "last_success_at": polled} for s in sources}
+    )
+    state.put_many({queued_key(s.source_id): {"queued_at": polled} for s in sources})
+    log.clear()
+
+    # When the schedule fans out, Then nothing is due, and only the healths were read (one batch)
+    assert fan_out(sources, state=state, queue=queue, now=NOW) == []
+    assert log == ["get_many"] and queue.sent == []
