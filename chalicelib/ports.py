@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -85,6 +85,14 @@ class StateRepository(Protocol):
     def get(self, key: str) -> dict[str, Any] | None: ...
 
     def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The documents of `keys` (each read once, however often it is named) by key, as `get` reads
+        them; a key with no document is absent. In batches (DynamoDB: 100 keys a `BatchGetItem`)."""
+
+    def put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        """Store each document under its key, as `put` does, in batches (DynamoDB: 25 a
+        `BatchWriteItem`). Not all or nothing: in DynamoDB a failed batch leaves the earlier ones written."""
 
 
 class OutboxRepository(Protocol):

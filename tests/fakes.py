@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,14 @@ class MemoryState:
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         self.values[key] = copy.deepcopy(value)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found = {key: self.get(key) for key in dict.fromkeys(keys)}
+        return {key: value for key, value in found.items() if value is not None}
+
+    def put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        for key, value in items.items():
+            self.put(key, value)  # through `put`, so CountingState counts each key's write
 
 
 class CountingState(MemoryState):

@@ -86,7 +86,16 @@ def health_key(source_id: str) -> str:
 
 
 def read_health(state: StateRepository, source_id: str) -> SourceHealth:
-    saved = state.get(health_key(source_id))
+    return _health(state.get(health_key(source_id)), source_id)
+
+
+def read_healths(state: StateRepository, source_ids: Sequence[str]) -> dict[str, SourceHealth]:
+    """The health of each source, all read in one `get_many`."""
+    saved = state.get_many([health_key(source_id) for source_id in source_ids])
+    return {source_id: _health(saved.get(health_key(source_id)), source_id) for source_id in source_ids}
+
+
+def _health(saved: dict[str, Any] | None, source_id: str) -> SourceHealth:
     return SourceHealth.model_validate({**(saved or {}), "source_id": source_id})
 
 
@@ -194,7 +203,7 @@ def collect(
     """Run each due source once, the least recently run first; `seconds_left` (the Lambda's remaining
     time) defers the sources that could not finish in this run to the next one."""
     report = CollectReport()
-    healths = {source.source_id: _health_or_none(state, source.source_id) for source in sources}
+    healths = _healths_or_none(state, [source.source_id for source in sources])
     for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id])):
         health = healths[source.source_id]
         if health is not None and health.held(now):
@@ -230,23 +239,35 @@ def fan_out(
 
     Due: not held by a rate limit or a configuration error, its poll interval over, and not already
     waiting (a unit that no run picked up within QUEUED_SECONDS is sent again). A unit sent twice is
-    harmless: the worker checks again whether its source is due, and storage is idempotent."""
-    healths = {source.source_id: _health_or_none(state, source.source_id) for source in sources}
-    due: list[str] = []
-    for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id])):
-        health = healths[source.source_id]
-        if health is not None and health.held(now):
-            continue
-        if not _is_due(health, source.poll_seconds, now):
-            continue
-        if _waiting(state.get(queued_key(source.source_id)), health, now):
-            continue
-        due.append(source.source_id)
+    harmless: the worker checks again whether its source is due, and storage is idempotent.
+
+    Every source's health is read in one `get_many`, then the queued marks of the sources whose interval
+    is over in another (most sources are not due in a given minute: their marks are not read and billed),
+    and the marks of the units sent are written in one `put_many` after the send (a mark without its
+    message would hold a source back)."""
+    ids = [source.source_id for source in sources]
+    saved = state.get_many([health_key(source_id) for source_id in ids])
+    healths = {source_id: _health_or_none(saved.get(health_key(source_id)), source_id) for source_id in ids}
+    candidates = [
+        source.source_id
+        for source in sorted(sources, key=lambda s: _last_run(healths[s.source_id]))
+        if _ready(healths[source.source_id], source.poll_seconds, now)
+    ]
+    queued = state.get_many([queued_key(source_id) for source_id in candidates]) if candidates else {}
+    due = [
+        source_id
+        for source_id in candidates
+        if not _waiting(queued.get(queued_key(source_id)), healths[source_id], now)
+    ]
     if due:
         queue.send([{"source_id": source_id, "queued_at": now.isoformat()} for source_id in due])
-        for source_id in due:
-            state.put(queued_key(source_id), {"queued_at": now.isoformat()})
+        state.put_many({queued_key(source_id): {"queued_at": now.isoformat()} for source_id in due})
     return due
+
+
+def _ready(health: SourceHealth | None, poll_seconds: int, now: datetime) -> bool:
+    """Not held by a rate limit or a configuration error, and its poll interval over."""
+    return not (health is not None and health.held(now)) and _is_due(health, poll_seconds, now)
 
 
 def _waiting(queued: dict[str, Any] | None, health: SourceHealth | None, now: datetime) -> bool:
@@ -257,9 +278,20 @@ def _waiting(queued: dict[str, Any] | None, health: SourceHealth | None, now: da
     return not ran_since and now - queued_at < timedelta(seconds=QUEUED_SECONDS)
 
 
-def _health_or_none(state: StateRepository, source_id: str) -> SourceHealth | None:
+def _healths_or_none(state: StateRepository, source_ids: Sequence[str]) -> dict[str, SourceHealth | None]:
     try:
-        return read_health(state, source_id)
+        saved = state.get_many([health_key(source_id) for source_id in source_ids])
+    except Exception:  # unreadable health documents hold nothing back
+        logger.exception("source health not read", sources=len(source_ids))
+        return dict.fromkeys(source_ids)
+    return {
+        source_id: _health_or_none(saved.get(health_key(source_id)), source_id) for source_id in source_ids
+    }
+
+
+def _health_or_none(saved: dict[str, Any] | None, source_id: str) -> SourceHealth | None:
+    try:
+        return _health(saved, source_id)
     except Exception:  # an unreadable health document holds nothing back
         logger.exception("source health not read", source=source_id)
         return None

@@ -193,10 +193,16 @@ class Meter:
                         wru += 1 + len(self._indexes().get(name, []))
             return wru, 0.0
         if operation == "BatchGetItem":
+            # Each key is billed as its own GetItem: one not found costs the minimum read as well;
+            # keys handed back unprocessed are not read (and are billed when asked again).
             rru = 0.0
-            for name, items in response.get("Responses", {}).items():
-                wanted = request["RequestItems"][name].get("ConsistentRead", False)
+            for name, asked in request["RequestItems"].items():
+                wanted = asked.get("ConsistentRead", False)
+                items = response.get("Responses", {}).get(name, [])
+                unprocessed = len(response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", []))
+                missing = max(0, len(asked.get("Keys", [])) - len(items) - unprocessed)
                 rru += sum(_rru(item_bytes(item), consistent=wanted) for item in items)
+                rru += missing * _rru(0, consistent=wanted)
             return 0.0, rru
         if operation == "TransactWriteItems":
             wru = 0.0

@@ -91,3 +91,65 @@ def test_a_stored_document_is_a_snapshot(state: StateRepository) -> None:
 
     # Then what is stored did not change: only put changes it, as in the stores
     assert state.get(key) == {"counts": [1, 2]}
+
+
+def test_get_many_reads_exactly_the_stored_documents_in_batches(state: StateRepository) -> None:
+    # Given 130 stored documents (more than one DynamoDB `BatchGetItem` of 100 keys) and 30 unknown keys
+    stored = {
+        unique("health"): {"n": n, "tags": ["a", str(n)], "nested": {"ok": n % 2 == 0}} for n in range(130)
+    }
+    for key, value in stored.items():
+        state.put(key, value)
+    missing = [unique("queued") for _ in range(30)]
+    keys = [*stored, *missing]
+
+    # When they are all read at once, some of them named twice
+    found = state.get_many([*keys[:10], *keys, *keys[-5:]])
+
+    # Then exactly the stored ones come back, each as `get` reads it, and the unknown keys are absent
+    assert found == stored
+    assert {key: state.get(key) for key in list(stored)[::13]} == {
+        key: found[key] for key in list(stored)[::13]
+    }
+
+
+def test_put_many_stores_every_document_as_put_does(state: StateRepository) -> None:
+    # Given one stored document and 60 new ones (more than two DynamoDB `BatchWriteItem`s of 25)
+    existing = unique("queued")
+    state.put(existing, {"queued_at": "2026-11-29T10:00:00+00:00"})
+    documents = {
+        unique("queued"): {"queued_at": f"2026-11-29T11:{n:02d}:00+00:00", "n": n} for n in range(60)
+    }
+    documents[existing] = {"queued_at": "2026-11-29T12:00:00+00:00", "etag": 'W/"ä1"'}
+
+    # When they are stored at once
+    state.put_many(documents)
+
+    # Then each reads back equal, one by one and all together, the existing one replaced
+    assert {key: state.get(key) for key in documents} == documents
+    assert state.get_many(list(documents)) == documents
+    assert state.get(existing) == {"queued_at": "2026-11-29T12:00:00+00:00", "etag": 'W/"ä1"'}
+
+
+def test_reading_or_writing_nothing_at_once_changes_nothing(state: StateRepository) -> None:
+    # Given a stored document, When nothing is read or written at once, Then nothing changes
+    key = unique("cursor")
+    state.put(key, {"page": 1})
+    state.put_many({})
+    assert state.get_many([]) == {}
+    assert state.get(key) == {"page": 1}
+
+
+def test_documents_read_at_once_are_snapshots(state: StateRepository) -> None:
+    # Given documents stored at once and read at once
+    key = unique("detector")
+    document: dict[str, Any] = {"counts": [1, 2]}
+    state.put_many({key: document})
+    read = state.get_many([key])
+
+    # When the caller goes on changing its own copies
+    document["counts"].append(3)
+    read[key]["counts"].append(4)
+
+    # Then what is stored did not change
+    assert state.get_many([key]) == {key: {"counts": [1, 2]}}

@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,13 @@ class KillOnCursor:
             if self._left == 0:
                 raise Killed
         self._inner.put(key, value)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return self._inner.get_many(keys)
+
+    def put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        for key, value in items.items():
+            self.put(key, value)
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,17 @@ def test_reads_cost_half_a_unit_per_started_4_kb_unless_strongly_consistent() ->
     assert _units(meter, "Query", {"TableName": "u"}, page) == (0.0, 1.0)
 
 
+def test_a_batch_read_pays_per_key_asked_found_or_not_but_not_for_unprocessed_keys() -> None:
+    meter = _meter()
+    keys = [{"pk": {"S": f"k{i}"}} for i in range(5)]
+    request = {"RequestItems": {"u": {"Keys": keys}, "t": {"Keys": keys[:2], "ConsistentRead": True}}}
+    response = {
+        "Responses": {"u": [SMALL], "t": [SMALL]},  # u: 1 found, 1 unprocessed, 3 missing; t: 1 and 1
+        "UnprocessedKeys": {"u": {"Keys": keys[4:]}},
+    }
+    assert _units(meter, "BatchGetItem", request, response) == (0.0, 4 * 0.5 + 2 * 1.0)
+
+
 def test_a_filtered_query_pays_for_what_it_read() -> None:
     meter = _meter()
     filtered = {"Items": [BIG], "Count": 1, "ScannedCount": 10}  # ten read, one returned: ~15 KB

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -158,13 +159,32 @@ class DynamoUserRepository:
         return [_user(item) for item in UserItem.by_kind.query("user")]
 
 
+def _state_item(key: str, value: dict[str, Any], at: datetime) -> StateItem:
+    return StateItem(key, value=json.dumps(value, separators=(",", ":")), updated_at=at)
+
+
+def _document(item: StateItem) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(item.value)
+    return value
+
+
 class DynamoStateRepository:
     def get(self, key: str) -> dict[str, Any] | None:
         try:
-            value: dict[str, Any] = json.loads(StateItem.get(key).value)
+            return _document(StateItem.get(key))
         except DoesNotExist:
             return None
-        return value
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        StateItem(key, value=json.dumps(value, separators=(",", ":")), updated_at=datetime.now(UTC)).save()
+        _state_item(key, value, datetime.now(UTC)).save()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """`BatchGetItem`s of 100 distinct keys; PynamoDB asks again for any left unprocessed."""
+        return {item.key: _document(item) for item in StateItem.batch_get(set(keys))}
+
+    def put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        """`BatchWriteItem`s of 25; PynamoDB sends unprocessed items again (PutError once it gives up)."""
+        at = datetime.now(UTC)
+        with StateItem.batch_write() as batch:
+            for key, value in items.items():
+                batch.save(_state_item(key, value, at))

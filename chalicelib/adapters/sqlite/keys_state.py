@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,6 +112,23 @@ class SqliteUserRepository:
         return [_user(row) for row in rows]
 
 
+_UPSERT_STATE = (
+    "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+# Keys bound in one `IN (...)`: well below SQLite's variable limit (999 before 3.32, 32766 since).
+_KEYS_PER_SELECT = 500
+
+
+def _state_row(key: str, value: dict[str, Any], at: datetime) -> tuple[str, str, str]:
+    return key, json.dumps(value, separators=(",", ":")), iso(at)
+
+
+def _document(row: sqlite3.Row) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(row["value"])
+    return value
+
+
 class SqliteStateRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -118,15 +136,28 @@ class SqliteStateRepository:
     def get(self, key: str) -> dict[str, Any] | None:
         with self._db.snapshot() as conn:
             row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        value: dict[str, Any] = json.loads(row["value"])
-        return value
+        return None if row is None else _document(row)
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         with self._db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, json.dumps(value, separators=(",", ":")), iso(datetime.now(UTC))),
-            )
+            tx.execute(_UPSERT_STATE, _state_row(key, value, datetime.now(UTC)))
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """One snapshot, one `SELECT ... WHERE key IN (...)` per 500 distinct keys."""
+        distinct = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        with self._db.snapshot() as conn:
+            for start in range(0, len(distinct), _KEYS_PER_SELECT):
+                chunk = distinct[start : start + _KEYS_PER_SELECT]
+                marks = ", ".join("?" * len(chunk))
+                for row in conn.execute(f"SELECT key, value FROM state WHERE key IN ({marks})", chunk):
+                    found[row["key"]] = _document(row)
+        return found
+
+    def put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        """All the upserts in one transaction."""
+        if not items:
+            return
+        at = datetime.now(UTC)
+        with self._db.transaction() as tx:
+            tx.executemany(_UPSERT_STATE, [_state_row(key, value, at) for key, value in items.items()])
