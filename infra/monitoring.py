@@ -46,6 +46,7 @@ def business_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
 # queue. The every-minute schedules, the rules worker and the API keep theirs: they are the radar.
 COVERED_ELSEWHERE = frozenset({"collect_source", "apply_retention"})
 
+
 class Monitoring(Construct):
     def __init__(
         self,
