@@ -17,6 +17,7 @@ SUITES = [
     "tests.bench.store",
     "tests.bench.ingest_path",
     "tests.bench.review",
+    "tests.bench.fan_out",
     "tests.bench.scale",
     "tests.bench.cost",  # after scale: it prices the figures scale measured in the same run
 ]
