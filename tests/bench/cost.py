@@ -363,12 +363,13 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
         b.add("DynamoDB", f"writes: {name}", unit.wru, "ddb_wru")
         b.add("DynamoDB", f"reads: {name}", unit.rru, "ddb_rru")
 
-    # Storage: mentions kept 90 days with their two GSI copies (+100 bytes of index overhead each).
-    mention_gb = mentions / 30 * 90 * (measured.mention_bytes * 3 + 200) / 1e9
+    # Storage: mentions kept 90 days, the item and its by_brand copy (projection ALL) plus the keys-only
+    # by_author_keys entry (about 150 bytes of keys), and 100 bytes of DynamoDB's overhead per index entry.
+    mention_gb = mentions / 30 * 90 * (measured.mention_bytes * 2 + 150 + 200) / 1e9
     bucket_gb = profile.brands * 288 * 400 * 250 / 1e9  # 5-minute buckets kept 400 days
     b.add(
         "DynamoDB",
-        "storage: mentions (90 days, 2 GSIs) + buckets (400 days)",
+        "storage: mentions (90 days, by_brand whole, by_author_keys keys only) + buckets (400 days)",
         mention_gb + bucket_gb,
         "ddb_storage",
     )
