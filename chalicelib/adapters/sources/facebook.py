@@ -35,6 +35,7 @@ from chalicelib.adapters.sources.graph import (
     Counted,
     GraphAccount,
     GraphHttp,
+    GraphPublisher,
     Lenient,
     Paging,
     graph_base_url,
@@ -43,12 +44,12 @@ from chalicelib.adapters.sources.graph import (
     object_gone,
     parse_iso,
 )
-from chalicelib.adapters.sources.platform_http import RetryPolicy, parse_payload, publishing
+from chalicelib.adapters.sources.platform_http import parse_payload
 from chalicelib.domain.errors import SourceUnavailable
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
 from chalicelib.observability import logger
-from chalicelib.ports import FetchResult, PublishedReply
+from chalicelib.ports import FetchResult
 
 API_VERSION = "v25.0"
 POST_FIELDS = (
@@ -255,31 +256,13 @@ class FacebookSource:
         )
 
 
-class _Created(Lenient):
-    id: str = Field(min_length=1)
-
-
-class FacebookPublisher:
-    """Comments as the Page under a post or a comment. One attempt; the caller decides on retries."""
+class FacebookPublisher(GraphPublisher):
+    """Comments as the Page under a post or a comment."""
 
     platform = "facebook"
+    token_key = "page_access_token"
+    edge = "comments"
+    api_version = API_VERSION
 
-    def __init__(
-        self, config: SourceConfig, client: httpx.Client, secrets: SourceSecrets, **http: Any
-    ) -> None:
-        http.setdefault("policy", RetryPolicy(attempts=1))
-        self._config, self._secrets = config, secrets
-        self._base_url = graph_base_url(config.options, API_VERSION)
-        self._http = GraphHttp(client, source_id=config.id, **http)
-
-    def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        with publishing():
-            values = self._secrets.for_source(self._config, "page_access_token", "app_secret")
-            account = GraphAccount(
-                self._http, self._base_url, values["page_access_token"], values["app_secret"]
-            )
-            body = account.post(f"/{in_reply_to}/comments", {"message": text})
-            created = parse_payload(_Created, body, source_id=self._config.id)
-        return PublishedReply(
-            platform="facebook", native_id=created.id, url=f"https://www.facebook.com/{created.id}"
-        )
+    def url(self, native_id: str) -> str:
+        return f"https://www.facebook.com/{native_id}"

@@ -34,10 +34,19 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.adapters.sources.platform_http import PlatformHttp, retry_after
+from chalicelib.adapters.sources.credentials import SourceSecrets
+from chalicelib.adapters.sources.platform_http import (
+    PlatformHttp,
+    RetryPolicy,
+    parse_payload,
+    publishing,
+    retry_after,
+)
 from chalicelib.domain.errors import RateLimited, SourceMisconfigured, SourceUnavailable
+from chalicelib.domain.playbook import SourceConfig
+from chalicelib.ports import PublishedReply
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 MISCONFIGURED_CODES = frozenset({3, 10, 12, 102, 190, *range(200, 300)})
@@ -187,3 +196,37 @@ def graph_base_url(options: Mapping[str, Any], default_version: str) -> str:
     base = str(options.get("base_url", "https://graph.facebook.com")).rstrip("/")
     version = str(options.get("api_version", default_version)).strip("/")
     return f"{base}/{version}"
+
+
+class _Created(Lenient):
+    id: str = Field(min_length=1)
+
+
+class GraphPublisher:
+    """Answers as the account a Graph token speaks for: POST `/{in_reply_to}/{edge}` with the message.
+    One attempt; the caller decides on retries. A platform sets its name, the secret's token key, the
+    edge and the API version, and says where the answer can be seen."""
+
+    platform: str
+    token_key: str  # the secret's key holding the access token
+    edge: str  # "comments" (Facebook) or "replies" (Instagram)
+    api_version: str
+
+    def __init__(
+        self, config: SourceConfig, client: httpx.Client, secrets: SourceSecrets, **http: Any
+    ) -> None:
+        http.setdefault("policy", RetryPolicy(attempts=1))
+        self._config, self._secrets = config, secrets
+        self._base_url = graph_base_url(config.options, self.api_version)
+        self._http = GraphHttp(client, source_id=config.id, **http)
+
+    def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
+        with publishing():
+            values = self._secrets.for_source(self._config, self.token_key, "app_secret")
+            account = GraphAccount(self._http, self._base_url, values[self.token_key], values["app_secret"])
+            body = account.post(f"/{in_reply_to}/{self.edge}", {"message": text})
+            created = parse_payload(_Created, body, source_id=self._config.id)
+        return PublishedReply(platform=self.platform, native_id=created.id, url=self.url(created.id))
+
+    def url(self, native_id: str) -> str | None:
+        raise NotImplementedError

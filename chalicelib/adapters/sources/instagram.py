@@ -34,6 +34,7 @@ from chalicelib.adapters.sources.credentials import SourceSecrets
 from chalicelib.adapters.sources.graph import (
     GraphAccount,
     GraphHttp,
+    GraphPublisher,
     Lenient,
     Paging,
     graph_base_url,
@@ -42,12 +43,12 @@ from chalicelib.adapters.sources.graph import (
     object_gone,
     parse_iso,
 )
-from chalicelib.adapters.sources.platform_http import RetryPolicy, parse_payload, publishing
+from chalicelib.adapters.sources.platform_http import parse_payload
 from chalicelib.domain.errors import SourceUnavailable
 from chalicelib.domain.models import Author, RawMention
 from chalicelib.domain.playbook import Brand, SourceConfig
 from chalicelib.observability import logger
-from chalicelib.ports import FetchResult, PublishedReply
+from chalicelib.ports import FetchResult
 
 API_VERSION = "v25.0"
 MEDIA_FIELDS = "id,caption,timestamp,permalink,username,comments_count,like_count"
@@ -232,28 +233,13 @@ class InstagramSource:
         )
 
 
-class _Created(Lenient):
-    id: str = Field(min_length=1)
-
-
-class InstagramPublisher:
-    """Replies to a comment as the business account. One attempt; the caller decides on retries."""
+class InstagramPublisher(GraphPublisher):
+    """Replies to a comment as the business account."""
 
     platform = "instagram"
+    token_key = "access_token"
+    edge = "replies"
+    api_version = API_VERSION
 
-    def __init__(
-        self, config: SourceConfig, client: httpx.Client, secrets: SourceSecrets, **http: Any
-    ) -> None:
-        http.setdefault("policy", RetryPolicy(attempts=1))
-        self._config, self._secrets = config, secrets
-        self._base_url = graph_base_url(config.options, API_VERSION)
-        self._http = GraphHttp(client, source_id=config.id, **http)
-
-    def reply(self, *, in_reply_to: str, text: str) -> PublishedReply:
-        with publishing():
-            values = self._secrets.for_source(self._config, "access_token", "app_secret")
-            account = GraphAccount(self._http, self._base_url, values["access_token"], values["app_secret"])
-            body = account.post(f"/{in_reply_to}/replies", {"message": text})
-            created = parse_payload(_Created, body, source_id=self._config.id)
-        # A comment has no public address of its own; the reply shows under the media.
-        return PublishedReply(platform="instagram", native_id=created.id, url=None)
+    def url(self, native_id: str) -> None:
+        return None  # a comment has no public address of its own; the reply shows under the media
