@@ -11,7 +11,7 @@ escalates their incidents. A drill's trouble never stops a real brand's evaluati
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from chalicelib.observability import count_failure, logger, metrics
 # The services load on a job's first run, not at import (every function's cold start imports this).
 if TYPE_CHECKING:
     from chalicelib.domain.drills import Drill, real_brand, source_dimension
+    from chalicelib.ports import Source
     from chalicelib.services import collect as collect_service
     from chalicelib.services import rules_units as rules_service
     from chalicelib.services.alerts import DeliveryReport, deliver_pending
@@ -111,16 +112,9 @@ def collect_mentions(event: Any) -> dict[str, Any]:
         # No metric of ours: the queue's NumberOfMessagesSent counts them, and CloudWatch's are free.
         queued = fan_out(sources, state=container.state, queue=queue, now=now)
         return {"queued": queued}
-    report = collect(
-        sources,
-        state=container.state,
-        store=lambda raws: ingest(raws, enricher=container.enricher, mentions=container.mentions),
-        now=now,
-        seconds_left=_seconds_left(event),
-    )
-    _count_collected(report)
+    report = _collect_here(sources, now, event)
     _fail_if_nothing_worked("collect_mentions", report.failed, report.attempted)
-    return {"stored": report.stored, "failed": report.failed, "rate_limited": report.rate_limited}
+    return _collected(report)
 
 
 # The queue's real ARN is set by the CDK app (infra/service.py); this name only shapes the package.
@@ -146,6 +140,12 @@ def collect_source(event: Any) -> dict[str, Any]:
         sources += [s for s in drills if s.source_id in wanted]
     for source_id in sorted(set(wanted) - {s.source_id for s in sources}):
         logger.warning("queued source no longer configured", source=source_id)
+    return _collected(_collect_here(sources, now, event))
+
+
+def _collect_here(sources: Sequence[Source], now: datetime, event: Any) -> CollectReport:
+    """Collect `sources` in this invocation (its remaining time as the budget) and count the outcome."""
+    container = deps.container()
     report = collect(
         sources,
         state=container.state,
@@ -154,6 +154,10 @@ def collect_source(event: Any) -> dict[str, Any]:
         seconds_left=_seconds_left(event),
     )
     _count_collected(report)
+    return report
+
+
+def _collected(report: CollectReport) -> dict[str, Any]:
     return {"stored": report.stored, "failed": report.failed, "rate_limited": report.rate_limited}
 
 
