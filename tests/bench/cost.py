@@ -309,10 +309,10 @@ FUNCTION_OF = {
 
 
 def _rules_functions(
-    measured: Measured, rules: Unit, brand_runs: float, memory_mb: int, inventory: Inventory, brands: int
+    measured: Measured, rules: Unit, memory_mb: int, inventory: Inventory, worker_runs: float
 ) -> dict[str, tuple[float, float, int]]:
     """Invocations and time of the rules: one run a minute for every brand, or (fan-out) a short
-    schedule run that queues the brands plus one worker invocation per brand and run."""
+    schedule run that queues the brands plus the worker's runs, each taking up to ten brands."""
     minutes = MINUTES_A_MONTH
     if not fans_out(measured, inventory):
         return {
@@ -325,8 +325,8 @@ def _rules_functions(
     return {
         "rules schedule (1/min, queues the brands)": (minutes, measured.rules_overhead.lambda_ms, memory_mb),
         "rules worker (per batch of up to 10 brands)": (
-            worker_invocations(brands, minutes),
-            rules.times(1 / worker_invocations(brands, minutes)).lambda_ms,
+            worker_runs,
+            rules.times(1 / worker_runs).lambda_ms,
             memory_mb,
         ),
     }
@@ -341,6 +341,8 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
     polls = sources * SECONDS_A_MONTH / profile.poll_seconds
     checks = sources * minutes - polls  # the collect schedule looks at every source every minute
     brand_runs = profile.brands * minutes
+    collect_runs = collect_invocations(polls, minutes)
+    worker_runs = worker_invocations(profile.brands, minutes)
     rules = measured.rules_new_bucket.times(brand_runs / 5).plus(
         measured.rules_same_bucket.times(brand_runs * 4 / 5)
     )
@@ -386,13 +388,13 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
             inventory.collect_memory_mb,
         ),
         "collect worker (per batch of up to 10 polls)": (
-            collect_invocations(polls, minutes),
+            collect_runs,
             measured.poll.plus(measured.mention.times(mentions / polls))
-            .times(polls / collect_invocations(polls, minutes))
+            .times(polls / collect_runs)
             .lambda_ms,
             inventory.collect_memory_mb,
         ),
-        **_rules_functions(measured, rules, brand_runs, inventory.rules_memory_mb, inventory, profile.brands),
+        **_rules_functions(measured, rules, inventory.rules_memory_mb, inventory, worker_runs),
         "delivery job (1/min)": (minutes, measured.deliver_idle.lambda_ms, 512),
         "escalation job (1/min)": (minutes, measured.escalate_idle.lambda_ms, 512),
         "retention job (1/h)": (24 * 30, 200.0, 512),
@@ -415,9 +417,7 @@ def bill(profile: Profile, measured: Measured, inventory: Inventory) -> Bill:
         "SQS",
         "requests: units sent (measured); a receive and a delete per worker batch",
         # Lambda receives and deletes a batch with one request each.
-        total.sqs
-        + collect_invocations(polls, minutes) * 2
-        + (worker_invocations(profile.brands, minutes) * 2 if fans_out(measured, inventory) else 0),
+        total.sqs + collect_runs * 2 + (worker_runs * 2 if fans_out(measured, inventory) else 0),
         "sqs_request",
     )
     b.add(
